@@ -1,0 +1,38 @@
+/* Attention internals: one file per attention type (attn_*.c) fills an ops
+ * entry; attention.c validates, picks the entry and schedules batches. */
+#ifndef LT_ATTN_INTERNAL_H
+#define LT_ATTN_INTERNAL_H
+#include "space_internal.h"
+
+typedef struct {
+    /* out = attention of one query (dimension floats) */
+    int (*single)(const lt_space *s, const lt__kernels *k, const float *q, float *out);
+    /* a group of queries handled by one thread (no nested parallelism) */
+    int (*group)(const lt_space *s, const lt__kernels *k, const float *q, size_t nq, float *out);
+} lt__attn_ops;
+
+extern const lt__attn_ops lt__attn_standard;
+extern const lt__attn_ops lt__attn_flash;
+extern const lt__attn_ops lt__attn_multihead;
+extern const lt__attn_ops lt__attn_moe;
+
+#define LT__ATTN_TILE 256 /* keys per tile of the batch path when the type sets none */
+
+/* Two-pass softmax attention of q[c0, c0+len) over the rows of rs (their
+ * columns [c0, c0+len)), scores scaled by `scale`; writes out[0..len).
+ * Keeps all |rs| scores (O(n) memory): this is Standard attention. */
+int lt__attn_rows(const lt__rowset *rs, const lt__kernels *k, const float *q, size_t c0, size_t len, float scale,
+                  float *out);
+
+/* Tiled batch attention with an online softmax: queries qs[0..G) against rs,
+ * tiles of kt keys, scores by GEMM (Q K^T) and outputs by GEMM (P V).
+ * Writes out[i*ldo + 0..len). */
+int lt__attn_tiled(const lt__rowset *rs, const lt__kernels *k, const float *const *qs, size_t G, size_t c0,
+                   size_t len, float scale, size_t kt, float *out, size_t ldo);
+
+/* Standard-type batch for nq queries over all rows: groups of up to 64 queries
+ * through lt__attn_tiled with the given tile. */
+int lt__attn_tiled_group(const lt_space *s, const lt__kernels *k, const float *q, size_t nq, float *out,
+                         size_t tile);
+
+#endif
