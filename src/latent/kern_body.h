@@ -67,8 +67,23 @@ static inline float KFN(l1)(const float *a, const float *b, size_t n)
 }
 
 /* Four rows at a time share each load of q; two accumulators per row keep
- * eight FMA chains in flight. */
+ * eight FMA chains in flight. A row left over (count % 4) goes through the
+ * one-row form, which accumulates in exactly the same order, so a row's score
+ * never depends on where it sits in storage (equal rows tie exactly). */
 #define LT_SCAN4(NAME, STEP, TAILFN)                                                   \
+    static inline float KFN(row_##NAME)(const float *q, const float *x, size_t n)      \
+    {                                                                                  \
+        V a0 = V_ZERO(), b0 = V_ZERO();                                                \
+        size_t i = 0;                                                                  \
+        for (; i + 2 * VW <= n; i += 2 * VW) {                                         \
+            a0 = STEP(V_LOAD(q + i), V_LOAD(x + i), a0);                               \
+            b0 = STEP(V_LOAD(q + i + VW), V_LOAD(x + i + VW), b0);                     \
+        }                                                                              \
+        for (; i + VW <= n; i += VW) a0 = STEP(V_LOAD(q + i), V_LOAD(x + i), a0);      \
+        float r0 = V_HSUM(V_ADD(a0, b0));                                              \
+        if (i < n) r0 += TAILFN(q + i, x + i, n - i);                                  \
+        return r0;                                                                     \
+    }                                                                                  \
     static void KFN(scan_##NAME)(const float *q, const float *rows, size_t count,     \
                                  size_t stride, size_t n, float *out)                 \
     {                                                                                  \
@@ -81,10 +96,10 @@ static inline float KFN(l1)(const float *a, const float *b, size_t n)
             size_t i = 0;                                                              \
             for (; i + 2 * VW <= n; i += 2 * VW) {                                     \
                 V qa = V_LOAD(q + i), qb = V_LOAD(q + i + VW);                         \
-                LT_PREFETCH(x0 + i + LT_PF_FLOATS);                              \
-                LT_PREFETCH(x1 + i + LT_PF_FLOATS);                              \
-                LT_PREFETCH(x2 + i + LT_PF_FLOATS);                              \
-                LT_PREFETCH(x3 + i + LT_PF_FLOATS);                              \
+                LT_PREFETCH(x0 + i + LT_PF_FLOATS);                                    \
+                LT_PREFETCH(x1 + i + LT_PF_FLOATS);                                    \
+                LT_PREFETCH(x2 + i + LT_PF_FLOATS);                                    \
+                LT_PREFETCH(x3 + i + LT_PF_FLOATS);                                    \
                 a0 = STEP(qa, V_LOAD(x0 + i), a0); b0 = STEP(qb, V_LOAD(x0 + i + VW), b0); \
                 a1 = STEP(qa, V_LOAD(x1 + i), a1); b1 = STEP(qb, V_LOAD(x1 + i + VW), b1); \
                 a2 = STEP(qa, V_LOAD(x2 + i), a2); b2 = STEP(qb, V_LOAD(x2 + i + VW), b2); \
@@ -103,7 +118,7 @@ static inline float KFN(l1)(const float *a, const float *b, size_t n)
             }                                                                          \
             out[r] = r0; out[r + 1] = r1; out[r + 2] = r2; out[r + 3] = r3;            \
         }                                                                              \
-        for (; r < count; r++) out[r] = TAILFN(q, rows + r * stride, n);               \
+        for (; r < count; r++) out[r] = KFN(row_##NAME)(q, rows + r * stride, n);      \
     }
 
 #define LT_STEP_DOT(q, x, acc) V_FMA(q, x, acc)

@@ -2,9 +2,11 @@
  * Single query: a streaming scan (memory-bound), split over threads above a
  * measured size, each thread keeping its own top-k, merged at the end.
  * Batch: GEMM-class scores (|x|^2 - 2x.q + |q|^2 and friends) over row chunks
- * that stay in cache, then the kept candidates are re-scored directly so the
- * reported distances carry no cancellation error. Manhattan has no dot form and
- * scans each cached chunk once per query instead. */
+ * that stay in cache. Those scores carry cancellation error, so they only filter:
+ * a row whose approximate score is within the error bound of the current k-th
+ * is re-scored directly, and only direct scores enter the heaps. Batch results
+ * therefore equal the single-query ones. Manhattan has no dot form and scans
+ * each cached chunk once per query instead. */
 #include "space_internal.h"
 #include "alloc.h"
 #include "gemm.h"
@@ -24,8 +26,14 @@
 static int cand_cmp(const void *a, const void *b)
 {
     const lt__cand *x = a, *y = b;
-    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    if (x->dist != y->dist) return x->dist < y->dist ? -1 : 1;
     return x->id < y->id ? -1 : (x->id > y->id);
+}
+
+static inline void admit(const lt_space *s, const lt__query *q, lt__topk *t, float key, size_t row, uint64_t id)
+{
+    lt__cand c = {lt__metric_distance(s, q, key), key, (uint32_t)row, id};
+    lt__topk_push(t, &c);
 }
 
 /* Scans rows [r0, r1) into t. */
@@ -38,24 +46,18 @@ static void scan_range(const lt_space *s, const lt__kernels *k, const lt__query 
         lt__metric_keys_direct(s, k, q, rows, len, blk, off, keys);
         const uint64_t *ids = s->blocks[blk].ids + off;
         for (size_t r = 0; r < len; r++)
-            if (!lt__topk_rejects(t, keys[r])) lt__topk_push(t, keys[r], (uint32_t)(r0 + r), ids[r]);
+            if (!lt__topk_rejects(t, keys[r], 0.0f)) admit(s, q, t, keys[r], r0 + r, ids[r]);
         r0 += len;
     }
 }
 
-/* Writes the kept candidates as neighbours, sorted by (distance, id). When
- * rescore is set the keys are recomputed directly from the rows first. */
-static void emit(const lt_space *s, const lt__kernels *k, const lt__query *q, lt__cand *c, size_t count, int rescore,
-                 lt_neighbor *out)
+/* Writes the kept candidates as neighbours, sorted by (distance, id). */
+static void emit(lt__cand *c, size_t count, lt_neighbor *out)
 {
-    for (size_t i = 0; i < count; i++) {
-        float key = rescore ? lt__metric_key_row(s, k, q, c[i].row) : c[i].key;
-        c[i].key = lt__metric_distance(s, q, key);
-    }
     qsort(c, count, sizeof *c, cand_cmp);
     for (size_t i = 0; i < count; i++) {
         out[i].id = c[i].id;
-        out[i].distance = c[i].key;
+        out[i].distance = c[i].dist;
     }
 }
 
@@ -85,9 +87,9 @@ static int knn_one(const lt_space *s, const lt__kernels *k, const float *query, 
         size_t total = (size_t)nt * kk;
         lt__topk_init(&t0, cands + total, kk);
         for (size_t i = 0; i < total; i++)
-            if (cands[i].row != UINT32_MAX) lt__topk_push(&t0, cands[i].key, cands[i].row, cands[i].id);
+            if (cands[i].row != UINT32_MAX) lt__topk_push(&t0, &cands[i]);
     }
-    emit(s, k, &q, t0.h, t0.size, 0, out);
+    emit(t0.h, t0.size, out);
     return LT_OK;
 }
 
@@ -150,11 +152,22 @@ static int batch_range(const batch_ctx *c, size_t r0, size_t r1, lt__topk *heaps
             lt__gemm(k, c->mp, lt__round_up(len, k->nr), s->dim, c->Ap, Bp, C, np, 0);
         }
         for (size_t i = 0; i < c->nq; i++) {
-            if (dot_form) lt__metric_keys_from_dot(s, &c->q[i], C + i * np, len, blk, off, keys);
-            else lt__metric_keys_direct(s, k, &c->q[i], rows, len, blk, off, keys);
+            const lt__query *q = &c->q[i];
             lt__topk *t = &heaps[i];
-            for (size_t r = 0; r < len; r++)
-                if (!lt__topk_rejects(t, keys[r])) lt__topk_push(t, keys[r], (uint32_t)(r0 + r), ids[r]);
+            if (dot_form) {
+                /* GEMM scores only filter; admitted rows are scored directly */
+                lt__metric_bounds_from_dot(s, q, C + i * np, len, blk, off, keys);
+                for (size_t r = 0; r < len; r++) {
+                    if (lt__topk_rejects(t, keys[r], 0.0f)) continue;
+                    float key;
+                    lt__metric_keys_direct(s, k, q, rows + r * s->stride, 1, blk, off + r, &key);
+                    if (!lt__topk_rejects(t, key, 0.0f)) admit(s, q, t, key, r0 + r, ids[r]);
+                }
+            } else {
+                lt__metric_keys_direct(s, k, q, rows, len, blk, off, keys);
+                for (size_t r = 0; r < len; r++)
+                    if (!lt__topk_rejects(t, keys[r], 0.0f)) admit(s, q, t, keys[r], r0 + r, ids[r]);
+            }
         }
         r0 += len;
     }
@@ -239,9 +252,9 @@ int lt_space_knn_batch(const lt_space *s, const float *queries, size_t nq, size_
         lt__topk_init(&m, merged_all + i * kk, kk);
         for (int t = 0; t < nt; t++) {
             const lt__topk *h = &heaps[(size_t)t * nq + i];
-            for (size_t j = 0; j < h->size; j++) lt__topk_push(&m, h->h[j].key, h->h[j].row, h->h[j].id);
+            for (size_t j = 0; j < h->size; j++) lt__topk_push(&m, &h->h[j]);
         }
-        emit(s, kern, &q[i], m.h, m.size, lt__metric_has_dot_form(s->cfg.metric), out + i * k);
+        emit(m.h, m.size, out + i * k);
         found[i] = m.size;
         fill_unused(out + i * k, m.size, k);
     }

@@ -1,12 +1,14 @@
-/* Bounded max-heap of the k best candidates (smallest key, then smallest id):
- * the root is the worst kept, so most rows are rejected by one compare. */
+/* Bounded max-heap of the k best candidates, ordered as the API reports them:
+ * by distance, then by smaller id. The root is the worst kept, so most rows are
+ * rejected by one compare of their score against the root's. */
 #ifndef LT_TOPK_H
 #define LT_TOPK_H
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
-    float    key;
+    float    dist;  /* the distance reported */
+    float    key;   /* the score rows are ranked by (a monotone function of dist) */
     uint32_t row;
     uint64_t id;
 } lt__cand;
@@ -18,7 +20,7 @@ typedef struct {
 
 static inline int lt__cand_worse(const lt__cand *a, const lt__cand *b)
 {
-    return a->key > b->key || (a->key == b->key && a->id > b->id);
+    return a->dist > b->dist || (a->dist == b->dist && a->id > b->id);
 }
 
 static inline void lt__topk_init(lt__topk *t, lt__cand *storage, size_t k)
@@ -43,28 +45,35 @@ static inline void lt__topk_sift_down(lt__topk *t, size_t i)
     t->h[i] = x;
 }
 
-static inline void lt__topk_push(lt__topk *t, float key, uint32_t row, uint64_t id)
+static inline void lt__topk_push(lt__topk *t, const lt__cand *c)
 {
-    lt__cand c = {key, row, id};
     if (t->size < t->k) {
         size_t i = t->size++;
         while (i > 0) {
             size_t p = (i - 1) / 2;
-            if (!lt__cand_worse(&c, &t->h[p])) break;
+            if (!lt__cand_worse(c, &t->h[p])) break;
             t->h[i] = t->h[p];
             i = p;
         }
-        t->h[i] = c;
-    } else if (lt__cand_worse(&t->h[0], &c)) {
-        t->h[0] = c;
+        t->h[i] = *c;
+    } else if (lt__cand_worse(&t->h[0], c)) {
+        t->h[0] = *c;
         lt__topk_sift_down(t, 0);
     }
 }
 
-/* Fast reject before building a candidate: keys above the current worst. */
-static inline int lt__topk_rejects(const lt__topk *t, float key)
+/* Relative slack on the root's score within which a row may still tie the
+ * root's distance once rounded (sqrt, acosh): such rows get their distance
+ * computed so ties are broken by id. A few float ulps. */
+#define LT__TIE_SLACK 4e-6f
+
+/* Fast reject: a score this far above the root's cannot enter the heap, even
+ * allowing `slack` of error in the score. */
+static inline int lt__topk_rejects(const lt__topk *t, float key, float slack)
 {
-    return t->size == t->k && key > t->h[0].key;
+    if (t->size < t->k) return 0;
+    float top = t->h[0].key;
+    return key > top + (top > 0 ? top : -top) * LT__TIE_SLACK + slack;
 }
 
 #endif

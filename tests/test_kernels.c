@@ -1,0 +1,177 @@
+/* Every kernel of every ISA stamp against the scalar stamp, on the same seeded
+ * inputs, for lengths that hit every tail: the SIMD paths must agree with the
+ * reference within a float tolerance. The 16-lane portable stamp
+ * (kern_wide16.c) runs the AVX-512 shapes here even without an AVX-512 CPU. */
+#include "kernels.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const lt__kernels lt__table_wide16;
+
+static uint64_t g_seed = 0x5eed;
+static float urand(void)
+{
+    uint64_t z = (g_seed += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return (float)((double)(z >> 40) / 8388608.0 - 1.0);
+}
+
+static const lt__kernels *tables[4];
+static size_t ntables;
+
+static void setup(void)
+{
+    ntables = 0;
+#ifdef LT_HAVE_AVX2
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) tables[ntables++] = &lt__table_avx2;
+#endif
+#ifdef LT_HAVE_AVX512
+    if (__builtin_cpu_supports("avx512f")) tables[ntables++] = &lt__table_avx512;
+#endif
+    tables[ntables++] = &lt__table_wide16;
+}
+
+/* |a - b| <= tol * max(1, scale): sums of n products of values in [-1, 1]. */
+static void near(const char *what, const char *isa, size_t n, double a, double b, double scale)
+{
+    double tol = 2e-6 * sqrt((double)n + 1.0) * fmax(1.0, scale);
+    ck_assert_msg(fabs(a - b) <= tol, "%s %s n=%zu: %.9g vs scalar %.9g (seed %llu)", what, isa, n, a, b,
+                  (unsigned long long)g_seed);
+}
+
+static const size_t lens[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 256, 1000};
+#define NLENS (sizeof lens / sizeof *lens)
+
+START_TEST(pairwise)
+{
+    const lt__kernels *s = &lt__table_scalar;
+    float a[1024], b[1024];
+    for (size_t li = 0; li < NLENS; li++) {
+        size_t n = lens[li];
+        for (size_t i = 0; i < n; i++) { a[i] = urand(); b[i] = urand(); }
+        for (size_t t = 0; t < ntables; t++) {
+            const lt__kernels *k = tables[t];
+            near("dot", k->name, n, k->dot(a, b, n), s->dot(a, b, n), 1.0);
+            near("l2sq", k->name, n, k->l2sq(a, b, n), s->l2sq(a, b, n), 4.0);
+            near("l1", k->name, n, k->l1(a, b, n), s->l1(a, b, n), 2.0);
+        }
+    }
+}
+END_TEST
+
+START_TEST(scans_and_wsum)
+{
+    const lt__kernels *s = &lt__table_scalar;
+    enum { ROWS = 13, MAXN = 300 };
+    static float rows[ROWS * (MAXN + 5)], q[MAXN], w[ROWS], ref[ROWS], got[ROWS];
+    static float acc_ref[MAXN], acc_got[MAXN];
+    for (size_t li = 0; li < NLENS; li++) {
+        size_t n = lens[li];
+        if (n > MAXN) continue;
+        size_t stride = n + 5; /* rows need not be padded for the kernels */
+        for (size_t i = 0; i < ROWS * stride; i++) rows[i] = urand();
+        for (size_t i = 0; i < n; i++) q[i] = urand();
+        for (size_t r = 0; r < ROWS; r++) w[r] = fabsf(urand());
+        for (size_t t = 0; t < ntables; t++) {
+            const lt__kernels *k = tables[t];
+            void (*sc[3])(const float *, const float *, size_t, size_t, size_t, float *) = {k->scan_dot, k->scan_l2sq,
+                                                                                         k->scan_l1};
+            void (*sr[3])(const float *, const float *, size_t, size_t, size_t, float *) = {s->scan_dot, s->scan_l2sq,
+                                                                                         s->scan_l1};
+            for (int f = 0; f < 3; f++)
+                for (size_t count = 1; count <= ROWS; count += 4) {
+                    sr[f](q, rows, count, stride, n, ref);
+                    sc[f](q, rows, count, stride, n, got);
+                    for (size_t r = 0; r < count; r++) near("scan", k->name, n, got[r], ref[r], 4.0);
+                }
+            for (size_t i = 0; i < n; i++) acc_ref[i] = acc_got[i] = urand();
+            s->wsum(rows, ROWS, stride, w, n, acc_ref);
+            k->wsum(rows, ROWS, stride, w, n, acc_got);
+            for (size_t i = 0; i < n; i++) near("wsum", k->name, ROWS, acc_got[i], acc_ref[i], 1.0);
+        }
+    }
+}
+END_TEST
+
+START_TEST(softmax_pieces)
+{
+    const lt__kernels *s = &lt__table_scalar;
+    float x[1000], wr[1000], wg[1000];
+    for (size_t li = 0; li < NLENS; li++) {
+        size_t n = lens[li];
+        for (size_t i = 0; i < n; i++) x[i] = 40.0f * urand(); /* exp over a wide range */
+        for (size_t t = 0; t < ntables; t++) {
+            const lt__kernels *k = tables[t];
+            ck_assert_float_eq(k->vmax(x, n), s->vmax(x, n));
+            float m = s->vmax(x, n);
+            double sr = s->exp_sub(x, n, m, wr), sg = k->exp_sub(x, n, m, wg);
+            ck_assert_msg(fabs(sr - sg) <= 1e-6 * sr, "exp_sub sum %s n=%zu: %.9g vs %.9g", k->name, n, sg, sr);
+            for (size_t i = 0; i < n; i++) {
+                double e = exp((double)(x[i] - m)); /* the kernel exponentiates the float difference */
+                ck_assert_msg(fabs(wg[i] - e) <= 2e-7 * e + 1e-37, "exp %s: %.9g vs %.9g", k->name, wg[i], e);
+            }
+        }
+    }
+}
+END_TEST
+
+START_TEST(gemm_micro_tile)
+{
+    for (size_t t = 0; t < ntables + 1; t++) {
+        const lt__kernels *k = t < ntables ? tables[t] : &lt__table_scalar;
+        unsigned mr = k->mr, nr = k->nr;
+        for (size_t kc = 1; kc <= 70; kc += 23) {
+            size_t ldb = nr + 3, ldc = nr + 5;
+            float *a = malloc(kc * mr * sizeof *a), *b = malloc(kc * ldb * sizeof *b);
+            float *c = malloc(mr * ldc * sizeof *c);
+            double *want = malloc(mr * nr * sizeof *want);
+            for (size_t i = 0; i < kc * mr; i++) a[i] = urand();
+            for (size_t i = 0; i < kc * ldb; i++) b[i] = urand();
+            for (int acc = 0; acc < 2; acc++) {
+                for (size_t i = 0; i < mr * ldc; i++) c[i] = 0.5f;
+                for (unsigned i = 0; i < mr; i++)
+                    for (unsigned j = 0; j < nr; j++) {
+                        double v = acc ? 0.5 : 0.0;
+                        for (size_t p = 0; p < kc; p++) v += (double)a[p * mr + i] * b[p * ldb + j];
+                        want[i * nr + j] = v;
+                    }
+                k->gemm_ukr(kc, a, b, ldb, c, ldc, acc);
+                for (unsigned i = 0; i < mr; i++)
+                    for (unsigned j = 0; j < nr; j++)
+                        near("gemm_ukr", k->name, kc, c[i * ldc + j], want[i * nr + j], 1.0);
+                /* columns past nr are never written */
+                for (unsigned i = 0; i < mr; i++)
+                    for (size_t j = nr; j < ldc; j++) ck_assert_float_eq(c[i * ldc + j], 0.5f);
+            }
+            free(a); free(b); free(c); free(want);
+        }
+    }
+}
+END_TEST
+
+int main(void)
+{
+    setup();
+    printf("kernel tables under test:");
+    for (size_t t = 0; t < ntables; t++) printf(" %s", tables[t]->name);
+    printf(" (against scalar)\n");
+    Suite *s = suite_create("kernels");
+    TCase *tc = tcase_create("isa");
+    tcase_add_test(tc, pairwise);
+    tcase_add_test(tc, scans_and_wsum);
+    tcase_add_test(tc, softmax_pieces);
+    tcase_add_test(tc, gemm_micro_tile);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
