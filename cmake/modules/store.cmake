@@ -1,0 +1,68 @@
+# lb_store: the HDF5 results file and the ann-benchmarks dataset reader/writer.
+
+# Links target to the serial HDF5 C library (visibility PRIVATE or PUBLIC).
+#
+# Serial, because rank 0 alone writes results and the MPI flavour's headers would
+# pull mpi.h into everything that includes hdf5.h. Debian and Ubuntu install both
+# flavours side by side (/usr/include/hdf5/{serial,openmpi}) and point the generic
+# names (h5cc, hdf5.pc) at one of them through update-alternatives, so
+# find_package(HDF5) may come back with the MPI build, or with nothing when only
+# hdf5-openmpi's wrappers are on PATH. CMake's answer is therefore taken only when
+# it is serial; otherwise pkg-config's explicitly serial module `hdf5-serial` is
+# used. find_package is not REQUIRED so that the fallback can run; the function
+# stops configuration itself when neither works. It is a function so that
+# FindHDF5's variables stay out of the including scope.
+function(lb_store_link_hdf5 target visibility)
+  set(HDF5_PREFER_PARALLEL OFF)
+  find_package(HDF5 QUIET COMPONENTS C)
+  if(HDF5_FOUND AND NOT HDF5_IS_PARALLEL AND TARGET HDF5::HDF5)
+    target_link_libraries(${target} ${visibility} HDF5::HDF5)
+    return()
+  endif()
+  find_package(PkgConfig QUIET)
+  if(PKG_CONFIG_FOUND)
+    pkg_check_modules(LB_HDF5_SERIAL QUIET IMPORTED_TARGET hdf5-serial)
+    if(LB_HDF5_SERIAL_FOUND)
+      target_link_libraries(${target} ${visibility} PkgConfig::LB_HDF5_SERIAL)
+      return()
+    endif()
+  endif()
+  message(FATAL_ERROR
+    "lb_store needs the serial HDF5 C library: find_package(HDF5) found "
+    "${HDF5_FOUND} (parallel: ${HDF5_IS_PARALLEL}) and pkg-config has no hdf5-serial. "
+    "Install libhdf5-dev (Debian/Ubuntu) or set HDF5_ROOT to a serial HDF5.")
+endfunction()
+
+add_library(lb_store STATIC
+  src/store/results.c
+  src/store/dataset.c
+  src/store/h5io.c)
+target_link_libraries(lb_store PUBLIC lb_util)
+# results.h does not expose HDF5, so only the link dependency propagates.
+lb_store_link_hdf5(lb_store PRIVATE)
+
+if(LATENTBENCH_BUILD_TESTS)
+  add_executable(test_store tests/test_store.c)
+  target_link_libraries(test_store PRIVATE lb_store lb_util PkgConfig::CHECK m)
+  # The tests build malformed files with HDF5 directly.
+  lb_store_link_hdf5(test_store PRIVATE)
+  # The suppressions matter only under LATENTBENCH_SANITIZE=address (see the file).
+  set(lb_store_test_env
+    "CK_DEFAULT_TIMEOUT=600"
+    "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/lsan.supp:fast_unwind_on_malloc=0:print_suppressions=0")
+  add_test(NAME test_store COMMAND test_store)
+  set_tests_properties(test_store PROPERTIES ENVIRONMENT "${lb_store_test_env}" TIMEOUT 1800)
+
+  # h5py must read what the C writer writes: a setup test writes a known results
+  # file and dataset, then the Python check reads them back.
+  add_test(NAME test_store_h5py_write
+    COMMAND test_store --write ${CMAKE_CURRENT_BINARY_DIR}/test_store_h5py)
+  set_tests_properties(test_store_h5py_write PROPERTIES
+    FIXTURES_SETUP lb_store_h5py ENVIRONMENT "${lb_store_test_env}")
+  add_test(NAME test_store_h5py
+    COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/tests/test_store_h5py.py
+            ${CMAKE_CURRENT_BINARY_DIR}/test_store_h5py/results.h5
+            ${CMAKE_CURRENT_BINARY_DIR}/test_store_h5py/dataset.h5)
+  set_tests_properties(test_store_h5py PROPERTIES FIXTURES_REQUIRED lb_store_h5py TIMEOUT 300)
+  unset(lb_store_test_env)
+endif()

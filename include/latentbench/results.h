@@ -1,0 +1,118 @@
+/* The results file: an HDF5 file with the schema "latentbench-results".
+ *
+ *   root attributes   schema, schema_version, tool_version, git_commit, created,
+ *                     hostname, machine, mpi_ranks, omp_threads, compiler,
+ *                     build_type, command_line, timer_resolution_ns, timer_overhead_ns
+ *   /benchmarks       1-D compound dataset, one lb_row per benchmark
+ *   /samples/<i>      raw samples of row i: compound {iterations, ns_per_iter}
+ *                     (attribute "id" = the row's id)
+ *   /ranks            1-D compound dataset, one lb_rank_row per MPI rank
+ *
+ * Strings are fixed-length, NUL-padded fields of the sizes below (readable from
+ * C, h5py and pandas alike). Written by rank 0 alone, to a temporary file in the
+ * same directory that is renamed over the target only once complete.
+ *
+ * These functions switch HDF5's automatic error printing off for the process
+ * (H5Eset_auto2): their errors come back as one line in err instead. */
+#ifndef LATENTBENCH_RESULTS_H
+#define LATENTBENCH_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LB_SCHEMA "latentbench-results"
+#define LB_SCHEMA_VERSION 1
+
+#define LB_ID_LEN 128
+#define LB_NAME_LEN 48
+#define LB_NOTE_LEN 64
+#define LB_HOST_LEN 64
+
+typedef struct {
+    char id[LB_ID_LEN];          /* group/function/parameter, as Criterion prints it */
+    char suite[LB_NAME_LEN];
+    char group[LB_NAME_LEN];
+    char op[LB_NAME_LEN];        /* the liblatent operation measured */
+    int64_t dimension, k, dataset_size, batch_size, seq_len, num_heads, num_experts; /* 0 = unused */
+    char metric[LB_NAME_LEN];    /* "" when unused */
+    char attention[LB_NAME_LEN];
+    int64_t samples, iterations; /* iterations = total over all samples */
+    double mean_ns, median_ns, std_dev_ns, mad_ns, min_ns, max_ns;
+    double ci_low_ns, ci_high_ns; /* 95% bootstrap CI of the mean */
+    double slope_ns;              /* OLS through the origin (linear sampling), else NaN */
+    int64_t outliers_mild, outliers_severe;
+    double throughput_elements, throughput_bytes; /* per second at the median; 0 = not declared */
+    uint64_t peak_bytes, avg_bytes, allocations;  /* liblatent's allocator, see docs */
+    uint64_t rss_peak_bytes;                      /* process high-water mark after the benchmark */
+    int64_t ranks;                                /* ranks that measured it */
+    double rank_min_ns, rank_max_ns;              /* min / max over ranks of their medians */
+    char note[LB_NOTE_LEN];                       /* e.g. "budget: 12 of 100 samples" */
+} lb_row;
+
+typedef struct {
+    uint64_t iterations;
+    double   ns_per_iter;
+} lb_sample;
+
+typedef struct {
+    int64_t  rank;
+    char     hostname[LB_HOST_LEN];
+    int64_t  cores;          /* cores this rank may run on (affinity mask) */
+    uint64_t peak_bytes;     /* liblatent peak over the run */
+    uint64_t rss_peak_bytes;
+} lb_rank_row;
+
+typedef struct {
+    int     schema_version;
+    char   *tool_version, *git_commit, *created, *hostname, *machine, *compiler, *build_type, *command_line;
+    int64_t mpi_ranks, omp_threads;
+    double  timer_resolution_ns, timer_overhead_ns;
+} lb_meta;
+
+typedef struct {
+    lb_meta      meta;
+    lb_row      *rows;
+    lb_sample  **samples;   /* samples[i]: nsamples[i] entries for rows[i] */
+    size_t      *nsamples;
+    size_t       nrows;
+    lb_rank_row *ranks;
+    size_t       nranks;
+} lb_results;
+
+/* Writes r to path atomically (temporary file + rename). On failure nothing at
+ * path changes, the temporary file is removed, and err holds one line
+ * "path: cause". Returns LB_OK or LB_EIO / LB_ENOMEM, or LB_EINTERNAL when r
+ * is inconsistent (a count without its array). r->meta.schema_version is not
+ * consulted: the file gets LB_SCHEMA_VERSION, the layout this code writes. */
+int lb_results_write(const char *path, const lb_results *r, char *err, size_t errlen);
+
+/* Reads a results file into *r (allocated with lb_malloc; free with
+ * lb_results_free). LB_ENOINPUT when path does not exist, LB_EDATA for a file
+ * that is not HDF5, has another schema or schema_version, or is truncated or
+ * malformed (err names the file and what is wrong). */
+int lb_results_read(const char *path, lb_results *r, char *err, size_t errlen);
+
+void lb_results_free(lb_results *r);
+
+/* An ann-benchmarks dataset: train (n x d), test (q x d), neighbors (q x kn),
+ * distances (q x kn), root attribute distance "euclidean" or "angular". */
+typedef struct {
+    size_t  n, q, d, kn;
+    float  *train, *test, *distances;
+    int32_t *neighbors;
+    char    distance[16];
+} lb_dataset;
+
+/* LB_ENOINPUT (missing), LB_EDATA (wrong layout: missing dataset, wrong rank,
+ * type or shape, mismatched dimensions, unknown distance), with err naming the
+ * file, the dataset and the cause. */
+int  lb_dataset_read(const char *path, lb_dataset *ds, char *err, size_t errlen);
+void lb_dataset_free(lb_dataset *ds);
+
+/* Writes an ann-benchmarks file (tests and tools make small datasets with it;
+ * the whole file is assembled in memory first). Atomic like lb_results_write.
+ * LB_OK, LB_EIO, LB_ENOMEM, or LB_EINTERNAL for an empty or missing array or a
+ * distance other than "euclidean" / "angular". */
+int  lb_dataset_write(const char *path, const lb_dataset *ds, char *err, size_t errlen);
+
+#endif
