@@ -5,4 +5,8 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  build-essential cmake pkg-config check libomp-dev >/dev/null
+  build-essential cmake pkg-config git ca-certificates \
+  check libomp-dev \
+  openmpi-bin libopenmpi-dev \
+  libhdf5-dev \
+  python3 python3-h5py python3-numpy >/dev/null

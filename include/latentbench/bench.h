@@ -1,0 +1,68 @@
+/* The measurement core: Criterion's sampling scheme in C, kept apart from the
+ * command line (as zstd keeps benchfn apart from its CLI).
+ *
+ * A routine runs `iters` iterations of the operation under test and reports
+ * the time of the timed part only, so setup can be excluded (iter_batched). */
+#ifndef LATENTBENCH_BENCH_H
+#define LATENTBENCH_BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Monotonic clock in nanoseconds. */
+uint64_t lb_clock_ns(void);
+
+/* Measures the clock: the smallest non-zero step seen and the cost of one call. */
+void lb_clock_calibrate(double *resolution_ns, double *overhead_ns);
+
+/* Returns LB_OK or a negative LB_* code; *elapsed_ns is the timed part. */
+typedef int (*lb_routine)(void *ctx, uint64_t iters, uint64_t *elapsed_ns);
+
+/* Called before every sample (MPI ranks synchronise here); may be NULL. */
+typedef void (*lb_sample_hook)(void *arg);
+
+/* Turns this process's per-iteration estimate into the one every process
+ * plans with (MPI: the maximum over ranks), so all ranks take the same
+ * samples; may be NULL. */
+typedef double (*lb_agree_hook)(double estimate_ns, void *arg);
+
+typedef struct {
+    double   warm_up_s;       /* default 3 */
+    double   measurement_s;   /* default 5 */
+    unsigned sample_size;     /* default 100 */
+    double   budget_s;        /* whole benchmark incl. warm-up; 0 = 2 x (warm-up + measurement) + 1 */
+    lb_sample_hook before_sample;
+    lb_agree_hook  agree;
+    void    *hook_arg;
+} lb_measure_opts;
+
+typedef enum { LB_SAMPLING_LINEAR, LB_SAMPLING_FLAT } lb_sampling;
+
+typedef struct {
+    lb_sampling sampling;
+    size_t      nsamples;
+    uint64_t   *iters;        /* per sample (lb_malloc'd, caller frees with lb_measurement_free) */
+    double     *ns_per_iter;  /* per sample */
+    uint64_t    total_iters;
+    double      estimate_ns;  /* per-iteration estimate from the warm-up */
+    int         budget_limited; /* fewer samples than asked, to stay within the budget */
+    double      elapsed_s;    /* wall time of the whole measurement */
+} lb_measurement;
+
+lb_measure_opts lb_measure_defaults(void);
+lb_measure_opts lb_measure_quick(void); /* 0.3 s warm-up, 1 s measurement, 20 samples */
+
+/* Warm-up by time (iterations doubling), estimate, then samples: linear
+ * (d, 2d, ..., n*d iterations) unless that would take over twice the
+ * measurement time, then flat. Under a budget the sample count shrinks (at
+ * least 2 samples) and budget_limited is set. */
+int  lb_measure(lb_routine fn, void *ctx, const lb_measure_opts *opts, lb_measurement *m);
+void lb_measurement_free(lb_measurement *m);
+
+/* Keeps a value alive so the work producing it cannot be optimised away. */
+static inline void lb_consume(const void *p)
+{
+    __asm__ volatile("" : : "r"(p) : "memory");
+}
+
+#endif

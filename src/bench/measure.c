@@ -1,0 +1,112 @@
+/* Criterion's measurement loop: warm up by time, estimate the cost of one
+ * iteration, then plan samples linear (d, 2d, ..., n*d) or flat. */
+#include "latentbench/bench.h"
+#include "latentbench/alloc.h"
+#include "latentbench/error.h"
+
+#include <math.h>
+#include <string.h>
+
+lb_measure_opts lb_measure_defaults(void)
+{
+    lb_measure_opts o;
+    memset(&o, 0, sizeof o);
+    o.warm_up_s = 3.0;
+    o.measurement_s = 5.0;
+    o.sample_size = 100;
+    return o;
+}
+
+lb_measure_opts lb_measure_quick(void)
+{
+    lb_measure_opts o = lb_measure_defaults();
+    o.warm_up_s = 0.3;
+    o.measurement_s = 1.0;
+    o.sample_size = 20;
+    return o;
+}
+
+void lb_measurement_free(lb_measurement *m)
+{
+    if (!m) return;
+    lb_free(m->iters);
+    lb_free(m->ns_per_iter);
+    m->iters = NULL;
+    m->ns_per_iter = NULL;
+}
+
+int lb_measure(lb_routine fn, void *ctx, const lb_measure_opts *opts, lb_measurement *m)
+{
+    if (!fn || !opts || !m || opts->sample_size < 2 || !(opts->measurement_s > 0) || !(opts->warm_up_s >= 0))
+        return LB_EUSAGE;
+    memset(m, 0, sizeof *m);
+    uint64_t start = lb_clock_ns();
+    double budget_s = opts->budget_s > 0 ? opts->budget_s : 2.0 * (opts->warm_up_s + opts->measurement_s) + 1.0;
+
+    /* warm-up: double the iterations until the warm-up time is spent, counted
+     * as Criterion does by the routine's own time, or by the wall clock when
+     * untimed setup dominates */
+    uint64_t wu_iters = 0, wu_ns = 0, batch = 1;
+    uint64_t wu_limit = (uint64_t)(opts->warm_up_s * 1e9);
+    do {
+        uint64_t t;
+        int rc = fn(ctx, batch, &t);
+        if (rc) return rc;
+        wu_iters += batch;
+        wu_ns += t;
+        if (batch < (UINT64_C(1) << 40)) batch *= 2;
+    } while (wu_ns < wu_limit && lb_clock_ns() - start < wu_limit);
+    double est = (double)wu_ns / (double)wu_iters;
+    if (est <= 0) est = 1.0; /* faster than the clock can see */
+
+    if (opts->agree) est = opts->agree(est, opts->hook_arg);
+    m->estimate_ns = est;
+
+    /* plan: linear unless it would take over twice the measurement time */
+    size_t n = opts->sample_size;
+    double meas_ns = opts->measurement_s * 1e9;
+    double tri = (double)n * (double)(n + 1) / 2.0;
+    double d = fmax(1.0, ceil(meas_ns / (est * tri)));
+    double flat = fmax(1.0, ceil(meas_ns / (est * (double)n)));
+    double planned = est * tri * d;
+    m->sampling = LB_SAMPLING_LINEAR;
+    if (planned > 2.0 * meas_ns) {
+        m->sampling = LB_SAMPLING_FLAT;
+        planned = est * (double)n * flat;
+    }
+    /* budget: what is left of it after the warm-up (the same on every rank,
+     * since it derives from the agreed estimate and the options) */
+    double left_ns = budget_s * 1e9 - opts->warm_up_s * 1e9;
+    if (left_ns < meas_ns) left_ns = meas_ns;
+    if (planned > left_ns) {
+        m->sampling = LB_SAMPLING_FLAT;
+        flat = 1.0;
+        size_t fit = (size_t)(left_ns / est);
+        n = fit < 2 ? 2 : (fit < n ? fit : n);
+        m->budget_limited = n < opts->sample_size;
+    }
+
+    m->iters = lb_malloc(n * sizeof *m->iters);
+    m->ns_per_iter = lb_malloc(n * sizeof *m->ns_per_iter);
+    if (!m->iters || !m->ns_per_iter) {
+        lb_measurement_free(m);
+        return LB_ENOMEM;
+    }
+    m->nsamples = n;
+    for (size_t i = 0; i < n; i++)
+        m->iters[i] = m->sampling == LB_SAMPLING_LINEAR ? (uint64_t)d * (i + 1) : (uint64_t)flat;
+
+    for (size_t i = 0; i < n; i++) {
+        if (opts->before_sample) opts->before_sample(opts->hook_arg);
+        uint64_t t;
+        int rc = fn(ctx, m->iters[i], &t);
+        if (rc) {
+            lb_measurement_free(m);
+            return rc;
+        }
+        m->ns_per_iter[i] = (double)t / (double)m->iters[i];
+        m->total_iters += m->iters[i];
+    }
+    m->elapsed_s = (double)(lb_clock_ns() - start) * 1e-9;
+    return LB_OK;
+}

@@ -1,0 +1,50 @@
+/* The latentbench command line: shared pieces of the commands. */
+#ifndef LB_CLI_H
+#define LB_CLI_H
+
+#include "latentbench/cluster.h"
+#include "latentbench/results.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define LB_ERRLEN 512
+
+/* Every command's entry: argc/argv after the command word. Returns an LB_*
+ * status or, for run/compare, a non-negative exit status (0/1/2). */
+int lb_cmd_list(int argc, char **argv, const lb_cluster *cl);
+int lb_cmd_run(int argc, char **argv, const lb_cluster *cl, const char *command_line);
+int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl);
+
+/* Fills the run metadata (machine fingerprint, versions, time, command line);
+ * strings are lb_malloc'd, freed by lb_results_free. */
+int lb_meta_fill(lb_meta *m, const lb_cluster *cl, const char *command_line);
+
+/* This process's hostname and the number of cores it may run on. */
+void lb_host_info(char *host, size_t len, long *cores);
+
+/* Process RSS high-water mark in bytes. */
+unsigned long long lb_rss_peak_bytes(void);
+
+/* Progress on stderr: one updating line on a terminal, plain lines otherwise. */
+typedef struct {
+    int    tty, quiet;
+    size_t total;
+    double start_s;
+} lb_progress;
+void lb_progress_init(lb_progress *p, size_t total, int quiet);
+void lb_progress_step(lb_progress *p, size_t i, const char *id);
+void lb_progress_done(lb_progress *p);
+
+/* Human units: "12.3 µs", "1.20 GB/s", "3.4 MB". */
+void lb_fmt_time(char *buf, size_t len, double ns);
+void lb_fmt_bytes(char *buf, size_t len, double bytes);
+void lb_fmt_rate(char *buf, size_t len, double per_s, const char *unit);
+
+/* The end-of-run table on out: id, median, CI, throughput, peak memory. */
+void lb_print_summary(FILE *out, const lb_results *r);
+
+/* Reports one error line "latentbench: <msg>" on stderr (rank 0 only). */
+void lb_report(const lb_cluster *cl, const char *msg);
+
+#endif

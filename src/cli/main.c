@@ -1,0 +1,74 @@
+/* latentbench: the benchmark harness's command line. Only main exits. */
+#include "cli.h"
+#include "latentbench/error.h"
+
+#include <latent/latent.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef LB_VERSION
+#define LB_VERSION "0.0.0"
+#endif
+
+static void usage(FILE *out)
+{
+    fputs("usage: latentbench COMMAND [OPTIONS]\n"
+          "\n"
+          "commands:\n"
+          "  list    [--suite NAME|FILE]... [--filter REGEX]\n"
+          "  run     [--suite NAME|FILE]... [--filter REGEX] [-o results.h5] [--quick]\n"
+          "          [--warm-up-time S] [--measurement-time S] [--sample-size N] [--budget S]\n"
+          "          [--seed N] [--dataset ann-benchmarks.h5] [--quiet]\n"
+          "  verify  --dataset ann-benchmarks.h5 [--k K] [--metric M]\n"
+          "\n"
+          "suites: latency throughput memory matrix critical_path attention_comparison\n"
+          "        distance_comparison flash_attention ci all (default: ci), or a suite file\n"
+          "run under mpirun/srun for many ranks; alone it runs single-node.\n"
+          "exit: 0 ok, 1 verification failed, 64 usage, 65 bad input data, 66 missing input,\n"
+          "      70 internal error, 74 I/O error writing\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? lb_exit_code(LB_EUSAGE) : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("latentbench %s (liblatent %s)\n", LB_VERSION, lt_version_string());
+        return 0;
+    }
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+
+    /* the command line as typed, for the results file */
+    char cmdline[2048] = "";
+    for (int i = 0; i < argc; i++) {
+        size_t used = strlen(cmdline);
+        snprintf(cmdline + used, sizeof cmdline - used, "%s%s", i ? " " : "", argv[i]);
+    }
+
+    lb_cluster cl;
+    if (lb_cluster_init(&argc, &argv, &cl) != LB_OK) {
+        fprintf(stderr, "latentbench: MPI could not start\n");
+        return lb_exit_code(LB_EINTERNAL);
+    }
+    const char *cmd = argv[1];
+    int rc;
+    if (strcmp(cmd, "list") == 0) rc = lb_cmd_list(argc - 2, argv + 2, &cl);
+    else if (strcmp(cmd, "run") == 0) rc = lb_cmd_run(argc - 2, argv + 2, &cl, cmdline);
+    else if (strcmp(cmd, "verify") == 0) rc = lb_cmd_verify(argc - 2, argv + 2, &cl);
+    else {
+        if (cl.rank == 0) {
+            fprintf(stderr, "latentbench: unknown command '%s'\n", cmd);
+            usage(stderr);
+        }
+        rc = LB_EUSAGE;
+    }
+    lb_cluster_finalize();
+    return rc >= 0 ? rc : lb_exit_code(rc);
+}

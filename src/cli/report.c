@@ -1,0 +1,90 @@
+/* What a person sees: progress on stderr, the summary table on stdout. */
+#include "cli.h"
+#include "latentbench/bench.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+void lb_report(const lb_cluster *cl, const char *msg)
+{
+    if (!cl || cl->rank == 0) fprintf(stderr, "latentbench: %s\n", msg);
+}
+
+void lb_fmt_time(char *buf, size_t len, double ns)
+{
+    if (!isfinite(ns)) snprintf(buf, len, "-");
+    else if (ns < 1e3) snprintf(buf, len, "%.1f ns", ns);
+    else if (ns < 1e6) snprintf(buf, len, "%.2f µs", ns / 1e3);
+    else if (ns < 1e9) snprintf(buf, len, "%.2f ms", ns / 1e6);
+    else snprintf(buf, len, "%.3f s", ns / 1e9);
+}
+
+void lb_fmt_bytes(char *buf, size_t len, double b)
+{
+    if (b < 1e3) snprintf(buf, len, "%.0f B", b);
+    else if (b < 1e6) snprintf(buf, len, "%.1f kB", b / 1e3);
+    else if (b < 1e9) snprintf(buf, len, "%.1f MB", b / 1e6);
+    else snprintf(buf, len, "%.2f GB", b / 1e9);
+}
+
+void lb_fmt_rate(char *buf, size_t len, double v, const char *unit)
+{
+    if (v <= 0 || !isfinite(v)) snprintf(buf, len, "-");
+    else if (v < 1e3) snprintf(buf, len, "%.1f %s/s", v, unit);
+    else if (v < 1e6) snprintf(buf, len, "%.1f K%s/s", v / 1e3, unit);
+    else if (v < 1e9) snprintf(buf, len, "%.1f M%s/s", v / 1e6, unit);
+    else snprintf(buf, len, "%.2f G%s/s", v / 1e9, unit);
+}
+
+void lb_progress_init(lb_progress *p, size_t total, int quiet)
+{
+    p->tty = isatty(STDERR_FILENO);
+    p->quiet = quiet;
+    p->total = total;
+    p->start_s = (double)lb_clock_ns() * 1e-9;
+}
+
+void lb_progress_step(lb_progress *p, size_t i, const char *id)
+{
+    if (p->quiet) return;
+    double el = (double)lb_clock_ns() * 1e-9 - p->start_s;
+    double eta = i > 0 ? el / (double)i * (double)(p->total - i) : 0.0;
+    if (p->tty)
+        fprintf(stderr, "\r\033[K[%zu/%zu] %s  elapsed %.0fs  eta %.0fs", i + 1, p->total, id, el, eta);
+    else
+        fprintf(stderr, "[%zu/%zu] %s (elapsed %.1fs, eta %.0fs)\n", i + 1, p->total, id, el, eta);
+    fflush(stderr);
+}
+
+void lb_progress_done(lb_progress *p)
+{
+    if (p->quiet) return;
+    double el = (double)lb_clock_ns() * 1e-9 - p->start_s;
+    if (p->tty) fprintf(stderr, "\r\033[K");
+    fprintf(stderr, "%zu benchmarks in %.1fs\n", p->total, el);
+}
+
+void lb_print_summary(FILE *out, const lb_results *r)
+{
+    size_t w = 2;
+    for (size_t i = 0; i < r->nrows; i++) {
+        size_t l = strlen(r->rows[i].id);
+        if (l > w) w = l;
+    }
+    fprintf(out, "%-*s  %12s  %27s  %14s  %10s\n", (int)w, "benchmark", "median", "95% CI (mean)", "throughput",
+            "peak mem");
+    for (size_t i = 0; i < r->nrows; i++) {
+        const lb_row *row = &r->rows[i];
+        char med[32], lo[32], hi[32], ci[80], tp[32], mem[32];
+        lb_fmt_time(med, sizeof med, row->median_ns);
+        lb_fmt_time(lo, sizeof lo, row->ci_low_ns);
+        lb_fmt_time(hi, sizeof hi, row->ci_high_ns);
+        snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
+        lb_fmt_rate(tp, sizeof tp, row->throughput_elements, "elem");
+        lb_fmt_bytes(mem, sizeof mem, (double)row->peak_bytes);
+        fprintf(out, "%-*s  %12s  %27s  %14s  %10s%s%s\n", (int)w, row->id, med, ci, tp, mem,
+                row->note[0] ? "  " : "", row->note);
+    }
+}

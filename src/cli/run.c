@@ -1,0 +1,320 @@
+/* run: measure every case of the chosen suites on every rank, gather to rank 0,
+ * write the results file atomically and print the summary. */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+#include "../bench/ops.h"
+#include "latentbench/alloc.h"
+#include "latentbench/bench.h"
+#include "latentbench/error.h"
+#include "latentbench/stats.h"
+#include "latentbench/suite.h"
+
+#include <errno.h>
+#include <latent/latent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LB_DEFAULT_OUTPUT "results/latest.h5"
+
+typedef struct {
+    const char *suites[64];
+    size_t nsuites;
+    const char *filter, *output, *dataset;
+    lb_measure_opts mo;
+    double budget_s;
+    uint64_t seed;
+    size_t resamples;
+    int quiet;
+} run_opts;
+
+/* Memory accounting around the op: each sample resets liblatent's peak first. */
+typedef struct {
+    lb_op_ctx *op;
+    const lb_cluster *cl;
+    int sampling;
+    double sum_peak;
+    size_t max_peak, nsamples;
+    uint64_t allocs;
+} mem_ctx;
+
+static int measured(void *vctx, uint64_t iters, uint64_t *elapsed_ns)
+{
+    mem_ctx *m = vctx;
+    if (m->sampling) lt_mem_reset_peak();
+    int rc = lb_op_run(m->op, iters, elapsed_ns);
+    if (m->sampling) {
+        lt_mem_stats st = lt_mem_stats_get();
+        m->sum_peak += (double)st.peak_bytes;
+        if (st.peak_bytes > m->max_peak) m->max_peak = st.peak_bytes;
+        m->allocs += st.allocations;
+        m->nsamples++;
+    }
+    return rc;
+}
+
+static void before_sample(void *arg)
+{
+    mem_ctx *m = arg;
+    m->sampling = 1;
+    lb_cluster_barrier(m->cl);
+}
+
+static double agree(double est, void *arg)
+{
+    return lb_cluster_max(((mem_ctx *)arg)->cl, est);
+}
+
+static int parse_double(const char *s, double lo, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (!*s || *end || errno || !isfinite(v) || v < lo) return 0;
+    *out = v;
+    return 1;
+}
+
+static int parse_u64(const char *s, uint64_t lo, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *end || errno || s[0] == '-' || v < lo) return 0;
+    *out = v;
+    return 1;
+}
+
+static int parse_args(int argc, char **argv, run_opts *o, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    o->mo = lb_measure_defaults();
+    o->seed = 42;
+    o->resamples = LB_STATS_DEFAULT_RESAMPLES;
+    int quick = 0;
+    double warm = -1, meas = -1;
+    uint64_t samples = 0, u;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--quick")) { quick = 1; continue; }
+        if (!strcmp(a, "--quiet")) { o->quiet = 1; continue; }
+        if (!v) return lb_errorf(err, errlen, LB_EUSAGE, "run: unknown option or missing value '%s'", a);
+        i++;
+        if (!strcmp(a, "--suite")) {
+            if (o->nsuites == 64) return lb_errorf(err, errlen, LB_EUSAGE, "run: at most 64 --suite options");
+            o->suites[o->nsuites++] = v;
+        } else if (!strcmp(a, "--filter")) o->filter = v;
+        else if (!strcmp(a, "-o") || !strcmp(a, "--output")) o->output = v;
+        else if (!strcmp(a, "--dataset")) o->dataset = v;
+        else if (!strcmp(a, "--warm-up-time")) {
+            if (!parse_double(v, 0.0, &warm)) return lb_errorf(err, errlen, LB_EUSAGE, "run: --warm-up-time: '%s' is not a time >= 0 s", v);
+        } else if (!strcmp(a, "--measurement-time")) {
+            if (!parse_double(v, 1e-3, &meas)) return lb_errorf(err, errlen, LB_EUSAGE, "run: --measurement-time: '%s' is not a time >= 0.001 s", v);
+        } else if (!strcmp(a, "--budget")) {
+            if (!parse_double(v, 1e-3, &o->budget_s)) return lb_errorf(err, errlen, LB_EUSAGE, "run: --budget: '%s' is not a time >= 0.001 s", v);
+        } else if (!strcmp(a, "--sample-size")) {
+            if (!parse_u64(v, 2, &samples) || samples > 100000) return lb_errorf(err, errlen, LB_EUSAGE, "run: --sample-size: '%s' is not an integer in 2..100000", v);
+        } else if (!strcmp(a, "--seed")) {
+            if (!parse_u64(v, 0, &o->seed)) return lb_errorf(err, errlen, LB_EUSAGE, "run: --seed: '%s' is not a non-negative integer", v);
+        } else if (!strcmp(a, "--resamples")) {
+            if (!parse_u64(v, 0, &u) || u > 10000000) return lb_errorf(err, errlen, LB_EUSAGE, "run: --resamples: '%s' is not an integer in 0..10000000", v);
+            o->resamples = (size_t)u;
+        } else return lb_errorf(err, errlen, LB_EUSAGE, "run: unknown option '%s'", a);
+    }
+    if (quick) o->mo = lb_measure_quick();
+    if (warm >= 0) o->mo.warm_up_s = warm;
+    if (meas > 0) o->mo.measurement_s = meas;
+    if (samples) o->mo.sample_size = (unsigned)samples;
+    o->mo.budget_s = o->budget_s;
+    if (!o->nsuites) o->suites[o->nsuites++] = "ci";
+    if (!o->output) o->output = LB_DEFAULT_OUTPUT;
+    return LB_OK;
+}
+
+/* Fails early, before hours of measuring, when the output cannot be written:
+ * creates the default results/ directory, then a probe file beside the target. */
+static int check_output(const char *path, char *err, size_t errlen)
+{
+    if (strcmp(path, LB_DEFAULT_OUTPUT) == 0) mkdir("results", 0777);
+    char probe[1200];
+    snprintf(probe, sizeof probe, "%s.probe.%ld", path, (long)getpid());
+    FILE *f = fopen(probe, "wb");
+    if (!f) return lb_errorf(err, errlen, LB_EIO, "%s: cannot write: %s", path, strerror(errno));
+    fclose(f);
+    remove(probe);
+    return LB_OK;
+}
+
+static void fill_row(lb_row *row, const lb_case *c, const lb_measurement *m, const lb_stats_summary *st,
+                     const mem_ctx *mc)
+{
+    memset(row, 0, sizeof *row);
+    snprintf(row->id, sizeof row->id, "%s", c->id);
+    snprintf(row->suite, sizeof row->suite, "%s", c->suite);
+    snprintf(row->group, sizeof row->group, "%s", c->group);
+    snprintf(row->op, sizeof row->op, "%s", c->op);
+    row->dimension = c->dimension;
+    row->k = c->k;
+    row->dataset_size = c->dataset_size;
+    row->batch_size = c->batch_size;
+    row->seq_len = c->seq_len;
+    row->num_heads = !strcmp(c->attention, "MultiHead") ? (c->num_heads ? c->num_heads : 8) : 0;
+    row->num_experts = !strcmp(c->attention, "MoE") ? (c->num_experts ? c->num_experts : 4) : 0;
+    snprintf(row->metric, sizeof row->metric, "%s", c->metric);
+    snprintf(row->attention, sizeof row->attention, "%s", c->attention);
+    row->samples = (int64_t)m->nsamples;
+    row->iterations = (int64_t)m->total_iters;
+    row->mean_ns = st->mean;
+    row->median_ns = st->median;
+    row->std_dev_ns = st->std_dev;
+    row->mad_ns = st->mad;
+    row->min_ns = st->min;
+    row->max_ns = st->max;
+    row->ci_low_ns = st->mean_ci_low;
+    row->ci_high_ns = st->mean_ci_high;
+    row->slope_ns = m->sampling == LB_SAMPLING_LINEAR ? st->slope : NAN;
+    row->outliers_mild = (int64_t)st->outliers.mild;
+    row->outliers_severe = (int64_t)st->outliers.severe;
+    if (c->elements > 0 && st->median > 0) {
+        row->throughput_elements = (double)c->elements / st->median * 1e9;
+        row->throughput_bytes = row->throughput_elements * (double)c->dimension * sizeof(float);
+    }
+    row->peak_bytes = mc->max_peak;
+    row->avg_bytes = mc->nsamples ? (uint64_t)(mc->sum_peak / (double)mc->nsamples) : 0;
+    row->allocations = m->total_iters ? (mc->allocs + m->total_iters / 2) / m->total_iters : 0;
+    row->rss_peak_bytes = lb_rss_peak_bytes();
+}
+
+int lb_cmd_run(int argc, char **argv, const lb_cluster *cl, const char *command_line)
+{
+    char err[LB_ERRLEN] = "";
+    run_opts o;
+    int rc = parse_args(argc, argv, &o, err, sizeof err);
+    if (rc) { lb_report(cl, err); return rc; }
+
+    lb_case_list list = {0};
+    for (size_t s = 0; s < o.nsuites && !rc; s++) rc = lb_suite_load(o.suites[s], o.filter, &list, err, sizeof err);
+    if (!rc && list.count == 0) rc = lb_errorf(err, sizeof err, LB_EUSAGE, "run: no benchmark matches");
+    lb_dataset ds, *dsp = NULL;
+    if (!rc && o.dataset) {
+        rc = lb_dataset_read(o.dataset, &ds, err, sizeof err);
+        if (!rc) dsp = &ds;
+    }
+    if (!rc && cl->rank == 0) rc = check_output(o.output, err, sizeof err);
+    rc = lb_cluster_agree_status(cl, rc);
+    if (rc) {
+        if (!err[0]) snprintf(err, sizeof err, "run: another rank failed (%s)", lb_strerror(rc));
+        lb_report(cl, err);
+        lb_case_list_free(&list);
+        if (dsp) lb_dataset_free(dsp);
+        return rc;
+    }
+
+    lb_results res;
+    memset(&res, 0, sizeof res);
+    res.rows = lb_calloc(list.count, sizeof *res.rows);
+    res.samples = lb_calloc(list.count, sizeof *res.samples);
+    res.nsamples = lb_calloc(list.count, sizeof *res.nsamples);
+    res.ranks = lb_calloc((size_t)cl->size, sizeof *res.ranks);
+    double *medians = lb_calloc((size_t)cl->size, sizeof *medians);
+    if (!res.rows || !res.samples || !res.nsamples || !res.ranks || !medians) rc = LB_ENOMEM;
+    if (!rc) rc = lb_meta_fill(&res.meta, cl, command_line);
+    if (!rc) lb_clock_calibrate(&res.meta.timer_resolution_ns, &res.meta.timer_overhead_ns);
+
+    lb_progress prog;
+    lb_progress_init(&prog, list.count, o.quiet || cl->rank != 0);
+    size_t lib_peak = 0;
+    for (size_t i = 0; i < list.count && !rc; i++) {
+        const lb_case *c = &list.cases[i];
+        lb_progress_step(&prog, i, c->id);
+        lb_op_ctx *op = NULL;
+        rc = lb_op_prepare(c, dsp, o.seed, &op, err, sizeof err);
+        rc = lb_cluster_agree_status(cl, rc);
+        if (rc) break;
+        mem_ctx mc = {op, cl, 0, 0.0, 0, 0, 0};
+        lb_measure_opts mo = o.mo;
+        mo.before_sample = before_sample;
+        mo.agree = agree;
+        mo.hook_arg = &mc;
+        lb_measurement m;
+        rc = lb_measure(measured, &mc, &mo, &m);
+        rc = lb_cluster_agree_status(cl, rc);
+        if (rc) {
+            lb_op_free(op);
+            snprintf(err, sizeof err, "%s: the measurement failed (%s)", c->id, lb_strerror(rc));
+            break;
+        }
+        lb_stats_summary st;
+        rc = lb_stats_summarize(m.ns_per_iter, m.iters, m.nsamples, o.resamples, LB_STATS_DEFAULT_SEED,
+                                LB_STATS_DEFAULT_CONFIDENCE, &st);
+        if (rc) {
+            lb_op_free(op);
+            lb_measurement_free(&m);
+            snprintf(err, sizeof err, "%s: statistics failed (%s)", c->id, lb_strerror(rc));
+            break;
+        }
+        lb_row *row = &res.rows[i];
+        fill_row(row, c, &m, &st, &mc);
+        if (dsp) { /* the dataset decides the shape; the id stays the suite's */
+            size_t d, rows;
+            lb_op_shape(op, &d, &rows);
+            row->dimension = (int64_t)d;
+            if (row->seq_len) row->seq_len = (int64_t)rows;
+            else if (row->dataset_size) row->dataset_size = (int64_t)rows;
+            const char *base = strrchr(o.dataset, '/');
+            snprintf(row->note, sizeof row->note, "dataset %s", base ? base + 1 : o.dataset);
+        }
+        if (m.budget_limited)
+            snprintf(row->note, sizeof row->note, "budget: %zu of %u samples", m.nsamples, o.mo.sample_size);
+        if (mc.max_peak > lib_peak) lib_peak = mc.max_peak;
+        lb_cluster_gather(cl, st.median, medians);
+        row->ranks = cl->size;
+        row->rank_min_ns = row->rank_max_ns = medians[0];
+        for (int r = 1; r < cl->size && cl->rank == 0; r++) {
+            if (medians[r] < row->rank_min_ns) row->rank_min_ns = medians[r];
+            if (medians[r] > row->rank_max_ns) row->rank_max_ns = medians[r];
+        }
+        /* rank 0 keeps its raw samples for later statistical comparison */
+        res.samples[i] = lb_malloc(m.nsamples * sizeof(lb_sample));
+        if (!res.samples[i]) { lb_op_free(op); lb_measurement_free(&m); rc = LB_ENOMEM; break; }
+        for (size_t j = 0; j < m.nsamples; j++) {
+            res.samples[i][j].iterations = m.iters[j];
+            res.samples[i][j].ns_per_iter = m.ns_per_iter[j];
+        }
+        res.nsamples[i] = m.nsamples;
+        res.nrows = i + 1;
+        lb_measurement_free(&m);
+        lb_op_free(op);
+    }
+    if (!rc) {
+        lb_rank_row mine;
+        memset(&mine, 0, sizeof mine);
+        long cores;
+        mine.rank = cl->rank;
+        lb_host_info(mine.hostname, sizeof mine.hostname, &cores);
+        mine.cores = cores;
+        mine.peak_bytes = lib_peak;
+        mine.rss_peak_bytes = lb_rss_peak_bytes();
+        lb_cluster_gather_ranks(cl, &mine, res.ranks);
+        res.nranks = (size_t)cl->size;
+        lb_progress_done(&prog);
+        if (cl->rank == 0) rc = lb_results_write(o.output, &res, err, sizeof err);
+        rc = lb_cluster_agree_status(cl, rc);
+        if (!rc && cl->rank == 0) {
+            lb_print_summary(stdout, &res);
+            printf("results: %s\n", o.output);
+        }
+    }
+    if (rc) {
+        if (!err[0]) snprintf(err, sizeof err, "run: %s", lb_strerror(rc));
+        lb_report(cl, err);
+    }
+    lb_free(medians);
+    lb_results_free(&res);
+    lb_case_list_free(&list);
+    if (dsp) lb_dataset_free(dsp);
+    return rc;
+}

@@ -1,0 +1,111 @@
+/* verify: recall@k of liblatent's exact search against an ann-benchmarks
+ * file's ground truth. Exact search reaches 1.0 except where the k-th and
+ * (k+1)-th true distances tie; such ties are counted as hits. */
+#include "cli.h"
+#include "latentbench/alloc.h"
+#include "latentbench/error.h"
+
+#include <latent/latent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int parse_size(const char *s, size_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *end || s[0] == '-') return 0;
+    *out = (size_t)v;
+    return 1;
+}
+
+int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl)
+{
+    const char *path = NULL, *metric_name = NULL;
+    size_t k = 10;
+    char err[LB_ERRLEN];
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--dataset") == 0 && i + 1 < argc) path = argv[++i];
+        else if (strcmp(argv[i], "--k") == 0 && i + 1 < argc) {
+            if (!parse_size(argv[++i], &k) || k == 0) {
+                snprintf(err, sizeof err, "verify: --k must be a positive integer, got '%s'", argv[i]);
+                lb_report(cl, err);
+                return LB_EUSAGE;
+            }
+        } else if (strcmp(argv[i], "--metric") == 0 && i + 1 < argc) metric_name = argv[++i];
+        else {
+            snprintf(err, sizeof err, "verify: unknown option '%s'", argv[i]);
+            lb_report(cl, err);
+            return LB_EUSAGE;
+        }
+    }
+    if (!path) {
+        lb_report(cl, "verify: --dataset FILE is required");
+        return LB_EUSAGE;
+    }
+    lb_dataset ds;
+    int rc = lb_dataset_read(path, &ds, err, sizeof err);
+    if (rc) {
+        lb_report(cl, err);
+        return rc;
+    }
+    lt_metric metric = strcmp(ds.distance, "angular") == 0 ? LT_METRIC_COSINE : LT_METRIC_EUCLIDEAN;
+    if (metric_name) {
+        if (strcasecmp(metric_name, "euclidean") == 0) metric = LT_METRIC_EUCLIDEAN;
+        else if (strcasecmp(metric_name, "cosine") == 0 || strcasecmp(metric_name, "angular") == 0)
+            metric = LT_METRIC_COSINE;
+        else {
+            snprintf(err, sizeof err, "verify: --metric must be euclidean or cosine (angular), got '%s'", metric_name);
+            lb_report(cl, err);
+            lb_dataset_free(&ds);
+            return LB_EUSAGE;
+        }
+    }
+    if (k > ds.kn) {
+        snprintf(err, sizeof err, "%s: neighbors has %zu columns, fewer than --k %zu", path, ds.kn, k);
+        lb_report(cl, err);
+        lb_dataset_free(&ds);
+        return LB_EDATA;
+    }
+    lt_config cfg = lt_config_default(ds.d);
+    cfg.metric = metric;
+    lt_space *s = NULL;
+    lt_neighbor *nb = lb_malloc(ds.q * k * sizeof *nb);
+    size_t *found = lb_malloc(ds.q * sizeof *found);
+    if (!nb || !found || (rc = lt_space_create(&cfg, &s)) || (rc = lt_space_add_batch(s, ds.train, ds.n, NULL)) ||
+        (rc = lt_space_knn_batch(s, ds.test, ds.q, k, nb, found))) {
+        snprintf(err, sizeof err, "%s: %s", path, rc ? lt_strerror(rc) : "out of memory");
+        lb_report(cl, err);
+        lt_space_destroy(s);
+        lb_free(nb); lb_free(found); lb_dataset_free(&ds);
+        return rc == LT_ENONFINITE ? LB_EDATA : LB_EINTERNAL;
+    }
+    /* a hit: the returned id is among the true k, or it ties the true k-th
+     * distance (within 1e-3 relative): exact search reaches 1.0 but for ties */
+    size_t hits = 0;
+    for (size_t q = 0; q < ds.q; q++) {
+        const int32_t *truth = ds.neighbors + q * ds.kn;
+        double kth = ds.distances[q * ds.kn + k - 1];
+        for (size_t j = 0; j < found[q]; j++) {
+            const lt_neighbor *got = &nb[q * k + j];
+            int hit = 0;
+            for (size_t t = 0; t < k && !hit; t++) hit = truth[t] >= 0 && (uint64_t)truth[t] == got->id;
+            if (!hit) hit = fabs((double)got->distance - kth) <= 1e-3 * fmax(1.0, fabs(kth));
+            hits += (size_t)hit;
+        }
+    }
+    double recall = (double)hits / (double)(ds.q * k);
+    if (cl->rank == 0)
+        printf("%s: recall@%zu = %.6f (%zu queries, %zu train vectors, d = %zu, %s)\n", path, k, recall, ds.q, ds.n,
+               ds.d, metric == LT_METRIC_COSINE ? "cosine" : "euclidean");
+    lt_space_destroy(s);
+    lb_free(nb); lb_free(found); lb_dataset_free(&ds);
+    if (recall < 1.0) {
+        snprintf(err, sizeof err, "%s: recall@%zu %.6f is below 1.0", path, k, recall);
+        lb_report(cl, err);
+        return LB_EVERIFY;
+    }
+    return LB_OK;
+}

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# End-to-end checks of the latentbench command line: exit codes, one-line
+# errors, atomic results files, MPI ranks and verify. Needs LATENTBENCH (the
+# binary), MPIEXEC (mpirun) and /usr/bin/python3 with h5py and numpy.
+set -u
+LB=${LATENTBENCH:?set LATENTBENCH to the latentbench binary}
+MPIEXEC=${MPIEXEC:-mpirun}
+PY=/usr/bin/python3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+# expect NAME STATUS PATTERN -- command...: exit status and a one-line stderr matching PATTERN
+expect() {
+    local name=$1 want=$2 pattern=$3
+    shift 4
+    "$@" >out.txt 2>err.txt
+    local got=$?
+    if [ "$got" -ne "$want" ]; then
+        bad "$name: exit $got, want $want ($(head -c 300 err.txt))"
+    elif [ -n "$pattern" ] && ! grep -Eq -- "$pattern" err.txt; then
+        bad "$name: stderr '$(head -c 300 err.txt)' lacks /$pattern/"
+    elif [ "$want" -ge 64 ] && [ "$name" != usage ] && [ "$(grep -c '^latentbench: ' err.txt)" -ne 1 ]; then
+        bad "$name: want exactly one error line, got: $(cat err.txt)"
+    else
+        ok "$name"
+    fi
+}
+
+expect usage 64 "^usage: latentbench" -- "$LB"
+expect "--version" 0 "" -- "$LB" --version
+expect "unknown command" 64 "unknown command 'frobnicate'" -- "$LB" frobnicate
+expect "unknown suite" 66 "unknown suite 'nosuch'" -- "$LB" list --suite nosuch
+expect "bad regex" 64 "--filter" -- "$LB" list --filter '('
+printf 'suite = "x"\n[[group]]\nname = "g"\nop = "knn"\nid = "g/{k}"\n[group.params]\nk = [1, "two"]\n' >bad.toml
+expect "malformed suite file" 65 "bad.toml:[0-9]+:[0-9]+: " -- "$LB" list --suite ./bad.toml
+expect "bad option value" 64 "--sample-size" -- "$LB" run --sample-size 1
+
+n=$("$LB" list --suite matrix | wc -l)
+if [ "$n" -eq 480 ]; then ok "list matrix: 480"; else bad "list matrix: $n ids"; fi
+n=$("$LB" list --suite critical_path | wc -l)
+if [ "$n" -eq 18 ]; then ok "list critical_path: 18"; else bad "list critical_path: $n ids"; fi
+
+# unwritable output: exit 74, nothing written
+expect "unwritable output" 74 "no/such/dir/out.h5" -- "$LB" run --quick --suite ci --filter '^latent_space_creation' -o no/such/dir/out.h5
+if [ ! -e no/such/dir ]; then ok "no partial output"; else bad "something was written"; fi
+mkdir ro.h5
+expect "output is a directory" 74 "ro.h5" -- "$LB" run --quick --suite ci --filter '^latent_space_creation' -o ro.h5
+
+# a short single-node run writes one readable file
+quick=(--warm-up-time 0.05 --measurement-time 0.1 --sample-size 10 --resamples 2000 --quiet)
+expect "single-node run" 0 "" -- "$LB" run "${quick[@]}" --suite ci --filter '^(latent_space_creation|knn_search/dim_128/10$)' -o one.h5
+if grep -q 'knn_search/dim_128/10' out.txt; then ok "summary printed"; else bad "summary lacks the row: $(cat out.txt)"; fi
+if $PY - one.h5 <<'PYEOF'; then ok "results read back with h5py"; else bad "results file content"; fi
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+assert f.attrs["schema"] == "latentbench-results", f.attrs["schema"]
+assert int(f.attrs["mpi_ranks"]) == 1
+b = f["benchmarks"][:]
+ids = [x.decode() for x in b["id"]]
+assert ids == ["latent_space_creation/64", "knn_search/dim_128/10"], ids
+r = b[1]
+assert r["dimension"] == 128 and r["k"] == 10 and r["dataset_size"] == 10000
+assert r["samples"] == 10 and len(f["samples/1"]) == 10
+assert 0 < r["min_ns"] <= r["median_ns"] <= r["max_ns"]
+assert r["ci_low_ns"] <= r["mean_ns"] <= r["ci_high_ns"]
+assert r["peak_bytes"] >= 10000 * 128 * 4, r["peak_bytes"]
+assert r["throughput_elements"] > 0
+PYEOF
+
+# the ci suite under two MPI ranks yields one file with both ranks
+export OMP_NUM_THREADS=1
+"$MPIEXEC" --allow-run-as-root --oversubscribe -np 2 "$LB" run --quick --resamples 2000 --quiet --suite ci -o mpi.h5 >mpi_out.txt 2>mpi_err.txt
+st=$?
+nfiles=$(find . -maxdepth 1 -name 'mpi.h5*' | wc -l)
+if [ $st -eq 0 ] && [ "$nfiles" -eq 1 ]; then ok "mpirun -np 2: one file"; else bad "mpirun -np 2: exit $st, $nfiles files, $(tail -3 mpi_err.txt)"; fi
+if $PY - mpi.h5 <<'PYEOF'; then ok "mpi file has 2 ranks and every ci row"; else bad "mpi file content"; fi
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+assert int(f.attrs["mpi_ranks"]) == 2
+assert sorted(f["ranks"]["rank"].tolist()) == [0, 1]
+b = f["benchmarks"][:]
+assert len(b) == 20, len(b)
+assert (b["ranks"] == 2).all()
+assert (b["rank_min_ns"] <= b["rank_max_ns"]).all()
+PYEOF
+unset OMP_NUM_THREADS
+
+# verify: a small ann-benchmarks file with exact neighbours, then a wrong one
+$PY - <<'PYEOF'
+import h5py, numpy as np
+rng = np.random.default_rng(7)
+train = rng.uniform(-1, 1, (500, 24)).astype(np.float32)
+test = rng.uniform(-1, 1, (20, 24)).astype(np.float32)
+d = np.sqrt(((test[:, None, :].astype(np.float64) - train[None, :, :]) ** 2).sum(-1))
+nb = np.argsort(d, axis=1, kind="stable")[:, :100].astype(np.int32)
+dist = np.take_along_axis(d, nb, 1).astype(np.float32)
+# wrong.h5: ground truth that disagrees with the exact search (ids shifted,
+# distances halved), as a corrupted or mismatched file would
+for name, neigh, dd in (("good.h5", nb, dist), ("wrong.h5", (nb + 1) % 500, dist * 0.5)):
+    with h5py.File(name, "w") as f:
+        f["train"], f["test"], f["neighbors"], f["distances"] = train, test, neigh, dd
+        f.attrs["distance"] = "euclidean"
+with h5py.File("nolayout.h5", "w") as f:
+    f["train"] = train
+    f.attrs["distance"] = "euclidean"
+PYEOF
+expect "verify exact neighbours" 0 "" -- "$LB" verify --dataset good.h5 --k 10
+if grep -q 'recall@10 = 1.000000' out.txt; then ok "recall 1.0 printed"; else bad "verify output: $(cat out.txt)"; fi
+expect "verify wrong neighbours" 1 "below 1.0" -- "$LB" verify --dataset wrong.h5 --k 10
+expect "verify wrong layout" 65 "nolayout.h5" -- "$LB" verify --dataset nolayout.h5
+expect "verify missing file" 66 "missing.h5" -- "$LB" verify --dataset missing.h5
+expect "run on a dataset" 0 "" -- "$LB" run "${quick[@]}" --suite ci --filter '^knn_search/dim_128/10$' --dataset good.h5 -o ds.h5
+if $PY -c "import h5py; b = h5py.File('ds.h5')['benchmarks'][0]; assert b['dimension'] == 24 and b['dataset_size'] == 500, b"; then
+    ok "dataset rows used"
+else
+    bad "dataset run content"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

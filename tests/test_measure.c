@@ -1,0 +1,168 @@
+/* The measurement core: sampling plans, budgets and a benchmark of known cost. */
+#include "latentbench/alloc.h"
+#include "latentbench/bench.h"
+#include "latentbench/error.h"
+#include "latentbench/stats.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+
+/* Synthetic cost: every call reports iters * per_iter + fixed ns, exactly. */
+typedef struct {
+    double per_iter, fixed;
+    unsigned calls, samples_seen;
+} synth;
+
+static int synth_run(void *ctx, uint64_t iters, uint64_t *elapsed)
+{
+    synth *s = ctx;
+    s->calls++;
+    *elapsed = (uint64_t)llround((double)iters * s->per_iter + s->fixed);
+    return LB_OK;
+}
+
+static void count_sample(void *arg) { ((synth *)arg)->samples_seen++; }
+
+START_TEST(linear_plan_and_slope)
+{
+    synth s = {250.0, 40.0, 0, 0};
+    lb_measure_opts o = lb_measure_defaults();
+    o.warm_up_s = 0.01;
+    o.measurement_s = 0.5;
+    o.sample_size = 50;
+    o.before_sample = count_sample;
+    o.hook_arg = &s;
+    lb_measurement m;
+    ck_assert_int_eq(lb_measure(synth_run, &s, &o, &m), LB_OK);
+    ck_assert_int_eq(m.sampling, LB_SAMPLING_LINEAR);
+    ck_assert_uint_eq(m.nsamples, 50);
+    ck_assert_uint_eq(s.samples_seen, 50);
+    /* linear: d, 2d, ..., n*d */
+    for (size_t i = 0; i < m.nsamples; i++) ck_assert_uint_eq(m.iters[i], m.iters[0] * (i + 1));
+    /* d chosen so the samples fill the measurement time */
+    double total_ns = 0;
+    for (size_t i = 0; i < m.nsamples; i++) total_ns += m.ns_per_iter[i] * (double)m.iters[i];
+    ck_assert_double_ge(total_ns, 0.5e9);
+    ck_assert_double_le(total_ns, 0.5e9 * 1.2);
+    double slope;
+    ck_assert_int_eq(lb_stats_slope(m.ns_per_iter, m.iters, m.nsamples, &slope), LB_OK);
+    /* the fixed cost spreads over many iterations: the slope is the per-iteration cost */
+    ck_assert_double_eq_tol(slope, 250.0, 0.5);
+    lb_measurement_free(&m);
+}
+END_TEST
+
+START_TEST(flat_when_linear_too_long)
+{
+    /* 20 ms per iteration, 100 samples: even d = 1 is 101 s of linear samples */
+    synth s = {20e6, 0.0, 0, 0};
+    lb_measure_opts o = lb_measure_defaults();
+    o.warm_up_s = 0.0;
+    o.measurement_s = 5.0;
+    o.sample_size = 100;
+    o.budget_s = 1e9; /* no budget pressure */
+    lb_measurement m;
+    ck_assert_int_eq(lb_measure(synth_run, &s, &o, &m), LB_OK);
+    ck_assert_int_eq(m.sampling, LB_SAMPLING_FLAT);
+    ck_assert_uint_eq(m.nsamples, 100);
+    for (size_t i = 0; i < m.nsamples; i++) ck_assert_uint_eq(m.iters[i], 3); /* ceil(5 s / (20 ms * 100)) */
+    ck_assert_int_eq(m.budget_limited, 0);
+    lb_measurement_free(&m);
+}
+END_TEST
+
+START_TEST(budget_limits_samples)
+{
+    /* 0.5 s per iteration under a 3 s budget: at most ~5 single-iteration samples */
+    synth s = {0.5e9, 0.0, 0, 0};
+    lb_measure_opts o = lb_measure_defaults();
+    o.warm_up_s = 0.0;
+    o.measurement_s = 1.0;
+    o.sample_size = 100;
+    o.budget_s = 3.0;
+    lb_measurement m;
+    ck_assert_int_eq(lb_measure(synth_run, &s, &o, &m), LB_OK);
+    ck_assert_int_eq(m.budget_limited, 1);
+    ck_assert_int_eq(m.sampling, LB_SAMPLING_FLAT);
+    ck_assert_uint_eq(m.nsamples, 6); /* 3 s / 0.5 s */
+    ck_assert_uint_eq(m.iters[0], 1);
+    lb_measurement_free(&m);
+}
+END_TEST
+
+/* Real time: a spin of a known length per iteration must measure as that length. */
+static int spin_run(void *ctx, uint64_t iters, uint64_t *elapsed)
+{
+    uint64_t per = *(const uint64_t *)ctx;
+    uint64_t t0 = lb_clock_ns();
+    for (uint64_t i = 0; i < iters; i++) {
+        uint64_t until = t0 + (i + 1) * per;
+        while (lb_clock_ns() < until) {}
+    }
+    *elapsed = lb_clock_ns() - t0;
+    return LB_OK;
+}
+
+START_TEST(known_cost_benchmark)
+{
+    uint64_t per = 20000; /* 20 us */
+    lb_measure_opts o = lb_measure_defaults();
+    o.warm_up_s = 0.05;
+    o.measurement_s = 0.3;
+    o.sample_size = 20;
+    lb_measurement m;
+    ck_assert_int_eq(lb_measure(spin_run, &per, &o, &m), LB_OK);
+    lb_stats_summary st;
+    ck_assert_int_eq(lb_stats_summarize(m.ns_per_iter, m.iters, m.nsamples, 1000, 1, 0.95, &st), LB_OK);
+    /* a spin cannot finish early; preemption can only make it longer */
+    ck_assert_double_ge(st.median, 20000.0 * 0.999);
+    ck_assert_double_le(st.median, 20000.0 * 1.5);
+    ck_assert_double_ge(st.slope, 20000.0 * 0.999);
+    lb_measurement_free(&m);
+}
+END_TEST
+
+START_TEST(bad_options)
+{
+    synth s = {1, 0, 0, 0};
+    lb_measure_opts o = lb_measure_defaults();
+    lb_measurement m;
+    o.sample_size = 1;
+    ck_assert_int_eq(lb_measure(synth_run, &s, &o, &m), LB_EUSAGE);
+    o = lb_measure_defaults();
+    o.measurement_s = 0;
+    ck_assert_int_eq(lb_measure(synth_run, &s, &o, &m), LB_EUSAGE);
+    ck_assert_int_eq(lb_measure(NULL, &s, &o, &m), LB_EUSAGE);
+}
+END_TEST
+
+START_TEST(clock_calibration)
+{
+    double res, over;
+    lb_clock_calibrate(&res, &over);
+    ck_assert_double_gt(res, 0.0);
+    ck_assert_double_lt(res, 1e6);
+    ck_assert_double_gt(over, 0.0);
+    ck_assert_double_lt(over, 1e5);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("measure");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, linear_plan_and_slope);
+    tcase_add_test(tc, flat_when_linear_too_long);
+    tcase_add_test(tc, budget_limits_samples);
+    tcase_add_test(tc, known_cost_benchmark);
+    tcase_add_test(tc, bad_options);
+    tcase_add_test(tc, clock_calibration);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
