@@ -126,7 +126,8 @@ static const tfield row_f[] = {
     TF(K_I64, outliers_mild), TF(K_I64, outliers_severe), TF(K_F64, throughput_elements),
     TF(K_F64, throughput_bytes), TF(K_U64, peak_bytes), TF(K_U64, avg_bytes),
     TF(K_U64, allocations), TF(K_U64, rss_peak_bytes),  TF(K_I64, ranks),
-    TF(K_F64, rank_min_ns), TF(K_F64, rank_max_ns),     TF(K_STR, note),
+    TF(K_F64, rank_min_ns), TF(K_F64, rank_median_ns),  TF(K_F64, rank_max_ns),
+    TF(K_STR, note),
 };
 #define NROW_F (sizeof row_f / sizeof row_f[0])
 

@@ -25,7 +25,7 @@ ROW_FIELDS = [
     ("outliers_severe", "i", 0), ("throughput_elements", "f", 0), ("throughput_bytes", "f", 0),
     ("peak_bytes", "u", 0), ("avg_bytes", "u", 0), ("allocations", "u", 0),
     ("rss_peak_bytes", "u", 0), ("ranks", "i", 0), ("rank_min_ns", "f", 0),
-    ("rank_max_ns", "f", 0), ("note", "S", LB_NOTE_LEN),
+    ("rank_median_ns", "f", 0), ("rank_max_ns", "f", 0), ("note", "S", LB_NOTE_LEN),
 ]
 NUMPY_KIND = {"S": "S", "i": "<i8", "u": "<u8", "f": "<f8"}
 

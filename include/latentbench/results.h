@@ -45,7 +45,7 @@ typedef struct {
     uint64_t peak_bytes, avg_bytes, allocations;  /* liblatent's allocator, see docs */
     uint64_t rss_peak_bytes;                      /* process high-water mark after the benchmark */
     int64_t ranks;                                /* ranks that measured it */
-    double rank_min_ns, rank_max_ns;              /* min / max over ranks of their medians */
+    double rank_min_ns, rank_median_ns, rank_max_ns; /* min / median / max over ranks of their medians */
     char note[LB_NOTE_LEN];                       /* e.g. "budget: 12 of 100 samples" */
 } lb_row;
 

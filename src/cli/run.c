@@ -188,6 +188,20 @@ static void fill_row(lb_row *row, const lb_case *c, const lb_measurement *m, con
     row->rss_peak_bytes = lb_rss_peak_bytes();
 }
 
+/* min, median and max of the ranks' medians (sorts v) */
+static void rank_spread(double *v, size_t n, double out[3])
+{
+    for (size_t i = 1; i < n; i++) /* insertion sort: n is the rank count */
+        for (size_t j = i; j > 0 && v[j] < v[j - 1]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    out[0] = v[0];
+    out[1] = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    out[2] = v[n - 1];
+}
+
 int lb_cmd_run(int argc, char **argv, const lb_cluster *cl, const char *command_line)
 {
     char err[LB_ERRLEN] = "";
@@ -272,10 +286,12 @@ int lb_cmd_run(int argc, char **argv, const lb_cluster *cl, const char *command_
         if (mc.max_peak > lib_peak) lib_peak = mc.max_peak;
         lb_cluster_gather(cl, st.median, medians);
         row->ranks = cl->size;
-        row->rank_min_ns = row->rank_max_ns = medians[0];
-        for (int r = 1; r < cl->size && cl->rank == 0; r++) {
-            if (medians[r] < row->rank_min_ns) row->rank_min_ns = medians[r];
-            if (medians[r] > row->rank_max_ns) row->rank_max_ns = medians[r];
+        if (cl->rank == 0) {
+            double spread[3];
+            rank_spread(medians, (size_t)cl->size, spread);
+            row->rank_min_ns = spread[0];
+            row->rank_median_ns = spread[1];
+            row->rank_max_ns = spread[2];
         }
         /* rank 0 keeps its raw samples for later statistical comparison */
         res.samples[i] = lb_malloc(m.nsamples * sizeof(lb_sample));

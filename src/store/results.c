@@ -33,7 +33,8 @@ static const lb__field row_fields[] = {
     FIELD(lb_row, U64, peak_bytes),  FIELD(lb_row, U64, avg_bytes),
     FIELD(lb_row, U64, allocations), FIELD(lb_row, U64, rss_peak_bytes),
     FIELD(lb_row, I64, ranks),       FIELD(lb_row, F64, rank_min_ns),
-    FIELD(lb_row, F64, rank_max_ns), FIELD(lb_row, STR, note),
+    FIELD(lb_row, F64, rank_median_ns), FIELD(lb_row, F64, rank_max_ns),
+    FIELD(lb_row, STR, note),
 };
 
 static const lb__field sample_fields[] = {
