@@ -1,9 +1,11 @@
 /* latentbench: the benchmark harness's command line. Only main exits. */
 #include "cli.h"
+#include "latentbench/alloc.h"
 #include "latentbench/error.h"
 
 #include <latent/latent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef LB_VERSION
@@ -70,5 +72,16 @@ int main(int argc, char **argv)
         rc = LB_EUSAGE;
     }
     lb_cluster_finalize();
+    /* Tests set this: every allocation of the harness and of liblatent must be
+     * returned by now (MPI's own allocations are outside both allocators). */
+    const char *check = getenv("LATENTBENCH_CHECK_LEAKS");
+    if (check && *check && strcmp(check, "0") != 0) {
+        size_t lb_left = lb_alloc_current(), lt_left = lt_mem_stats_get().current_bytes;
+        if (lb_left || lt_left) {
+            fprintf(stderr, "latentbench: leak: %zu bytes of the harness and %zu of liblatent still held at exit\n",
+                    lb_left, lt_left);
+            return lb_exit_code(LB_EINTERNAL);
+        }
+    }
     return rc >= 0 ? rc : lb_exit_code(rc);
 }
