@@ -37,7 +37,7 @@ const char *lb_suite_dir(void);
  * ids only. Errors: LB_ENOINPUT (unknown suite or missing file), LB_EDATA
  * (malformed file: err holds "file:line:column: cause"), LB_EUSAGE (bad regex),
  * LB_ENOMEM. */
-/* 1 when op names an operation the harness can measure (create, add, add_batch,
+/* 1 when op names an operation the harness can measure (noop, create, add, add_batch,
  * knn, knn_batch, attention, attention_batch, build, attention_build). */
 int lb_op_known(const char *op);
 

@@ -10,12 +10,13 @@
 
 #define LB_ADD_RESET 1024 /* add_embedding: a fresh space every this many adds */
 
-typedef enum { OP_CREATE, OP_ADD, OP_ADD_BATCH, OP_KNN, OP_KNN_BATCH, OP_ATTN, OP_ATTN_BATCH, OP_BUILD, OP_ATTN_BUILD } op_kind;
+typedef enum { OP_NOOP, OP_CREATE, OP_ADD, OP_ADD_BATCH, OP_KNN, OP_KNN_BATCH, OP_ATTN, OP_ATTN_BATCH, OP_BUILD, OP_ATTN_BUILD } op_kind;
 
 static const struct {
     const char *name;
     op_kind kind;
 } g_ops[] = {
+    {"noop", OP_NOOP},           /* nothing: the harness's own cost per iteration */
     {"create", OP_CREATE},       /* lt_space_create + destroy */
     {"add", OP_ADD},             /* lt_space_add into a fresh space (reset every 1024 adds, untimed) */
     {"add_batch", OP_ADD_BATCH}, /* lt_space_add_batch of batch_size into a fresh space */
@@ -107,6 +108,10 @@ int lb_op_prepare(const lb_case *cs, const lb_dataset *ds, uint64_t seed, lb_op_
         return lb_errorf(err, errlen, LB_EDATA, "%s: unknown operation '%s'", cs->id, cs->op);
     }
     c->kind = g_ops[i].kind;
+    if (c->kind == OP_NOOP) { /* no space, no data */
+        *out = c;
+        return LB_OK;
+    }
     c->d = ds ? ds->d : (size_t)cs->dimension;
     c->cfg = lt_config_default(c->d);
     if (!parse_metric(cs->metric, &c->cfg.metric) || !parse_attention(cs->attention, &c->cfg.attention)) {
@@ -136,7 +141,7 @@ int lb_op_prepare(const lb_case *cs, const lb_dataset *ds, uint64_t seed, lb_op_
     if (c->kind == OP_ADD_BATCH) c->nrows = (size_t)cs->batch_size;
     c->nq = (c->kind == OP_KNN_BATCH || c->kind == OP_ATTN_BATCH) ? (size_t)cs->batch_size : 1;
     c->k = (size_t)cs->k;
-    if (c->kind != OP_CREATE && c->nrows == 0) {
+    if (c->kind != OP_CREATE && c->kind != OP_NOOP && c->nrows == 0) {
         lb_op_free(c);
         return lb_errorf(err, errlen, LB_EDATA, "%s: operation '%s' needs rows (dataset_size, seq_len or batch_size)",
                          cs->id, cs->op);
@@ -203,6 +208,11 @@ int lb_op_run(void *vctx, uint64_t iters, uint64_t *elapsed_ns)
     int rc = 0;
     lt_space *s = NULL;
     switch (c->kind) {
+    case OP_NOOP:
+        t0 = lb_clock_ns();
+        for (uint64_t i = 0; i < iters; i++) lb_consume(c);
+        total = lb_clock_ns() - t0;
+        break;
     case OP_CREATE:
         t0 = lb_clock_ns();
         for (uint64_t i = 0; i < iters && !rc; i++) {
