@@ -66,15 +66,30 @@ void lb_progress_done(lb_progress *p)
     fprintf(stderr, "%zu benchmarks in %.1fs\n", p->total, el);
 }
 
+/* Pads to a width in characters, not bytes ("µs" is two bytes, one column). */
+static void cell(FILE *out, const char *s, int width, int left)
+{
+    int cols = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) cols += (*p & 0xC0) != 0x80;
+    int pad = width > cols ? width - cols : 0;
+    if (!left) fprintf(out, "%*s", pad, "");
+    fputs(s, out);
+    if (left) fprintf(out, "%*s", pad, "");
+}
+
 void lb_print_summary(FILE *out, const lb_results *r)
 {
-    size_t w = 2;
+    int w = 9;
     for (size_t i = 0; i < r->nrows; i++) {
-        size_t l = strlen(r->rows[i].id);
+        int l = (int)strlen(r->rows[i].id);
         if (l > w) w = l;
     }
-    fprintf(out, "%-*s  %12s  %27s  %14s  %10s\n", (int)w, "benchmark", "median", "95% CI (mean)", "throughput",
-            "peak mem");
+    cell(out, "benchmark", w, 1);
+    fputs("  ", out); cell(out, "median", 11, 0);
+    fputs("  ", out); cell(out, "95% CI of the mean", 26, 0);
+    fputs("  ", out); cell(out, "throughput", 15, 0);
+    fputs("  ", out); cell(out, "peak mem", 9, 0);
+    fputc('\n', out);
     for (size_t i = 0; i < r->nrows; i++) {
         const lb_row *row = &r->rows[i];
         char med[32], lo[32], hi[32], ci[80], tp[32], mem[32];
@@ -84,7 +99,12 @@ void lb_print_summary(FILE *out, const lb_results *r)
         snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
         lb_fmt_rate(tp, sizeof tp, row->throughput_elements, "elem");
         lb_fmt_bytes(mem, sizeof mem, (double)row->peak_bytes);
-        fprintf(out, "%-*s  %12s  %27s  %14s  %10s%s%s\n", (int)w, row->id, med, ci, tp, mem,
-                row->note[0] ? "  " : "", row->note);
+        cell(out, row->id, w, 1);
+        fputs("  ", out); cell(out, med, 11, 0);
+        fputs("  ", out); cell(out, ci, 26, 0);
+        fputs("  ", out); cell(out, tp, 15, 0);
+        fputs("  ", out); cell(out, mem, 9, 0);
+        if (row->note[0]) fprintf(out, "  %s", row->note);
+        fputc('\n', out);
     }
 }
