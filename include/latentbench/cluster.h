@@ -28,6 +28,9 @@ void lb_cluster_gather(const lb_cluster *c, double v, double *out);
 /* Gathers every rank's row to rank 0 (out has size rows there). */
 void lb_cluster_gather_ranks(const lb_cluster *c, const lb_rank_row *mine, lb_rank_row *out);
 
+/* Ranks on this node (sharing memory with this one). */
+int lb_cluster_local_size(const lb_cluster *c);
+
 /* Broadcasts a string of at most len bytes from rank 0. */
 void lb_cluster_bcast_str(const lb_cluster *c, char *buf, int len);
 

@@ -4,6 +4,7 @@
 #include "latentbench/error.h"
 
 #include <latent/latent.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,17 @@ int main(int argc, char **argv)
     if (lb_cluster_init(&argc, &argv, &cl) != LB_OK) {
         fprintf(stderr, "latentbench: MPI could not start\n");
         return lb_exit_code(LB_EINTERNAL);
+    }
+    /* Ranks that share a node must not each start a thread per core: unless
+     * OMP_NUM_THREADS says otherwise, split the cores a rank may use by the
+     * ranks on its node (with binding, libgomp already sees only its own). */
+    int local = lb_cluster_local_size(&cl);
+    char host[64];
+    long cores = 1;
+    lb_host_info(host, sizeof host, &cores);
+    if (!getenv("OMP_NUM_THREADS") && local > 1 && (long)omp_get_max_threads() * local > cores) {
+        int t = (int)(cores / local);
+        omp_set_num_threads(t < 1 ? 1 : t);
     }
     const char *cmd = argv[1];
     int rc;

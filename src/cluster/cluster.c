@@ -53,6 +53,18 @@ void lb_cluster_gather_ranks(const lb_cluster *c, const lb_rank_row *mine, lb_ra
         out[0] = *mine;
 }
 
+int lb_cluster_local_size(const lb_cluster *c)
+{
+    if (c->size == 1) return 1;
+    MPI_Comm node;
+    int n = 1;
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, c->rank, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
+        MPI_Comm_size(node, &n);
+        MPI_Comm_free(&node);
+    }
+    return n;
+}
+
 void lb_cluster_bcast_str(const lb_cluster *c, char *buf, int len)
 {
     if (c->size > 1) MPI_Bcast(buf, len, MPI_CHAR, 0, MPI_COMM_WORLD);
