@@ -8,5 +8,5 @@ apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config git ca-certificates \
   check libomp-dev \
   openmpi-bin libopenmpi-dev \
-  libhdf5-dev \
+  libhdf5-dev libcurl4-openssl-dev shellcheck \
   python3 python3-h5py python3-numpy >/dev/null

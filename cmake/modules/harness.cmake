@@ -30,8 +30,11 @@ add_executable(latentbench
   src/cli/list.c
   src/cli/verify.c
   src/cli/machine.c
-  src/cli/report.c)
-target_link_libraries(latentbench PRIVATE lb_bench lb_stats lb_store)
+  src/cli/report.c
+  src/cli/compare.c
+  src/cli/report_cmd.c
+  src/cli/baseline_cmd.c)
+target_link_libraries(latentbench PRIVATE lb_bench lb_stats lb_store lb_gate lb_export lb_baseline)
 target_compile_definitions(latentbench PRIVATE
   LB_VERSION="${PROJECT_VERSION}"
   LB_GIT_COMMIT="${LB_GIT_COMMIT}"

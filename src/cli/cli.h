@@ -15,6 +15,9 @@
 int lb_cmd_list(int argc, char **argv, const lb_cluster *cl);
 int lb_cmd_run(int argc, char **argv, const lb_cluster *cl, const char *command_line);
 int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl);
+int lb_cmd_compare(int argc, char **argv, const lb_cluster *cl);  /* src/cli/compare.c */
+int lb_cmd_report(int argc, char **argv, const lb_cluster *cl);   /* src/cli/report_cmd.c */
+int lb_cmd_baseline(int argc, char **argv, const lb_cluster *cl); /* src/cli/baseline_cmd.c */
 
 /* Fills the run metadata (machine fingerprint, versions, time, command line);
  * strings are lb_malloc'd, freed by lb_results_free. */

@@ -22,12 +22,19 @@ static void usage(FILE *out)
           "  run     [--suite NAME|FILE]... [--filter REGEX] [-o results.h5] [--quick]\n"
           "          [--warm-up-time S] [--measurement-time S] [--sample-size N] [--budget S]\n"
           "          [--seed N] [--dataset ann-benchmarks.h5] [--quiet]\n"
+          "          [--baseline B.h5 [--config regression_config.toml]]\n"
+          "  compare BASELINE.h5 CURRENT.h5 [--config C.toml] [--threshold PCT] [--report report.md]\n"
+          "          [--strict-machine]\n"
+          "  report  RESULTS.h5 [--baseline B.h5] [--config C.toml] [--format md|json|csv|toml|gbench] [-o FILE]\n"
+          "  baseline save RESULTS.h5 [--name NAME] | list [--all] | show [NAME] [--path-only] | prune [--keep N]\n"
+          "           | notify --results R --baseline B | config      [--dir D] [--config C.toml]\n"
           "  verify  --dataset ann-benchmarks.h5 [--k K] [--metric M]\n"
           "\n"
           "suites: latency throughput memory matrix critical_path attention_comparison\n"
           "        distance_comparison flash_attention ci all (default: ci), or a suite file\n"
           "run under mpirun/srun for many ranks; alone it runs single-node.\n"
-          "exit: 0 ok, 1 verification failed, 64 usage, 65 bad input data, 66 missing input,\n"
+          "exit: 0 ok (compare / run --baseline: no significant change), 1 regression or verification\n"
+          "      failed, 2 improvements and no regression, 64 usage, 65 bad input data, 66 missing input,\n"
           "      70 internal error, 74 I/O error writing\n",
           out);
 }
@@ -76,6 +83,9 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "list") == 0) rc = lb_cmd_list(argc - 2, argv + 2, &cl);
     else if (strcmp(cmd, "run") == 0) rc = lb_cmd_run(argc - 2, argv + 2, &cl, cmdline);
     else if (strcmp(cmd, "verify") == 0) rc = lb_cmd_verify(argc - 2, argv + 2, &cl);
+    else if (strcmp(cmd, "compare") == 0) rc = lb_cmd_compare(argc - 2, argv + 2, &cl);
+    else if (strcmp(cmd, "report") == 0) rc = lb_cmd_report(argc - 2, argv + 2, &cl);
+    else if (strcmp(cmd, "baseline") == 0) rc = lb_cmd_baseline(argc - 2, argv + 2, &cl);
     else {
         if (cl.rank == 0) {
             fprintf(stderr, "latentbench: unknown command '%s'\n", cmd);

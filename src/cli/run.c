@@ -6,6 +6,7 @@
 #include "latentbench/alloc.h"
 #include "latentbench/bench.h"
 #include "latentbench/error.h"
+#include "latentbench/gate.h"
 #include "latentbench/stats.h"
 #include "latentbench/suite.h"
 
@@ -23,7 +24,8 @@
 typedef struct {
     const char *suites[64];
     size_t nsuites;
-    const char *filter, *output, *dataset;
+    const char *filter, *output, *dataset, *baseline, *config;
+    double workload_scale;
     lb_measure_opts mo;
     double budget_s;
     uint64_t seed;
@@ -94,6 +96,7 @@ static int parse_args(int argc, char **argv, run_opts *o, char *err, size_t errl
     o->mo = lb_measure_defaults();
     o->seed = 42;
     o->resamples = LB_STATS_DEFAULT_RESAMPLES;
+    o->workload_scale = 1.0;
     int quick = 0;
     double warm = -1, meas = -1;
     uint64_t samples = 0, u;
@@ -109,6 +112,13 @@ static int parse_args(int argc, char **argv, run_opts *o, char *err, size_t errl
         } else if (!strcmp(a, "--filter")) o->filter = v;
         else if (!strcmp(a, "-o") || !strcmp(a, "--output")) o->output = v;
         else if (!strcmp(a, "--dataset")) o->dataset = v;
+        else if (!strcmp(a, "--baseline")) o->baseline = v;
+        else if (!strcmp(a, "--config")) o->config = v;
+        else if (!strcmp(a, "--workload-scale")) {
+            /* for measuring the regression gate: the same ids on larger (or smaller) workloads */
+            if (!parse_double(v, 0.01, &o->workload_scale) || o->workload_scale > 100)
+                return lb_errorf(err, errlen, LB_EUSAGE, "run: --workload-scale: '%s' is not a factor in 0.01..100", v);
+        }
         else if (!strcmp(a, "--warm-up-time")) {
             if (!parse_double(v, 0.0, &warm)) return lb_errorf(err, errlen, LB_EUSAGE, "run: --warm-up-time: '%s' is not a time >= 0 s", v);
         } else if (!strcmp(a, "--measurement-time")) {
@@ -131,6 +141,7 @@ static int parse_args(int argc, char **argv, run_opts *o, char *err, size_t errl
     o->mo.budget_s = o->budget_s;
     if (!o->nsuites) o->suites[o->nsuites++] = "ci";
     if (!o->output) o->output = LB_DEFAULT_OUTPUT;
+    if (o->config && !o->baseline) return lb_errorf(err, errlen, LB_EUSAGE, "run: --config needs --baseline");
     return LB_OK;
 }
 
@@ -188,6 +199,33 @@ static void fill_row(lb_row *row, const lb_case *c, const lb_measurement *m, con
     row->rss_peak_bytes = lb_rss_peak_bytes();
 }
 
+/* run --baseline: the gate against an earlier results file, after this run's
+ * file is safely written. Rank 0 alone decides (mpirun passes its status on);
+ * returns 0/1/2 as compare does, or an LB_* error. */
+static int compare_with_baseline(const run_opts *o, const lb_results *cur, const lb_cluster *cl, char *err,
+                                 size_t errlen)
+{
+    if (cl->rank != 0) return LB_OK;
+    lb_gate_config cfg;
+    lb_results base;
+    memset(&base, 0, sizeof base);
+    int rc = LB_OK;
+    lb_gate_config_defaults(&cfg);
+    if (o->config) rc = lb_gate_config_load(o->config, &cfg, stderr, err, errlen);
+    if (!rc) rc = lb_results_read(o->baseline, &base, err, errlen);
+    lb_comparison cmp;
+    memset(&cmp, 0, sizeof cmp);
+    if (!rc) rc = lb_gate_compare(&base, cur, &cfg, &cmp, err, errlen);
+    if (!rc) {
+        lb_gate_print_terminal(stdout, &cmp, isatty(STDOUT_FILENO));
+        rc = lb_gate_exit_status(&cmp);
+    }
+    lb_comparison_free(&cmp);
+    lb_results_free(&base);
+    lb_gate_config_free(&cfg);
+    return rc;
+}
+
 /* min, median and max of the ranks' medians (sorts v) */
 static void rank_spread(double *v, size_t n, double out[3])
 {
@@ -242,7 +280,13 @@ int lb_cmd_run(int argc, char **argv, const lb_cluster *cl, const char *command_
     lb_progress_init(&prog, list.count, o.quiet || cl->rank != 0);
     size_t lib_peak = 0;
     for (size_t i = 0; i < list.count && !rc; i++) {
-        const lb_case *c = &list.cases[i];
+        lb_case scaled = list.cases[i];
+        if (o.workload_scale != 1.0) {
+            scaled.dataset_size = (int64_t)llround((double)scaled.dataset_size * o.workload_scale);
+            scaled.seq_len = (int64_t)llround((double)scaled.seq_len * o.workload_scale);
+            scaled.batch_size = (int64_t)llround((double)scaled.batch_size * o.workload_scale);
+        }
+        const lb_case *c = &scaled;
         lb_progress_step(&prog, i, c->id);
         lb_op_ctx *op = NULL;
         rc = lb_op_prepare(c, dsp, o.seed, &op, err, sizeof err);
@@ -323,8 +367,9 @@ int lb_cmd_run(int argc, char **argv, const lb_cluster *cl, const char *command_
             lb_print_summary(stdout, &res);
             printf("results: %s\n", o.output);
         }
+        if (!rc && o.baseline) rc = compare_with_baseline(&o, &res, cl, err, sizeof err);
     }
-    if (rc) {
+    if (rc < 0) { /* 1 and 2 are the gate's verdicts, not errors */
         if (!err[0]) snprintf(err, sizeof err, "run: %s", lb_strerror(rc));
         lb_report(cl, err);
     }

@@ -1,0 +1,127 @@
+/* Regression gating: the regression_config.toml settings, the comparison of a
+ * results file against a baseline, and the verdicts that set the exit code.
+ * Implemented in src/gate/ (lb_gate); used by compare, run --baseline,
+ * report and baseline. */
+#ifndef LATENTBENCH_GATE_H
+#define LATENTBENCH_GATE_H
+
+#include "latentbench/results.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- configuration (regression_config.toml) ----------------------------- */
+
+typedef enum { LB_KIND_LATENCY, LB_KIND_THROUGHPUT } lb_threshold_kind;
+
+typedef struct {
+    char              pattern[LB_ID_LEN]; /* fnmatch(3) glob over ids, e.g. "matrix/dim_*" */
+    double            percent;            /* allowed slowdown before a regression, > 0 */
+    lb_threshold_kind kind;
+    char              source[96];         /* where it came from: "file:line:col thresholds.latency.knn_search" */
+} lb_threshold;
+
+typedef struct {
+    double        default_percent;        /* thresholds.default (10) or --threshold */
+    lb_threshold *thresholds;             /* first match wins, in file order */
+    size_t        nthresholds;
+    double        memory_peak_percent;    /* thresholds.memory.peak_usage (20) */
+    double        memory_alloc_percent;   /* thresholds.memory.allocation_count (25) */
+    /* regression_actions */
+    bool  fail_ci, create_issue, notify_team;
+    char *slack_webhook;                  /* ${VAR} expanded; "" when unset */
+    char *email;
+    /* baseline_management */
+    bool  auto_update_main, require_approval, keep_history;
+    long  max_history_count;              /* 50 */
+    char *baseline_dir;                   /* extension: default "benches/baselines" */
+    /* statistics of the comparison (not read from the file; defaults below) */
+    double   alpha;                       /* significance level of the test */
+    size_t   resamples;                   /* bootstrap resamples of the change's CI */
+    uint64_t seed;                        /* bootstrap seed: fixed, so reports reproduce */
+} lb_gate_config;
+
+#define LB_GATE_ALPHA 0.05
+#define LB_GATE_RESAMPLES 10000
+#define LB_GATE_SEED UINT64_C(0x6c62676174653031) /* "lbgate01" */
+/* The noise rule (docs/REGRESSION.md explains the choice): a change counts
+ * only when its CI excludes changes below this fraction of the threshold ... */
+#define LB_GATE_NOISE_FRACTION 0.25
+/* ... and the median's change is at least this fraction of it. */
+#define LB_GATE_MEDIAN_FRACTION 0.5
+
+/* The design's defaults (as if the shipped bench/regression_config.toml were read). */
+void lb_gate_config_defaults(lb_gate_config *c);
+
+/* Reads path into c, which must hold a configuration already (from
+ * lb_gate_config_defaults or an earlier load): the file's settings are applied
+ * to the design's defaults and replace c's settings only when the whole file is
+ * good (alpha, resamples and seed are kept, the file has none); on an error c
+ * is unchanged. Unknown keys print one
+ * warning line each on `warn` (may be NULL) and are otherwise ignored; a syntax
+ * error, a wrong type or a bad value is LB_EDATA with err = "file:line:col:
+ * cause"; a missing file LB_ENOINPUT. ${VAR} in strings is expanded from the
+ * environment (unset variables expand to ""). */
+int  lb_gate_config_load(const char *path, lb_gate_config *c, FILE *warn, char *err, size_t errlen);
+void lb_gate_config_free(lb_gate_config *c);
+
+/* The threshold governing id (time rows): the first matching pattern's
+ * percent, else default_percent. */
+double lb_gate_threshold_for(const lb_gate_config *c, const char *id);
+
+/* ---- comparison ------------------------------------------------------------ */
+
+typedef enum {
+    LB_VERDICT_NO_CHANGE,
+    LB_VERDICT_REGRESSION,
+    LB_VERDICT_IMPROVEMENT,
+    LB_VERDICT_NEW,      /* in current, not in the baseline */
+    LB_VERDICT_MISSING,  /* in the baseline, not in current */
+} lb_verdict;
+
+typedef struct {
+    char       id[LB_ID_LEN];
+    lb_verdict verdict;          /* overall: worst of time and memory */
+    lb_verdict time_verdict, memory_verdict;
+    const lb_row *base, *cur;    /* NULL for the side that lacks the row */
+    double median_change_pct;    /* (cur - base) / base * 100 */
+    double mean_change_pct;
+    double ci_low_pct, ci_high_pct; /* bootstrap CI of the mean's change, percent */
+    double p_value;              /* significance test on the raw samples */
+    double threshold_pct;        /* the threshold applied */
+    double peak_change_pct, alloc_change_pct; /* memory: peak_bytes, allocations */
+    double base_median_ns, cur_median_ns;     /* medians of the raw samples (NaN for a missing side) */
+} lb_comparison_row;
+
+typedef struct {
+    lb_comparison_row *rows;
+    size_t nrows;
+    size_t counts[5];            /* per lb_verdict */
+    bool   machine_differs;
+    char   base_machine[384], cur_machine[384];
+    char   base_commit[64], cur_commit[64];
+} lb_comparison;
+
+/* Compares cur against base under c. Rows in file order of cur, then Missing
+ * rows. LB_EDATA when a row's samples are unusable (none, or a time that is not
+ * finite and > 0): err then begins with "baseline" or "current" so a caller can
+ * name the file. */
+int  lb_gate_compare(const lb_results *base, const lb_results *cur, const lb_gate_config *c, lb_comparison *out,
+                     char *err, size_t errlen);
+void lb_comparison_free(lb_comparison *cmp);
+
+/* 1 if any regression, else 2 if any improvement, else 0 (the design's CI contract). */
+int lb_gate_exit_status(const lb_comparison *cmp);
+
+const char *lb_verdict_name(lb_verdict v); /* "Regression", "Improvement", "NoChange", "NewBenchmark", "Missing" */
+
+/* Markdown fit for a pull-request comment (counts, regressions and
+ * improvements table, the full table folded in <details>, machines and commits). */
+int lb_gate_write_markdown(FILE *out, const lb_comparison *cmp);
+
+/* The terminal view: colour only when color is true (a TTY). */
+void lb_gate_print_terminal(FILE *out, const lb_comparison *cmp, bool color);
+
+#endif

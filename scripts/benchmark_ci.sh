@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Runs the benchmarks, compares them with this machine's baseline, reports, and
+# keeps the baseline up to date on the main branch (docs/BASELINES.md).
+set -euo pipefail
+
+usage() {
+    cat <<'EOF'
+usage: scripts/benchmark_ci.sh [--help]
+
+Runs a suite, compares it with the latest baseline of this machine and
+writes a report. No baseline yet: the run becomes the baseline. On the main
+branch a passing comparison updates the baseline (auto_update_main), unless
+baseline_management.require_approval is set (then use update_baseline.sh).
+On a regression the config's regression_actions run: an issue body
+(create_issue) and a webhook notification (notify_team); their failure is
+only a warning.
+
+exit status: 0 no significant change, an improvement, or a new baseline;
+1 regression (unless regression_actions.fail_ci = false); otherwise the
+status of the latentbench command that failed (64 usage, 65 bad data, ...).
+
+environment:
+  LATENTBENCH        latentbench binary (default: latentbench on PATH, else ./build/latentbench)
+  LB_SUITE           suite name or file (default: ci)
+  LB_RUN_ARGS        more options for `latentbench run`, split on whitespace (e.g. "--quick")
+  LB_CONFIG          regression config (default: bench/regression_config.toml when present)
+  LB_BASELINE_DIR    baseline directory (default: the config's, else benches/baselines)
+  LB_BASELINE_NAME   baseline name (default: main)
+  LB_OUTPUT_DIR      where outputs go (default: target/latentbench):
+                     current.h5, comparison.md, benchmark_report.md, issue_body.md
+  LB_BRANCH          branch name (default: $GITHUB_REF_NAME, $CI_COMMIT_BRANCH, git branch --show-current)
+  LB_MAIN_BRANCH     the branch whose baseline is kept (default: main)
+  LB_CONTEXT         text for notifications (default: branch, commit and CI run URL)
+  LB_NOTIFY_TIMEOUT  webhook timeout in seconds (default: 10)
+With $GITHUB_OUTPUT set, status, exit_status, report, baseline and issue_body
+are written there; with $GITHUB_STEP_SUMMARY, the comparison is appended to it.
+EOF
+}
+
+case "${1:-}" in
+-h | --help) usage; exit 0 ;;
+"") ;;
+*) echo "benchmark_ci.sh: unexpected argument '$1' (see --help)" >&2; exit 64 ;;
+esac
+
+find_latentbench() {
+    if [ -n "${LATENTBENCH:-}" ]; then
+        printf '%s\n' "$LATENTBENCH"
+    elif command -v latentbench >/dev/null 2>&1; then
+        command -v latentbench
+    elif [ -x build/latentbench ]; then
+        printf '%s\n' build/latentbench
+    else
+        echo "benchmark_ci.sh: no latentbench binary: set LATENTBENCH" >&2
+        exit 66
+    fi
+}
+
+detect_branch() {
+    if [ -n "${LB_BRANCH:-}" ]; then
+        printf '%s\n' "$LB_BRANCH"
+    elif [ -n "${GITHUB_REF_NAME:-}" ]; then
+        printf '%s\n' "$GITHUB_REF_NAME"
+    elif [ -n "${CI_COMMIT_BRANCH:-}" ]; then
+        printf '%s\n' "$CI_COMMIT_BRANCH"
+    elif command -v git >/dev/null 2>&1 && git rev-parse --git-dir >/dev/null 2>&1; then
+        git branch --show-current 2>/dev/null || true
+    fi
+}
+
+LB=$(find_latentbench)
+SUITE=${LB_SUITE:-ci}
+NAME=${LB_BASELINE_NAME:-main}
+OUT=${LB_OUTPUT_DIR:-target/latentbench}
+MAIN_BRANCH=${LB_MAIN_BRANCH:-main}
+NOTIFY_TIMEOUT=${LB_NOTIFY_TIMEOUT:-10}
+CONFIG=${LB_CONFIG-}
+if [ -z "${LB_CONFIG+set}" ] && [ -f bench/regression_config.toml ]; then
+    CONFIG=bench/regression_config.toml
+fi
+read -r -a run_args <<<"${LB_RUN_ARGS:-}"
+cfg=()
+if [ -n "$CONFIG" ]; then cfg=(--config "$CONFIG"); fi
+dir=()
+if [ -n "${LB_BASELINE_DIR:-}" ]; then dir=(--dir "$LB_BASELINE_DIR"); fi
+
+branch=$(detect_branch)
+commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+context=${LB_CONTEXT:-"branch ${branch:-unknown}, commit $commit"}
+if [ -z "${LB_CONTEXT:-}" ] && [ -n "${GITHUB_RUN_ID:-}" ]; then
+    context="$context, ${GITHUB_SERVER_URL:-https://github.com}/${GITHUB_REPOSITORY:-}/actions/runs/$GITHUB_RUN_ID"
+fi
+
+# The config's actions and baseline policy, as key=value lines.
+policy=$("$LB" baseline config "${cfg[@]}" "${dir[@]}")
+get() { printf '%s\n' "$policy" | sed -n "s/^$1=//p"; }
+fail_ci=$(get fail_ci)
+create_issue=$(get create_issue)
+auto_update=$(get auto_update_main)
+require_approval=$(get require_approval)
+
+mkdir -p "$OUT"
+current="$OUT/current.h5"
+report="$OUT/benchmark_report.md"
+issue="$OUT/issue_body.md"
+rm -f "$OUT/comparison.md" "$report" "$issue"
+
+echo "Running benchmarks (suite $SUITE)..."
+"$LB" run --suite "$SUITE" "${run_args[@]}" -o "$current"
+
+echo "Comparing with baseline..."
+status=no_change
+rc=0
+if baseline=$("$LB" baseline show --path-only --results "$current" --name "$NAME" "${dir[@]}" "${cfg[@]}" 2>"$OUT/show.err"); then
+    echo "Baseline: $baseline"
+    "$LB" compare "$baseline" "$current" "${cfg[@]}" --report "$OUT/comparison.md" || rc=$?
+    case $rc in
+    0) echo "✅ No significant performance change" ;;
+    1) status=regression; echo "❌ Performance regression detected!" ;;
+    2) status=improvement; echo "✅ Performance improvement detected!" ;;
+    *) echo "benchmark_ci.sh: compare failed with status $rc" >&2; exit "$rc" ;;
+    esac
+else
+    show_rc=$?
+    if [ "$show_rc" -ne 66 ]; then
+        cat "$OUT/show.err" >&2
+        exit "$show_rc"
+    fi
+    echo "No baseline found, creating new baseline..."
+    "$LB" baseline save "$current" --name "$NAME" "${dir[@]}" "${cfg[@]}"
+    baseline=$("$LB" baseline show --path-only --results "$current" --name "$NAME" "${dir[@]}" "${cfg[@]}")
+    status=created
+fi
+rm -f "$OUT/show.err"
+
+if [ "$status" = regression ]; then
+    # Notifications never change the outcome: a failure is a warning.
+    notify_args=(--results "$current" --baseline "$baseline" "${cfg[@]}" --context "$context" --timeout "$NOTIFY_TIMEOUT")
+    if [ "$create_issue" = true ]; then notify_args+=(--issue-body "$issue"); fi
+    "$LB" baseline notify "${notify_args[@]}" || echo "warning: notification failed (status $?)" >&2
+fi
+
+echo "Generating benchmark report..."
+report_rc=0
+if [ "$status" = created ]; then
+    "$LB" report "$current" --format md -o "$report" || report_rc=$?
+else
+    "$LB" report "$current" --baseline "$baseline" "${cfg[@]}" --format md -o "$report" || report_rc=$?
+fi
+[ "$report_rc" -eq 0 ] || echo "benchmark_ci.sh: report failed with status $report_rc" >&2
+
+# After the report: saving may prune the baseline the report was made against.
+if [ "$status" = no_change ] || [ "$status" = improvement ]; then
+    if [ "$branch" != "$MAIN_BRANCH" ]; then
+        echo "Branch '${branch:-unknown}' is not $MAIN_BRANCH: baseline left as it is"
+    elif [ "$require_approval" = true ]; then
+        echo "Baseline update needs approval: scripts/update_baseline.sh $current"
+    elif [ "$auto_update" = true ]; then
+        echo "Updating the $MAIN_BRANCH baseline..."
+        "$LB" baseline save "$current" --name "$NAME" "${dir[@]}" "${cfg[@]}"
+    else
+        echo "auto_update_main is off: baseline left as it is"
+    fi
+fi
+
+exit_status=0
+if [ "$status" = regression ]; then
+    if [ "$fail_ci" = true ]; then
+        exit_status=1
+    else
+        echo "warning: regression_actions.fail_ci is off: not failing" >&2
+    fi
+elif [ "$report_rc" -ne 0 ]; then
+    exit_status=$report_rc
+fi
+
+if [ -n "${GITHUB_OUTPUT:-}" ]; then
+    {
+        echo "status=$status"
+        echo "exit_status=$exit_status"
+        echo "report=$report"
+        echo "baseline=$baseline"
+        if [ -f "$issue" ]; then echo "issue_body=$issue"; fi
+    } >>"$GITHUB_OUTPUT"
+fi
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$OUT/comparison.md" ]; then
+    cat "$OUT/comparison.md" >>"$GITHUB_STEP_SUMMARY"
+fi
+echo "Done! ($status)"
+exit "$exit_status"

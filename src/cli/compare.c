@@ -1,0 +1,144 @@
+/* compare: the regression gate between two results files. Exit 0 no
+ * significant change, 1 a regression, 2 improvements only (docs/REGRESSION.md). */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+#include "latentbench/error.h"
+#include "latentbench/gate.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+    const char *base, *cur, *config, *report;
+    double threshold; /* NaN: from the configuration */
+    int strict_machine;
+} compare_opts;
+
+static int parse_args(int argc, char **argv, compare_opts *o, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    o->threshold = NAN;
+    const char *pos[2];
+    int npos = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--strict-machine")) {
+            o->strict_machine = 1;
+        } else if (!strcmp(a, "--config") || !strcmp(a, "--report") || !strcmp(a, "--threshold")) {
+            if (!v) return lb_errorf(err, errlen, LB_EUSAGE, "compare: %s needs a value", a);
+            i++;
+            if (!strcmp(a, "--config")) o->config = v;
+            else if (!strcmp(a, "--report")) o->report = v;
+            else {
+                char *end;
+                errno = 0;
+                double t = strtod(v, &end);
+                if (!*v || *end || errno || !isfinite(t) || t <= 0)
+                    return lb_errorf(err, errlen, LB_EUSAGE, "compare: --threshold: '%s' is not a percentage > 0", v);
+                o->threshold = t;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            return lb_errorf(err, errlen, LB_EUSAGE, "compare: unknown option '%s'", a);
+        } else {
+            if (npos == 2) return lb_errorf(err, errlen, LB_EUSAGE, "compare: unexpected argument '%s'", a);
+            pos[npos++] = a;
+        }
+    }
+    if (npos != 2) return lb_errorf(err, errlen, LB_EUSAGE, "compare: usage: compare BASELINE.h5 CURRENT.h5 [options]");
+    o->base = pos[0];
+    o->cur = pos[1];
+    return LB_OK;
+}
+
+/* Writes the Markdown report to a temporary file beside path, then renames it
+ * over path: a reader never sees half a report. */
+static int write_report(const char *path, const lb_comparison *cmp, char *err, size_t errlen)
+{
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
+        return lb_errorf(err, errlen, LB_EIO, "%s: path too long", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return lb_errorf(err, errlen, LB_EIO, "%s: cannot write: %s", path, strerror(errno));
+    int rc = lb_gate_write_markdown(f, cmp);
+    int saved = errno;
+    if (fclose(f) != 0 && !rc) {
+        rc = LB_EIO;
+        saved = errno;
+    }
+    if (!rc && rename(tmp, path) != 0) {
+        rc = LB_EIO;
+        saved = errno;
+    }
+    if (rc) {
+        remove(tmp);
+        return lb_errorf(err, errlen, LB_EIO, "%s: cannot write: %s", path, strerror(saved));
+    }
+    return LB_OK;
+}
+
+/* err from lb_gate_compare names the side; the user wants the file. */
+static void name_side(char *err, size_t errlen, const compare_opts *o)
+{
+    const char *path = NULL;
+    size_t skip = 0;
+    if (!strncmp(err, "baseline", 8)) path = o->base, skip = 8;
+    else if (!strncmp(err, "current", 7)) path = o->cur, skip = 7;
+    if (!path) return;
+    char msg[LB_ERRLEN];
+    snprintf(msg, sizeof msg, "%s%s", path, err + skip);
+    snprintf(err, errlen, "%s", msg);
+}
+
+int lb_cmd_compare(int argc, char **argv, const lb_cluster *cl)
+{
+    compare_opts o;
+    char err[LB_ERRLEN];
+    int rc = parse_args(argc, argv, &o, err, sizeof err);
+    if (rc) {
+        lb_report(cl, err);
+        return rc;
+    }
+    lb_gate_config cfg;
+    lb_results base, cur;
+    lb_comparison cmp;
+    memset(&base, 0, sizeof base);
+    memset(&cur, 0, sizeof cur);
+    memset(&cmp, 0, sizeof cmp);
+    lb_gate_config_defaults(&cfg);
+    if (o.config) rc = lb_gate_config_load(o.config, &cfg, cl->rank == 0 ? stderr : NULL, err, sizeof err);
+    if (!rc && !isnan(o.threshold)) cfg.default_percent = o.threshold;
+    if (!rc) rc = lb_results_read(o.base, &base, err, sizeof err);
+    if (!rc) rc = lb_results_read(o.cur, &cur, err, sizeof err);
+    if (!rc) {
+        rc = lb_gate_compare(&base, &cur, &cfg, &cmp, err, sizeof err);
+        if (rc) name_side(err, sizeof err, &o);
+    }
+    if (!rc && cmp.machine_differs) {
+        char msg[LB_ERRLEN + 2 * sizeof cmp.cur_machine];
+        snprintf(msg, sizeof msg, "%s: machine '%s' differs from the baseline's '%s'%s", o.cur, cmp.cur_machine,
+                 cmp.base_machine, o.strict_machine ? " (--strict-machine)" : "");
+        if (o.strict_machine) {
+            lb_report(cl, msg);
+            rc = LB_EDATA;
+            goto out;
+        }
+        if (cl->rank == 0) fprintf(stderr, "latentbench: warning: %s\n", msg);
+    }
+    if (!rc && cl->rank == 0) {
+        lb_gate_print_terminal(stdout, &cmp, isatty(STDOUT_FILENO));
+        fflush(stdout);
+        if (o.report) rc = write_report(o.report, &cmp, err, sizeof err);
+    }
+    if (rc) lb_report(cl, err);
+    else rc = lb_gate_exit_status(&cmp);
+out:
+    lb_comparison_free(&cmp);
+    lb_results_free(&cur);
+    lb_results_free(&base);
+    lb_gate_config_free(&cfg);
+    return rc;
+}

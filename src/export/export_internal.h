@@ -1,0 +1,75 @@
+/* Shared by the export writers: the lb_row field table, string escaping that
+ * always yields valid UTF-8, and unit formatting. */
+#ifndef LB_EXPORT_INTERNAL_H
+#define LB_EXPORT_INTERNAL_H
+
+#include "latentbench/results.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum { LB__F_STR, LB__F_I64, LB__F_U64, LB__F_F64 } lb__ftype;
+
+typedef struct {
+    const char *name;  /* as in docs/RESULTS.md */
+    lb__ftype   type;
+    size_t      off, size;
+} lb__field;
+
+/* Every lb_row field, in struct (and file) order. */
+extern const lb__field lb__row_fields[];
+extern const size_t    lb__row_nfields;
+
+/* A string field of row (at most f->size bytes, NUL or not). */
+const char *lb__field_str(const lb_row *row, const lb__field *f, size_t *len);
+
+/* Length of the valid UTF-8 sequence at s (of at most n bytes) with its code
+ * point in *cp, or 0 when the bytes there are not one (overlong, surrogate,
+ * truncated, beyond U+10FFFF). */
+size_t lb__utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
+
+/* Quoted, escaped strings of n bytes; invalid UTF-8 becomes U+FFFD. */
+void lb__put_json_str(FILE *out, const char *s, size_t n);
+void lb__put_toml_str(FILE *out, const char *s, size_t n);
+/* RFC 4180: quoted (quotes doubled) only when it holds , " CR or LF. */
+void lb__put_csv_str(FILE *out, const char *s, size_t n);
+/* A Markdown table cell: | and \ escaped, line breaks as spaces. */
+void lb__put_md_text(FILE *out, const char *s, size_t n);
+
+/* NUL-terminated convenience forms. */
+void lb__put_json_cstr(FILE *out, const char *s);
+void lb__put_toml_cstr(FILE *out, const char *s);
+
+/* A JSON number that reads back exactly (%.17g); null when not finite. */
+void lb__put_json_double(FILE *out, double v);
+/* The same number for CSV: nan, inf, -inf when not finite. */
+void lb__put_csv_double(FILE *out, double v);
+
+/* "45.2 µs": ns, µs, ms or s, whichever keeps the value below 1000; three
+ * significant digits at least. "nan" when not finite. */
+void lb__fmt_time(char *buf, size_t len, double ns);
+/* "2.34 GiB/s": B/s, KiB/s, MiB/s, GiB/s, TiB/s (IEC, powers of 1024). */
+void lb__fmt_bytes_rate(char *buf, size_t len, double bytes_per_s);
+/* "2.45 M elem/s": SI prefixes k, M, G, T. */
+void lb__fmt_elem_rate(char *buf, size_t len, double per_s);
+/* "245" / "12.3" / "1.25": bytes in MB (10^6), three significant digits at least. */
+void lb__fmt_mb(char *buf, size_t len, double bytes);
+
+/* Raw samples of row i (0 when the results hold none). */
+static inline size_t lb__nsamples(const lb_results *r, size_t i)
+{
+    return r->nsamples ? r->nsamples[i] : 0;
+}
+
+/* LB_OK, or LB_EINTERNAL when a count has no array behind it. */
+int lb__results_check(const lb_results *r);
+
+/* The writers, one per format. */
+int lb__export_md(FILE *out, const lb_results *r);
+int lb__export_json(FILE *out, const lb_results *r);
+int lb__export_csv(FILE *out, const lb_results *r);
+int lb__export_toml(FILE *out, const lb_results *r);
+int lb__export_gbench(FILE *out, const lb_results *r);
+
+#endif

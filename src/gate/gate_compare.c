@@ -1,0 +1,214 @@
+/* The comparison of a results file against a baseline: rows matched by id,
+ * the change of each row's time with its bootstrap CI and a Mann-Whitney test
+ * on the raw samples, memory against its thresholds, and the verdicts.
+ * The rules and why they are these are in docs/REGRESSION.md. */
+#include "latentbench/alloc.h"
+#include "latentbench/error.h"
+#include "latentbench/gate.h"
+#include "latentbench/stats.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *lb_verdict_name(lb_verdict v)
+{
+    switch (v) {
+    case LB_VERDICT_NO_CHANGE: return "NoChange";
+    case LB_VERDICT_REGRESSION: return "Regression";
+    case LB_VERDICT_IMPROVEMENT: return "Improvement";
+    case LB_VERDICT_NEW: return "NewBenchmark";
+    case LB_VERDICT_MISSING: return "Missing";
+    }
+    return "unknown";
+}
+
+int lb_gate_exit_status(const lb_comparison *cmp)
+{
+    if (cmp->counts[LB_VERDICT_REGRESSION]) return 1;
+    if (cmp->counts[LB_VERDICT_IMPROVEMENT]) return 2;
+    return 0;
+}
+
+void lb_comparison_free(lb_comparison *cmp)
+{
+    if (!cmp) return;
+    lb_free(cmp->rows);
+    cmp->rows = NULL;
+    cmp->nrows = 0;
+}
+
+/* The samples of row i as plain times; LB_EDATA unless every one is a finite
+ * time > 0 (a zero baseline time has no relative change). */
+static int sample_times(const lb_results *r, size_t i, const char *side, double **out, char *err, size_t errlen)
+{
+    size_t n = r->nsamples ? r->nsamples[i] : 0;
+    if (!n || !r->samples || !r->samples[i])
+        return lb_errorf(err, errlen, LB_EDATA, "%s: benchmark '%s' has no raw samples to compare", side,
+                         r->rows[i].id);
+    double *x = lb_malloc(n * sizeof *x);
+    if (!x) return lb_errorf(err, errlen, LB_ENOMEM, "%s: out of memory", side);
+    for (size_t j = 0; j < n; j++) {
+        x[j] = r->samples[i][j].ns_per_iter;
+        if (!isfinite(x[j]) || x[j] <= 0) {
+            lb_free(x);
+            return lb_errorf(err, errlen, LB_EDATA, "%s: benchmark '%s': sample %zu is %g ns, not a positive time",
+                             side, r->rows[i].id, j, r->samples[i][j].ns_per_iter);
+        }
+    }
+    *out = x;
+    return LB_OK;
+}
+
+static double count_change(uint64_t base, uint64_t cur)
+{
+    if (base == 0) return cur == 0 ? 0.0 : INFINITY;
+    return ((double)cur - (double)base) / (double)base * 100.0;
+}
+
+/* Time verdict of a matched row (docs/REGRESSION.md, "Verdicts"). The
+ * threshold is compared with the upper end of what the data allow (the CI's far
+ * bound or the median's change, whichever is larger): a slowdown exactly at the
+ * threshold is then caught about 97% of the time instead of half of it. The two
+ * floors keep drift between runs of the same code from counting. */
+static lb_verdict time_verdict(const lb_comparison_row *r, double alpha)
+{
+    if (!(r->p_value < alpha)) return LB_VERDICT_NO_CHANGE;
+    double t = r->threshold_pct;
+    if (fmax(r->ci_high_pct, r->median_change_pct) >= t && r->ci_low_pct > t * LB_GATE_NOISE_FRACTION &&
+        r->median_change_pct > t * LB_GATE_MEDIAN_FRACTION)
+        return LB_VERDICT_REGRESSION;
+    double ti = t / 2; /* the design's improvement line */
+    if (fmin(r->ci_low_pct, r->median_change_pct) <= -ti && r->ci_high_pct < -ti * LB_GATE_NOISE_FRACTION &&
+        r->median_change_pct < -ti * LB_GATE_MEDIAN_FRACTION)
+        return LB_VERDICT_IMPROVEMENT;
+    return LB_VERDICT_NO_CHANGE;
+}
+
+static lb_verdict memory_verdict(const lb_comparison_row *r, const lb_gate_config *c)
+{
+    if (r->peak_change_pct > c->memory_peak_percent || r->alloc_change_pct > c->memory_alloc_percent)
+        return LB_VERDICT_REGRESSION;
+    if (r->peak_change_pct < -c->memory_peak_percent || r->alloc_change_pct < -c->memory_alloc_percent)
+        return LB_VERDICT_IMPROVEMENT;
+    return LB_VERDICT_NO_CHANGE;
+}
+
+static int compare_row(const lb_results *base, size_t bi, const lb_results *cur, size_t ci, const lb_gate_config *c,
+                       lb_comparison_row *r, char *err, size_t errlen)
+{
+    double *a = NULL, *b = NULL;
+    int rc = sample_times(base, bi, "baseline", &a, err, errlen);
+    if (!rc) rc = sample_times(cur, ci, "current", &b, err, errlen);
+    if (rc) {
+        lb_free(a);
+        return rc;
+    }
+    size_t na = base->nsamples[bi], nb = cur->nsamples[ci];
+    double mean_a, mean_b, u;
+    rc = lb_stats_median(a, na, &r->base_median_ns);
+    if (!rc) rc = lb_stats_median(b, nb, &r->cur_median_ns);
+    if (!rc) rc = lb_stats_mean(a, na, &mean_a);
+    if (!rc) rc = lb_stats_mean(b, nb, &mean_b);
+    size_t resamples = c->resamples ? c->resamples : LB_GATE_RESAMPLES;
+    if (!rc) rc = lb_stats_bootstrap_diff(a, na, b, nb, resamples, c->seed, 0.95, &r->ci_low_pct, &r->ci_high_pct);
+    if (!rc) rc = lb_stats_mann_whitney(a, na, b, nb, &u, &r->p_value);
+    lb_free(a);
+    lb_free(b);
+    /* the samples passed sample_times' checks, so only memory can fail here */
+    if (rc) return lb_errorf(err, errlen, rc == LB_ENOMEM ? LB_ENOMEM : LB_EINTERNAL, "comparing '%s': %s", r->id,
+                             lb_strerror(rc));
+    r->median_change_pct = (r->cur_median_ns - r->base_median_ns) / r->base_median_ns * 100.0;
+    r->mean_change_pct = (mean_b - mean_a) / mean_a * 100.0;
+    r->peak_change_pct = count_change(base->rows[bi].peak_bytes, cur->rows[ci].peak_bytes);
+    r->alloc_change_pct = count_change(base->rows[bi].allocations, cur->rows[ci].allocations);
+    double alpha = c->alpha > 0 && c->alpha < 1 ? c->alpha : LB_GATE_ALPHA;
+    r->time_verdict = time_verdict(r, alpha);
+    r->memory_verdict = memory_verdict(r, c);
+    if (r->time_verdict == LB_VERDICT_REGRESSION || r->memory_verdict == LB_VERDICT_REGRESSION)
+        r->verdict = LB_VERDICT_REGRESSION;
+    else if (r->time_verdict == LB_VERDICT_IMPROVEMENT || r->memory_verdict == LB_VERDICT_IMPROVEMENT)
+        r->verdict = LB_VERDICT_IMPROVEMENT;
+    else
+        r->verdict = LB_VERDICT_NO_CHANGE;
+    return LB_OK;
+}
+
+static void empty_row(lb_comparison_row *r, const char *id, lb_verdict v, double threshold)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->id, sizeof r->id, "%s", id);
+    r->verdict = r->time_verdict = r->memory_verdict = v;
+    r->median_change_pct = r->mean_change_pct = r->ci_low_pct = r->ci_high_pct = NAN;
+    r->p_value = r->peak_change_pct = r->alloc_change_pct = NAN;
+    r->base_median_ns = r->cur_median_ns = NAN;
+    r->threshold_pct = threshold;
+}
+
+static void copy_str(char *dst, size_t len, const char *src)
+{
+    snprintf(dst, len, "%s", src ? src : "");
+}
+
+/* Index of the first row of r with this id, or r->nrows. Files hold a few
+ * hundred rows: a linear search keeps this simple. */
+static size_t find_row(const lb_results *r, const char *id)
+{
+    size_t i = 0;
+    while (i < r->nrows && strcmp(r->rows[i].id, id) != 0) i++;
+    return i;
+}
+
+int lb_gate_compare(const lb_results *base, const lb_results *cur, const lb_gate_config *c, lb_comparison *out,
+                    char *err, size_t errlen)
+{
+    if (!base || !cur || !c || !out) return lb_errorf(err, errlen, LB_EUSAGE, "lb_gate_compare: NULL argument");
+    memset(out, 0, sizeof *out);
+    size_t cap = base->nrows + cur->nrows;
+    unsigned char *used = lb_calloc(base->nrows ? base->nrows : 1, 1);
+    lb_comparison_row *rows = lb_calloc(cap ? cap : 1, sizeof *rows);
+    if (!used || !rows) {
+        lb_free(used);
+        lb_free(rows);
+        return lb_errorf(err, errlen, LB_ENOMEM, "compare: out of memory");
+    }
+    size_t n = 0;
+    int rc = LB_OK;
+    for (size_t i = 0; i < cur->nrows && !rc; i++) {
+        const char *id = cur->rows[i].id;
+        lb_comparison_row *r = &rows[n++];
+        double t = lb_gate_threshold_for(c, id);
+        size_t bi = find_row(base, id);
+        if (bi == base->nrows || used[bi]) {
+            empty_row(r, id, LB_VERDICT_NEW, t);
+            r->cur = &cur->rows[i];
+            continue;
+        }
+        used[bi] = 1;
+        empty_row(r, id, LB_VERDICT_NO_CHANGE, t);
+        r->base = &base->rows[bi];
+        r->cur = &cur->rows[i];
+        rc = compare_row(base, bi, cur, i, c, r, err, errlen);
+    }
+    for (size_t bi = 0; bi < base->nrows && !rc; bi++) {
+        if (used[bi]) continue;
+        lb_comparison_row *r = &rows[n++];
+        empty_row(r, base->rows[bi].id, LB_VERDICT_MISSING, lb_gate_threshold_for(c, base->rows[bi].id));
+        r->base = &base->rows[bi];
+    }
+    lb_free(used);
+    if (rc) {
+        lb_free(rows);
+        return rc;
+    }
+    out->rows = rows;
+    out->nrows = n;
+    for (size_t i = 0; i < n; i++) out->counts[rows[i].verdict]++;
+    const char *bm = base->meta.machine ? base->meta.machine : "", *cm = cur->meta.machine ? cur->meta.machine : "";
+    out->machine_differs = strcmp(bm, cm) != 0;
+    copy_str(out->base_machine, sizeof out->base_machine, bm);
+    copy_str(out->cur_machine, sizeof out->cur_machine, cm);
+    copy_str(out->base_commit, sizeof out->base_commit, base->meta.git_commit);
+    copy_str(out->cur_commit, sizeof out->cur_commit, cur->meta.git_commit);
+    return LB_OK;
+}
