@@ -518,6 +518,60 @@ static int compare_files(const spec *sp, size_t n, const lb_gate_config *c, lb_c
     return rc;
 }
 
+/* The run-to-run drift floor: a +20% shift is a regression on its own, but not
+ * when earlier baselines of the same benchmark already spread that widely. */
+static lb_verdict verdict_with_history(const double *drifts, size_t nh, double *noise, size_t *runs)
+{
+    spec one[] = {{"memory_scaling/2000", 250e3, 0.20, 100, 1000000, 100}};
+    synth *a = make_synth(one, 1, 0, 11), *b = make_synth(one, 1, 1, 11);
+    synth *h[8];
+    const lb_results *hp[8];
+    for (size_t k = 0; k < nh; k++) {
+        spec d = one[0];
+        d.shift = drifts[k];
+        h[k] = make_synth(&d, 1, 1, 100 + k);
+        hp[k] = &h[k]->r;
+    }
+    lb_gate_config c;
+    lb_gate_config_defaults(&c);
+    lb_comparison cmp;
+    char err[512] = "";
+    ck_assert_int_eq(lb_gate_compare_history(&a->r, hp, nh, &b->r, &c, &cmp, err, sizeof err), LB_OK);
+    ck_assert_uint_eq(cmp.nrows, 1);
+    lb_verdict v = cmp.rows[0].time_verdict;
+    *noise = cmp.rows[0].noise_pct;
+    *runs = cmp.rows[0].history_runs;
+    lb_comparison_free(&cmp);
+    lb_gate_config_free(&c);
+    for (size_t k = 0; k < nh; k++) free(h[k]);
+    free(a);
+    free(b);
+    return v;
+}
+
+START_TEST(test_history_drift_floor)
+{
+    double noise;
+    size_t runs;
+    /* no history, or too little to estimate from: the samples decide */
+    ck_assert_int_eq(verdict_with_history(NULL, 0, &noise, &runs), LB_VERDICT_REGRESSION);
+    ck_assert(isnan(noise));
+    const double one[] = {0.01};
+    ck_assert_int_eq(verdict_with_history(one, 1, &noise, &runs), LB_VERDICT_REGRESSION);
+    ck_assert(isnan(noise));
+    ck_assert_uint_eq(runs, 2);
+    /* past runs that agree to within half a percent keep the regression */
+    const double tight[] = {0.005, -0.005, 0.003, -0.003};
+    ck_assert_int_eq(verdict_with_history(tight, 4, &noise, &runs), LB_VERDICT_REGRESSION);
+    ck_assert_uint_eq(runs, 5);
+    ck_assert_double_lt(noise, 5.0);
+    /* past runs 15-30% apart: +20% is inside the drift */
+    const double wide[] = {0.25, -0.20, 0.30, -0.15};
+    ck_assert_int_eq(verdict_with_history(wide, 4, &noise, &runs), LB_VERDICT_NO_CHANGE);
+    ck_assert_double_gt(noise, 20.0);
+}
+END_TEST
+
 START_TEST(test_verdicts_known_shifts)
 {
     lb_gate_config c;
@@ -892,6 +946,7 @@ static Suite *gate_suite(void)
     tc = tcase_create("compare");
     tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
     tcase_add_test(tc, test_verdicts_known_shifts);
+    tcase_add_test(tc, test_history_drift_floor);
     tcase_add_test(tc, test_exit_status);
     tcase_add_test(tc, test_power_and_false_alarms);
     tcase_add_test(tc, test_unusable_samples);

@@ -93,6 +93,8 @@ typedef struct {
     double threshold_pct;        /* the threshold applied */
     double peak_change_pct, alloc_change_pct; /* memory: peak_bytes, allocations */
     double base_median_ns, cur_median_ns;     /* medians of the raw samples (NaN for a missing side) */
+    double noise_pct;            /* run-to-run drift floor from the baseline history (NaN: none) */
+    size_t history_runs;         /* runs the floor was estimated from (baseline included) */
 } lb_comparison_row;
 
 typedef struct {
@@ -110,6 +112,17 @@ typedef struct {
  * name the file. */
 int  lb_gate_compare(const lb_results *base, const lb_results *cur, const lb_gate_config *c, lb_comparison *out,
                      char *err, size_t errlen);
+/* As lb_gate_compare, with earlier baselines of the same machine (history[0..nhistory)) that
+ * estimate each benchmark's run-to-run drift: with at least LB_GATE_MIN_RUNS medians of an id
+ * (the baseline's and the history's), a change must also exceed
+ * 100 (exp(LB_GATE_DRIFT_SIGMAS * sqrt(2) * sd(ln median)) - 1) percent to count. Samples
+ * within one run cannot show drift between processes; past runs can. */
+#define LB_GATE_DRIFT_SIGMAS 3.0
+#define LB_GATE_MIN_RUNS 3
+int lb_gate_compare_history(const lb_results *base, const lb_results *const *history, size_t nhistory,
+                            const lb_results *cur, const lb_gate_config *c, lb_comparison *out, char *err,
+                            size_t errlen);
+
 void lb_comparison_free(lb_comparison *cmp);
 
 /* 1 if any regression, else 2 if any improvement, else 0 (the design's CI contract). */

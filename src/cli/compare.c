@@ -12,8 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#define LB_MAX_HISTORY 64
+
 typedef struct {
     const char *base, *cur, *config, *report;
+    const char *history[LB_MAX_HISTORY]; /* earlier baselines: the run-to-run drift floor */
+    size_t nhistory;
     double threshold; /* NaN: from the configuration */
     int strict_machine;
 } compare_opts;
@@ -28,10 +32,15 @@ static int parse_args(int argc, char **argv, compare_opts *o, char *err, size_t 
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--strict-machine")) {
             o->strict_machine = 1;
-        } else if (!strcmp(a, "--config") || !strcmp(a, "--report") || !strcmp(a, "--threshold")) {
+        } else if (!strcmp(a, "--config") || !strcmp(a, "--report") || !strcmp(a, "--threshold") ||
+                   !strcmp(a, "--history")) {
             if (!v) return lb_errorf(err, errlen, LB_EUSAGE, "compare: %s needs a value", a);
             i++;
-            if (!strcmp(a, "--config")) o->config = v;
+            if (!strcmp(a, "--history")) {
+                if (o->nhistory == LB_MAX_HISTORY)
+                    return lb_errorf(err, errlen, LB_EUSAGE, "compare: at most %d --history files", LB_MAX_HISTORY);
+                o->history[o->nhistory++] = v;
+            } else if (!strcmp(a, "--config")) o->config = v;
             else if (!strcmp(a, "--report")) o->report = v;
             else {
                 char *end;
@@ -103,8 +112,11 @@ int lb_cmd_compare(int argc, char **argv, const lb_cluster *cl)
         return rc;
     }
     lb_gate_config cfg;
-    lb_results base, cur;
+    lb_results base, cur, hist[LB_MAX_HISTORY];
+    const lb_results *hp[LB_MAX_HISTORY];
+    size_t nhist = 0;
     lb_comparison cmp;
+    memset(hist, 0, sizeof hist);
     memset(&base, 0, sizeof base);
     memset(&cur, 0, sizeof cur);
     memset(&cmp, 0, sizeof cmp);
@@ -113,8 +125,12 @@ int lb_cmd_compare(int argc, char **argv, const lb_cluster *cl)
     if (!rc && !isnan(o.threshold)) cfg.default_percent = o.threshold;
     if (!rc) rc = lb_results_read(o.base, &base, err, sizeof err);
     if (!rc) rc = lb_results_read(o.cur, &cur, err, sizeof err);
+    for (; !rc && nhist < o.nhistory; nhist++) {
+        rc = lb_results_read(o.history[nhist], &hist[nhist], err, sizeof err);
+        hp[nhist] = &hist[nhist];
+    }
     if (!rc) {
-        rc = lb_gate_compare(&base, &cur, &cfg, &cmp, err, sizeof err);
+        rc = lb_gate_compare_history(&base, hp, nhist, &cur, &cfg, &cmp, err, sizeof err);
         if (rc) name_side(err, sizeof err, &o);
     }
     if (!rc && cmp.machine_differs) {
@@ -137,6 +153,7 @@ int lb_cmd_compare(int argc, char **argv, const lb_cluster *cl)
     else rc = lb_gate_exit_status(&cmp);
 out:
     lb_comparison_free(&cmp);
+    for (size_t h = 0; h < o.nhistory; h++) lb_results_free(&hist[h]);
     lb_results_free(&cur);
     lb_results_free(&base);
     lb_gate_config_free(&cfg);

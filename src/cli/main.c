@@ -24,7 +24,7 @@ static void usage(FILE *out)
           "          [--seed N] [--dataset ann-benchmarks.h5] [--quiet]\n"
           "          [--baseline B.h5 [--config regression_config.toml]]\n"
           "  compare BASELINE.h5 CURRENT.h5 [--config C.toml] [--threshold PCT] [--report report.md]\n"
-          "          [--strict-machine]\n"
+          "          [--strict-machine] [--history EARLIER.h5]...\n"
           "  report  RESULTS.h5 [--baseline B.h5] [--config C.toml] [--format md|json|csv|toml|gbench] [-o FILE]\n"
           "  baseline save RESULTS.h5 [--name NAME] | list [--all] | show [NAME] [--path-only] | prune [--keep N]\n"
           "           | notify --results R --baseline B | config      [--dir D] [--config C.toml]\n"

@@ -74,6 +74,8 @@ static double count_change(uint64_t base, uint64_t cur)
 static lb_verdict time_verdict(const lb_comparison_row *r, double alpha)
 {
     if (!(r->p_value < alpha)) return LB_VERDICT_NO_CHANGE;
+    /* a change inside the drift seen between past runs is not evidence */
+    if (isfinite(r->noise_pct) && fabs(r->median_change_pct) <= r->noise_pct) return LB_VERDICT_NO_CHANGE;
     double t = r->threshold_pct;
     if (fmax(r->ci_high_pct, r->median_change_pct) >= t && r->ci_low_pct > t * LB_GATE_NOISE_FRACTION &&
         r->median_change_pct > t * LB_GATE_MEDIAN_FRACTION)
@@ -142,6 +144,7 @@ static void empty_row(lb_comparison_row *r, const char *id, lb_verdict v, double
     r->median_change_pct = r->mean_change_pct = r->ci_low_pct = r->ci_high_pct = NAN;
     r->p_value = r->peak_change_pct = r->alloc_change_pct = NAN;
     r->base_median_ns = r->cur_median_ns = NAN;
+    r->noise_pct = NAN;
     r->threshold_pct = threshold;
 }
 
@@ -159,10 +162,41 @@ static size_t find_row(const lb_results *r, const char *id)
     return i;
 }
 
+/* Run-to-run drift of id from the medians of the baseline and the history: the
+ * floor a change must clear, in percent, or NaN with too few runs. */
+static double drift_floor(const lb_results *base, size_t bi, const lb_results *const *history, size_t nhistory,
+                          const char *id, size_t *runs)
+{
+    double sum = 0.0, sum2 = 0.0;
+    size_t n = 0;
+    for (size_t h = 0; h <= nhistory; h++) {
+        const lb_results *r = h == 0 ? base : history[h - 1];
+        size_t i = h == 0 ? bi : find_row(r, id);
+        if (!r || i >= r->nrows || !(r->rows[i].median_ns > 0) || !isfinite(r->rows[i].median_ns)) continue;
+        double l = log(r->rows[i].median_ns);
+        sum += l;
+        sum2 += l * l;
+        n++;
+    }
+    *runs = n;
+    if (n < LB_GATE_MIN_RUNS) return NAN;
+    double var = (sum2 - sum * sum / (double)n) / (double)(n - 1);
+    double sd = var > 0 ? sqrt(var) : 0.0;
+    return 100.0 * (exp(LB_GATE_DRIFT_SIGMAS * sqrt(2.0) * sd) - 1.0);
+}
+
 int lb_gate_compare(const lb_results *base, const lb_results *cur, const lb_gate_config *c, lb_comparison *out,
                     char *err, size_t errlen)
 {
-    if (!base || !cur || !c || !out) return lb_errorf(err, errlen, LB_EUSAGE, "lb_gate_compare: NULL argument");
+    return lb_gate_compare_history(base, NULL, 0, cur, c, out, err, errlen);
+}
+
+int lb_gate_compare_history(const lb_results *base, const lb_results *const *history, size_t nhistory,
+                            const lb_results *cur, const lb_gate_config *c, lb_comparison *out, char *err,
+                            size_t errlen)
+{
+    if (!base || !cur || !c || !out || (nhistory && !history))
+        return lb_errorf(err, errlen, LB_EUSAGE, "lb_gate_compare: NULL argument");
     memset(out, 0, sizeof *out);
     size_t cap = base->nrows + cur->nrows;
     unsigned char *used = lb_calloc(base->nrows ? base->nrows : 1, 1);
@@ -188,6 +222,7 @@ int lb_gate_compare(const lb_results *base, const lb_results *cur, const lb_gate
         empty_row(r, id, LB_VERDICT_NO_CHANGE, t);
         r->base = &base->rows[bi];
         r->cur = &cur->rows[i];
+        r->noise_pct = drift_floor(base, bi, history, nhistory, id, &r->history_runs);
         rc = compare_row(base, bi, cur, i, c, r, err, errlen);
     }
     for (size_t bi = 0; bi < base->nrows && !rc; bi++) {
