@@ -113,7 +113,14 @@ status=no_change
 rc=0
 if baseline=$("$LB" baseline show --path-only --results "$current" --name "$NAME" "${dir[@]}" "${cfg[@]}" 2>"$OUT/show.err"); then
     echo "Baseline: $baseline"
-    "$LB" compare "$baseline" "$current" "${cfg[@]}" --report "$OUT/comparison.md" || rc=$?
+    # earlier baselines of this machine and name estimate the run-to-run drift
+    history=()
+    for f in "$(dirname "$baseline")"/*.h5; do
+        if [ -f "$f" ] && [ "$f" != "$baseline" ] && [ "${#history[@]}" -lt 40 ]; then
+            history+=(--history "$f")
+        fi
+    done
+    "$LB" compare "$baseline" "$current" "${cfg[@]}" "${history[@]}" --report "$OUT/comparison.md" || rc=$?
     case $rc in
     0) echo "✅ No significant performance change" ;;
     1) status=regression; echo "❌ Performance regression detected!" ;;
