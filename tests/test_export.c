@@ -24,6 +24,7 @@
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
 #include "latentbench/export.h"
+#include "latentbench/fileio.h"
 
 /* ---- fixture ---------------------------------------------------------------- */
 
@@ -558,13 +559,13 @@ START_TEST(test_file_writer_fails)
 {
     char path[600], err[512] = "";
     snprintf(path, sizeof path, "%s/report.md", g_dir);
-    ck_assert_int_eq(lb_export_atomic(path, hello_writer, "old contents\n", err, sizeof err), LB_OK);
-    ck_assert_int_eq(lb_export_atomic(path, failing_writer, NULL, err, sizeof err), LB_EDATA);
+    ck_assert_int_eq(lb_write_atomic(path, hello_writer, "old contents\n", err, sizeof err), LB_OK);
+    ck_assert_int_eq(lb_write_atomic(path, failing_writer, NULL, err, sizeof err), LB_EDATA);
     ck_assert_int_eq(strncmp(err, path, strlen(path)), 0);
     read_file(path);
     ck_assert_str_eq(g_out, "old contents\n");
     ck_assert_int_eq(entries(g_dir), 1);
-    ck_assert_int_eq(lb_export_atomic(path, hello_writer, "new\n", err, sizeof err), LB_OK);
+    ck_assert_int_eq(lb_write_atomic(path, hello_writer, "new\n", err, sizeof err), LB_OK);
     read_file(path);
     ck_assert_str_eq(g_out, "new\n");
     ck_assert_int_eq(entries(g_dir), 1);

@@ -36,18 +36,7 @@ const char *lb_export_format_name(lb_export_format f);
  * (errno is left as the failing write set it). Output already written stays. */
 int lb_export_write(FILE *out, const lb_results *r, lb_export_format f);
 
-/* Produces the content of an atomic file (see lb_export_atomic): writes to
- * out, returns LB_OK or an LB_E* code. */
-typedef int (*lb_export_writer)(FILE *out, void *ctx);
-
-/* Writes path atomically: writer(tmp, ctx) fills <path>.tmp.<pid> (created
- * exclusively in the same directory), which is flushed, fsync'ed and renamed
- * over path. On any failure the temporary file is removed, path is left as it
- * was, and err holds one line "path: cause". Returns LB_OK, LB_EIO for a
- * file-system or stream error, or the writer's own code. */
-int lb_export_atomic(const char *path, lb_export_writer writer, void *ctx, char *err, size_t errlen);
-
-/* lb_export_write of r in format f to path, atomically. */
+/* lb_export_write of r in format f to path, atomically (lb_write_atomic). */
 int lb_export_write_file(const char *path, const lb_results *r, lb_export_format f, char *err, size_t errlen);
 
 #endif

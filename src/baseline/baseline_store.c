@@ -16,6 +16,7 @@
 
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
+#include "latentbench/fileio.h"
 #include "latentbench/results.h"
 
 #define STAMP_LEN 16           /* YYYYMMDDTHHMMSSZ */
@@ -191,10 +192,15 @@ static int copy_to_temp(const char *src, const char *dir, char *tmp, size_t tmpl
     return rc;
 }
 
+static int put_line(FILE *out, void *text)
+{
+    return fprintf(out, "%s\n", (const char *)text) < 0 ? LB_EIO : LB_OK;
+}
+
 /* Writes DIR/<slug>/machine.txt unless it already holds machine. */
 static int write_machine_file(const char *slugdir, const char *machine, char *err, size_t errlen)
 {
-    char path[LB_BASELINE_PATH_LEN], tmp[LB_BASELINE_PATH_LEN];
+    char path[LB_BASELINE_PATH_LEN];
     int rc = join(path, sizeof path, slugdir, MACHINE_FILE, err, errlen);
     if (rc) return rc;
     FILE *f = fopen(path, "r");
@@ -206,19 +212,7 @@ static int write_machine_file(const char *slugdir, const char *machine, char *er
         have[strcspn(have, "\n")] = '\0';
         if (!strcmp(have, machine)) return LB_OK;
     }
-    if (snprintf(tmp, sizeof tmp, "%s/" TMP_PREFIX "XXXXXX", slugdir) >= (int)sizeof tmp)
-        return lb_errorf(err, errlen, LB_EIO, "%s: path too long", slugdir);
-    int fd = mkstemp(tmp);
-    if (fd < 0) return lb_errorf(err, errlen, LB_EIO, "%s: cannot create a file: %s", slugdir, strerror(errno));
-    size_t len = strlen(machine);
-    int ok = write(fd, machine, len) == (ssize_t)len && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return lb_errorf(err, errlen, LB_EIO, "%s: cannot write: %s", path, strerror(e));
-    }
-    return LB_OK;
+    return lb_write_atomic(path, put_line, (void *)machine, err, errlen);
 }
 
 static int prune_one(const char *namedir, long keep, size_t *removed, char *err, size_t errlen);

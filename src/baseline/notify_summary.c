@@ -16,6 +16,7 @@
 
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
+#include "latentbench/fileio.h"
 
 /* JSON's names for lb_verdict, in enum order. */
 static const char *const verdict_key[] = {"no_change", "regression", "improvement", "new", "missing"};
@@ -40,6 +41,13 @@ typedef struct {
     size_t len, cap;
     int    oom;
 } sbuf;
+
+/* lb_write_atomic's writer for a finished buffer. */
+static int put_buffer(FILE *out, void *ctx)
+{
+    const sbuf *b = ctx;
+    return fwrite(b->p, 1, b->len, out) == b->len ? LB_OK : LB_EIO;
+}
 
 static void sb_putn(sbuf *b, const char *s, size_t n)
 {
@@ -286,28 +294,7 @@ int lb_write_issue_body(const char *path, const lb_comparison *cmp, const char *
         return lb_errorf(err, errlen, LB_ENOMEM, "%s: out of memory", path);
     }
 
-    size_t plen = strlen(path) + 16;
-    char *tmp = lb_malloc(plen);
-    int rc = LB_OK;
-    if (!tmp) rc = lb_errorf(err, errlen, LB_ENOMEM, "%s: out of memory", path);
-    int fd = -1;
-    if (!rc) {
-        snprintf(tmp, plen, "%s.tmp.XXXXXX", path);
-        fd = mkstemp(tmp);
-        if (fd < 0) rc = lb_errorf(err, errlen, LB_EIO, "%s: cannot create: %s", path, strerror(errno));
-    }
-    if (!rc) {
-        /* mkstemp's 0600 is too strict for a file a workflow step reads */
-        (void)fchmod(fd, 0644);
-        ssize_t put = write(fd, b.p, b.len);
-        int ok = put == (ssize_t)b.len;
-        ok = close(fd) == 0 && ok;
-        if (!ok || rename(tmp, path) != 0) {
-            rc = lb_errorf(err, errlen, LB_EIO, "%s: cannot write: %s", path, strerror(errno));
-            unlink(tmp);
-        }
-    }
-    lb_free(tmp);
+    int rc = lb_write_atomic(path, put_buffer, &b, err, errlen);
     lb_free(b.p);
     return rc;
 }

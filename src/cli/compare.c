@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "latentbench/error.h"
+#include "latentbench/fileio.h"
 #include "latentbench/gate.h"
 
 #include <errno.h>
@@ -63,30 +64,15 @@ static int parse_args(int argc, char **argv, compare_opts *o, char *err, size_t 
     return LB_OK;
 }
 
-/* Writes the Markdown report to a temporary file beside path, then renames it
- * over path: a reader never sees half a report. */
+static int markdown_writer(FILE *out, void *cmp)
+{
+    return lb_gate_write_markdown(out, cmp);
+}
+
+/* The Markdown report, atomically: a reader never sees half a report. */
 static int write_report(const char *path, const lb_comparison *cmp, char *err, size_t errlen)
 {
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
-        return lb_errorf(err, errlen, LB_EIO, "%s: path too long", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return lb_errorf(err, errlen, LB_EIO, "%s: cannot write: %s", path, strerror(errno));
-    int rc = lb_gate_write_markdown(f, cmp);
-    int saved = errno;
-    if (fclose(f) != 0 && !rc) {
-        rc = LB_EIO;
-        saved = errno;
-    }
-    if (!rc && rename(tmp, path) != 0) {
-        rc = LB_EIO;
-        saved = errno;
-    }
-    if (rc) {
-        remove(tmp);
-        return lb_errorf(err, errlen, LB_EIO, "%s: cannot write: %s", path, strerror(saved));
-    }
-    return LB_OK;
+    return lb_write_atomic(path, markdown_writer, (void *)cmp, err, errlen);
 }
 
 /* err from lb_gate_compare names the side; the user wants the file. */

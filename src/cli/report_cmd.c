@@ -4,6 +4,7 @@
  * its status. */
 #include "cli.h"
 #include "latentbench/error.h"
+#include "latentbench/fileio.h"
 #include "latentbench/export.h"
 #include "latentbench/gate.h"
 
@@ -62,7 +63,7 @@ static int render(FILE *out, void *p)
 /* Renders to -o FILE atomically, or to stdout. */
 static int emit(const report_opts *o, render_ctx *c, char *err, size_t errlen)
 {
-    if (o->output) return lb_export_atomic(o->output, render, c, err, errlen);
+    if (o->output) return lb_write_atomic(o->output, render, c, err, errlen);
     errno = 0;
     int rc = render(stdout, c);
     int e = errno;
