@@ -20,7 +20,7 @@ exit status: 0 no significant change, an improvement, or a new baseline;
 status of the latentbench command that failed (64 usage, 65 bad data, ...).
 
 environment:
-  LATENTBENCH        latentbench binary (default: latentbench on PATH, else ./build/latentbench)
+  LATENTBENCH        latentbench binary (default: latentbench on PATH, else ./build/release/latentbench)
   LB_SUITE           suite name or file (default: ci)
   LB_RUN_ARGS        more options for `latentbench run`, split on whitespace (e.g. "--quick")
   LB_CONFIG          regression config (default: bench/regression_config.toml when present)
@@ -43,18 +43,8 @@ case "${1:-}" in
 *) echo "benchmark_ci.sh: unexpected argument '$1' (see --help)" >&2; exit 64 ;;
 esac
 
-find_latentbench() {
-    if [ -n "${LATENTBENCH:-}" ]; then
-        printf '%s\n' "$LATENTBENCH"
-    elif command -v latentbench >/dev/null 2>&1; then
-        command -v latentbench
-    elif [ -x build/latentbench ]; then
-        printf '%s\n' build/latentbench
-    else
-        echo "benchmark_ci.sh: no latentbench binary: set LATENTBENCH" >&2
-        exit 66
-    fi
-}
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 detect_branch() {
     if [ -n "${LB_BRANCH:-}" ]; then
@@ -68,7 +58,7 @@ detect_branch() {
     fi
 }
 
-LB=$(find_latentbench)
+lb_find_binary benchmark_ci.sh
 SUITE=${LB_SUITE:-ci}
 NAME=${LB_BASELINE_NAME:-main}
 OUT=${LB_OUTPUT_DIR:-target/latentbench}

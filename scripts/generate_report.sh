@@ -13,7 +13,7 @@ baseline of the machine that produced RESULTS.h5 (none: no comparison); the
 other formats export RESULTS.h5 alone. Prints the report's path.
 
 environment:
-  LATENTBENCH        latentbench binary (default: latentbench on PATH, else ./build/latentbench)
+  LATENTBENCH        latentbench binary (default: latentbench on PATH, else ./build/release/latentbench)
   LB_CONFIG          regression config (default: bench/regression_config.toml when present)
   LB_BASELINE        baseline results file (default: looked up)
   LB_BASELINE_DIR    baseline directory (default: the config's, else benches/baselines)
@@ -39,16 +39,9 @@ for arg in "$@"; do
     esac
 done
 
-if [ -n "${LATENTBENCH:-}" ]; then
-    LB=$LATENTBENCH
-elif command -v latentbench >/dev/null 2>&1; then
-    LB=$(command -v latentbench)
-elif [ -x build/latentbench ]; then
-    LB=build/latentbench
-else
-    echo "generate_report.sh: no latentbench binary: set LATENTBENCH" >&2
-    exit 66
-fi
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+lb_find_binary generate_report.sh
 OUT=${LB_OUTPUT_DIR:-target/latentbench}
 NAME=${LB_BASELINE_NAME:-main}
 FORMAT=${LB_REPORT_FORMAT:-md}

@@ -13,7 +13,7 @@ prunes the history to the config's max_history_count, and shows the result.
 The baseline directory is not committed: do that yourself if it is tracked.
 
 environment:
-  LATENTBENCH        latentbench binary (default: latentbench on PATH, else ./build/latentbench)
+  LATENTBENCH        latentbench binary (default: latentbench on PATH, else ./build/release/latentbench)
   LB_CONFIG          regression config (default: bench/regression_config.toml when present)
   LB_BASELINE_DIR    baseline directory (default: the config's, else benches/baselines)
   LB_BASELINE_NAME   baseline name (default: main)
@@ -36,16 +36,9 @@ for arg in "$@"; do
     esac
 done
 
-if [ -n "${LATENTBENCH:-}" ]; then
-    LB=$LATENTBENCH
-elif command -v latentbench >/dev/null 2>&1; then
-    LB=$(command -v latentbench)
-elif [ -x build/latentbench ]; then
-    LB=build/latentbench
-else
-    echo "update_baseline.sh: no latentbench binary: set LATENTBENCH" >&2
-    exit 66
-fi
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+lb_find_binary update_baseline.sh
 NAME=${LB_BASELINE_NAME:-main}
 results=${results:-${LB_OUTPUT_DIR:-target/latentbench}/current.h5}
 CONFIG=${LB_CONFIG-}

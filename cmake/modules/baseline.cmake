@@ -32,7 +32,8 @@ if(LATENTBENCH_BUILD_TESTS)
   set_tests_properties(test_notify PROPERTIES ENVIRONMENT "${lb_baseline_test_env}" TIMEOUT 300)
 
   find_program(LB_SHELLCHECK shellcheck REQUIRED)
-  add_test(NAME test_scripts_shellcheck COMMAND ${LB_SHELLCHECK}
+  add_test(NAME test_scripts_shellcheck WORKING_DIRECTORY ${PROJECT_SOURCE_DIR} COMMAND ${LB_SHELLCHECK} -x
+    ${PROJECT_SOURCE_DIR}/scripts/lib.sh
     ${PROJECT_SOURCE_DIR}/scripts/benchmark_ci.sh
     ${PROJECT_SOURCE_DIR}/scripts/update_baseline.sh
     ${PROJECT_SOURCE_DIR}/scripts/generate_report.sh
