@@ -34,7 +34,7 @@ static void make_results(const char *path, const char *machine, const char *comm
 {
     lb_results r;
     lb_row row;
-    lb_sample samples[3] = {{1, 100.0}, {2, 101.0}, {3, 99.0}};
+    lb_sample samples[3] = {{1, 100.0, 0}, {2, 101.0, 0}, {3, 99.0, 0}};
     lb_sample *sp = samples;
     size_t ns = 3;
     memset(&r, 0, sizeof r);

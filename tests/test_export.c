@@ -100,11 +100,11 @@ static void fixture_init(fixture *fx)
     w[9] = make_row("memory_scaling/5000", "memory_scaling", 0, 1000);  /* no dimension: no design table */
     w[10] = make_row("knn_search/dim_128/10x", "knn_search", 128, 1000);
 
-    fx->s0[0] = (lb_sample){100, 44000.5};
-    fx->s0[1] = (lb_sample){200, 44800};
-    fx->s0[2] = (lb_sample){300, NAN};
-    fx->s3[0] = (lb_sample){1, 1.5e9};
-    fx->s3[1] = (lb_sample){2, 1.6e9};
+    fx->s0[0] = (lb_sample){100, 44000.5, 0};
+    fx->s0[1] = (lb_sample){200, 44800, 0};
+    fx->s0[2] = (lb_sample){300, NAN, 1};
+    fx->s3[0] = (lb_sample){1, 1.5e9, 0};
+    fx->s3[1] = (lb_sample){2, 1.6e9, 0};
     fx->samples[0] = fx->s0, fx->nsamples[0] = 3;
     fx->samples[3] = fx->s3, fx->nsamples[3] = 2;
 
@@ -380,8 +380,8 @@ START_TEST(test_json)
     ck_assert_has("\"rank_min_ns\": null, \"rank_median_ns\": 999.96000000000004, \"rank_max_ns\": null");
     ck_assert_has("\"id\": \"we\\\"ird\\\\back,slash|pipe`\\n\\u0001\xEF\xBF\xBD\xC2\xB5\"");
     ck_assert_has("{\"row\": 0, \"id\": \"knn_search/dim_128/10\", \"iterations\": [100, 200, 300], "
-                  "\"ns_per_iter\": [44000.5, 44800, null]}");
-    ck_assert_has("{\"row\": 1, \"id\": \"knn_search/dim_256/100\", \"iterations\": [], \"ns_per_iter\": []}");
+                  "\"ns_per_iter\": [44000.5, 44800, null], \"round\": [0, 0, 1]}");
+    ck_assert_has("{\"row\": 1, \"id\": \"knn_search/dim_256/100\", \"iterations\": [], \"ns_per_iter\": [], \"round\": []}");
     ck_assert_has("{\"rank\": 1, \"hostname\": \"node-\\\"b\\\"\", \"cores\": 16, \"peak_bytes\": 240000000, "
                   "\"rss_peak_bytes\": 290000000}");
     ck_assert_lacks("nan");
@@ -399,14 +399,14 @@ START_TEST(test_csv)
         "id,suite,group,op,dimension,k,dataset_size,batch_size,seq_len,num_heads,num_experts,metric,attention,"
         "samples,iterations,mean_ns,median_ns,std_dev_ns,mad_ns,min_ns,max_ns,ci_low_ns,ci_high_ns,slope_ns,"
         "outliers_mild,outliers_severe,throughput_elements,throughput_bytes,peak_bytes,avg_bytes,allocations,"
-        "rss_peak_bytes,ranks,rank_min_ns,rank_median_ns,rank_max_ns,note\r\n";
+        "rss_peak_bytes,ranks,rank_min_ns,rank_median_ns,rank_max_ns,note,rounds\r\n";
     ck_assert_int_eq(strncmp(g_out, header, strlen(header)), 0);
-    ck_assert_uint_eq(lb__row_nfields, 37);
+    ck_assert_uint_eq(lb__row_nfields, 38);
     ck_assert_has("\r\nknn_search/dim_128/10,fixture,knn_search,knn,128,10,10000,0,0,0,0,Euclidean,,20,2100,"
                   "45200,44800,2100,1400,40320,58240,43904,46592,nan,");
-    ck_assert_has(",-inf,999.96000000000004,inf,\r\n");
+    ck_assert_has(",-inf,999.96000000000004,inf,,0\r\n");
     ck_assert_has("\r\n\"we\"\"ird\\back,slash|pipe`\n\x01\xEF\xBF\xBD\xC2\xB5\",fixture,weird,");
-    ck_assert_has(",\"budget: 12 of 100 samples, \"\"quoted\"\"\"\r\n");
+    ck_assert_has(",\"budget: 12 of 100 samples, \"\"quoted\"\"\",0\r\n");
     /* header + rows, the weird id's LF being inside quotes */
     ck_assert_int_eq(count(g_out, "\r\n"), NROWS + 1);
 }

@@ -21,7 +21,7 @@ FIELDS = [
     "num_experts", "metric", "attention", "samples", "iterations", "mean_ns", "median_ns", "std_dev_ns", "mad_ns",
     "min_ns", "max_ns", "ci_low_ns", "ci_high_ns", "slope_ns", "outliers_mild", "outliers_severe",
     "throughput_elements", "throughput_bytes", "peak_bytes", "avg_bytes", "allocations", "rss_peak_bytes", "ranks",
-    "rank_min_ns", "rank_median_ns", "rank_max_ns", "note",
+    "rank_min_ns", "rank_median_ns", "rank_max_ns", "note", "rounds",
 ]
 STRINGS = {"id", "suite", "group", "op", "metric", "attention", "note"}
 FLOATS = {f for f in FIELDS if f.endswith("_ns") or f.startswith("throughput_")}
@@ -72,6 +72,7 @@ def check_json():
     s = d["samples"]
     check(len(s) == NROWS and [x["row"] for x in s] == list(range(NROWS)), "json: samples rows")
     check(s[0]["iterations"] == [100, 200, 300] and s[0]["ns_per_iter"] == [44000.5, 44800, None], "json: samples 0")
+    check(s[0]["round"] == [0, 0, 1] and s[1]["round"] == [], "json: sample rounds")
     check(s[3]["ns_per_iter"] == [1.5e9, 1.6e9] and s[1]["iterations"] == [], "json: samples 1, 3")
     check(d["ranks"] == [
         {"rank": 0, "hostname": "node-a", "cores": 16, "peak_bytes": 245000000, "rss_peak_bytes": 300000000},

@@ -127,7 +127,7 @@ static const tfield row_f[] = {
     TF(K_F64, throughput_bytes), TF(K_U64, peak_bytes), TF(K_U64, avg_bytes),
     TF(K_U64, allocations), TF(K_U64, rss_peak_bytes),  TF(K_I64, ranks),
     TF(K_F64, rank_min_ns), TF(K_F64, rank_median_ns),  TF(K_F64, rank_max_ns),
-    TF(K_STR, note),
+    TF(K_STR, note),        TF(K_I64, rounds),
 };
 #define NROW_F (sizeof row_f / sizeof row_f[0])
 
@@ -193,7 +193,8 @@ static void assert_results_equal(const lb_results *a, const lb_results *b, const
                       b->nsamples[i]);
         for (size_t j = 0; j < na; j++) {
             ck_assert_msg(a->samples[i][j].iterations == b->samples[i][j].iterations &&
-                              same_double(a->samples[i][j].ns_per_iter, b->samples[i][j].ns_per_iter),
+                              same_double(a->samples[i][j].ns_per_iter, b->samples[i][j].ns_per_iter) &&
+                              a->samples[i][j].round == b->samples[i][j].round,
                           "%s: sample %zu of row %zu differs", ctx, j, i);
         }
     }
@@ -259,7 +260,7 @@ static void fixture_init(fixture *fx)
     for (size_t i = 0; i < FX_ROWS; i++) {
         fx->ns[i] = ns[i];
         for (size_t j = 0; j < ns[i]; j++)
-            fx->s[i][j] = (lb_sample){(j + 1) * (i + 1) * 10, 100.0 * (double)i + (double)j + 0.5};
+            fx->s[i][j] = (lb_sample){(j + 1) * (i + 1) * 10, 100.0 * (double)i + (double)j + 0.5, j % 3};
         fx->sp[i] = ns[i] ? fx->s[i] : NULL;
     }
     for (size_t k = 0; k < FX_RANKS; k++) {
@@ -362,6 +363,85 @@ static double rng_double(uint64_t *s)
     return ldexp((double)(int64_t)rng_next(s), (int)(v >> 8) % 200 - 100);
 }
 
+static void put_vstr_attr(hid_t loc, const char *name, const char *value);
+
+/* Rewrites dataset path of f without member field, as files written before
+ * that field existed have it (attribute "id" kept). */
+static void drop_member(hid_t f, const char *path, const char *field)
+{
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT), ft = H5Dget_type(d), sp = H5Dget_space(d);
+    ck_assert_int_ge(d, 0);
+    ck_assert_int_ge(H5Tget_member_index(ft, field), 0);
+    hid_t nt = H5Tcreate(H5T_COMPOUND, H5Tget_size(ft));
+    size_t off = 0;
+    for (int i = 0; i < H5Tget_nmembers(ft); i++) {
+        char *name = H5Tget_member_name(ft, (unsigned)i);
+        if (strcmp(name, field) != 0) {
+            hid_t mt = H5Tget_member_type(ft, (unsigned)i);
+            ck_assert_int_ge(H5Tinsert(nt, name, off, mt), 0);
+            off += H5Tget_size(mt);
+            H5Tclose(mt);
+        }
+        H5free_memory(name);
+    }
+    H5Tpack(nt);
+    hssize_t n = H5Sget_simple_extent_npoints(sp);
+    void *buf = calloc((size_t)(n ? n : 1), H5Tget_size(nt));
+    ck_assert_int_ge(H5Dread(d, nt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), 0);
+    char id[LB_ID_LEN] = "";
+    int has_id = H5Aexists(d, "id") > 0;
+    if (has_id) {
+        hid_t a = H5Aopen(d, "id", H5P_DEFAULT), at = H5Aget_type(a);
+        char *v = NULL;
+        ck_assert_int_ge(H5Aread(a, at, &v), 0);
+        snprintf(id, sizeof id, "%s", v);
+        H5free_memory(v);
+        H5Tclose(at);
+        H5Aclose(a);
+    }
+    H5Dclose(d);
+    ck_assert_int_ge(H5Ldelete(f, path, H5P_DEFAULT), 0);
+    d = H5Dcreate2(f, path, nt, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    ck_assert_int_ge(d, 0);
+    ck_assert_int_ge(H5Dwrite(d, nt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), 0);
+    if (has_id) put_vstr_attr(d, "id", id);
+    free(buf);
+    H5Dclose(d);
+    H5Sclose(sp);
+    H5Tclose(nt);
+    H5Tclose(ft);
+}
+
+/* Files written before rounds existed lack rows' `rounds` and samples' `round`:
+ * they read, with 0 there, and everything else intact. */
+START_TEST(test_read_before_rounds)
+{
+    char path[600], err[512] = "";
+    in_dir(path, sizeof path, "old.h5");
+    fixture fx;
+    fixture_init(&fx);
+    for (size_t i = 0; i < FX_ROWS; i++) {
+        fx.rows[i].rounds = 0;
+        for (size_t j = 0; j < fx.ns[i]; j++) fx.s[i][j].round = 0;
+    }
+    ck_assert_int_eq(lb_results_write(path, &fx.r, err, sizeof err), LB_OK);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    drop_member(f, "benchmarks", "rounds");
+    for (size_t i = 0; i < FX_ROWS; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "samples/%zu", i);
+        drop_member(f, name, "round");
+    }
+    H5Fclose(f);
+    lb_results back;
+    int rc = lb_results_read(path, &back, err, sizeof err);
+    ck_assert_msg(rc == LB_OK, "read: %s", err);
+    assert_results_equal(&fx.r, &back, "before rounds");
+    lb_results_free(&back);
+}
+END_TEST
+
 START_TEST(test_roundtrip_random)
 {
     const char *env = getenv("LB_STORE_SEED");
@@ -398,7 +478,7 @@ START_TEST(test_roundtrip_random)
         r.nsamples[i] = rng_next(&s) % 20;
         r.samples[i] = r.nsamples[i] ? calloc(r.nsamples[i], sizeof **r.samples) : NULL;
         for (size_t j = 0; j < r.nsamples[i]; j++)
-            r.samples[i][j] = (lb_sample){rng_next(&s), rng_double(&s)};
+            r.samples[i][j] = (lb_sample){rng_next(&s), rng_double(&s), rng_next(&s) % 1000};
     }
     for (size_t k = 0; k < nranks; k++) {
         r.ranks[k] = (lb_rank_row){(int64_t)k, "", (int64_t)(rng_next(&s) % 256), rng_next(&s), rng_next(&s)};
@@ -529,7 +609,7 @@ START_TEST(test_write_fails_midway)
     fixture_init(&fx);
     enum { BIG = 20000 };
     lb_sample *big = calloc(BIG, sizeof *big);
-    for (size_t j = 0; j < BIG; j++) big[j] = (lb_sample){j + 1, (double)j};
+    for (size_t j = 0; j < BIG; j++) big[j] = (lb_sample){j + 1, (double)j, j / 100};
     for (size_t i = 0; i < FX_ROWS; i++) {
         fx.sp[i] = big;
         fx.ns[i] = BIG;
@@ -1145,6 +1225,7 @@ static Suite *store_suite(void)
     tcase_add_test(rt, test_overwrite);
     tcase_add_test(rt, test_read_foreign_layout);
     tcase_add_test(rt, test_full_length_strings);
+    tcase_add_test(rt, test_read_before_rounds);
     suite_add_tcase(s, rt);
 
     TCase *at = tcase_create("atomic");

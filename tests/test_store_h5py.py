@@ -25,7 +25,7 @@ ROW_FIELDS = [
     ("outliers_severe", "i", 0), ("throughput_elements", "f", 0), ("throughput_bytes", "f", 0),
     ("peak_bytes", "u", 0), ("avg_bytes", "u", 0), ("allocations", "u", 0),
     ("rss_peak_bytes", "u", 0), ("ranks", "i", 0), ("rank_min_ns", "f", 0),
-    ("rank_median_ns", "f", 0), ("rank_max_ns", "f", 0), ("note", "S", LB_NOTE_LEN),
+    ("rank_median_ns", "f", 0), ("rank_max_ns", "f", 0), ("note", "S", LB_NOTE_LEN), ("rounds", "i", 0),
 ]
 NUMPY_KIND = {"S": "S", "i": "<i8", "u": "<u8", "f": "<f8"}
 
@@ -117,15 +117,15 @@ def check_results(path):
         check(sorted(s.keys()) == ["0", "1", "2"], f"/samples holds {sorted(s.keys())}")
         for i, n in enumerate((0, 3, 5)):
             d = s[str(i)]
-            check(list(d.dtype.names) == ["iterations", "ns_per_iter"], f"/samples/{i} fields {d.dtype.names}")
-            check(d.dtype["iterations"] == np.uint64 and d.dtype["ns_per_iter"] == np.float64,
-                  f"/samples/{i} types {d.dtype}")
+            check(list(d.dtype.names) == ["iterations", "ns_per_iter", "round"], f"/samples/{i} fields {d.dtype.names}")
+            check(d.dtype["iterations"] == np.uint64 and d.dtype["ns_per_iter"] == np.float64 and
+                  d.dtype["round"] == np.uint64, f"/samples/{i} types {d.dtype}")
             check(d.shape == (n,), f"/samples/{i} shape {d.shape}, expected ({n},)")
             rid = d.attrs.get("id")
             check(type(rid) is str and rid == expected_row(i)["id"], f"/samples/{i} id {rid!r}")
-            for j, (it, ns) in enumerate(d[()]):
-                check(int(it) == (j + 1) * (i + 1) * 10 and float(ns) == 100.0 * i + j + 0.5,
-                      f"/samples/{i}[{j}] = ({it}, {ns})")
+            for j, (it, ns, rnd) in enumerate(d[()]):
+                check(int(it) == (j + 1) * (i + 1) * 10 and float(ns) == 100.0 * i + j + 0.5 and int(rnd) == j % 3,
+                      f"/samples/{i}[{j}] = ({it}, {ns}, {rnd})")
 
         r = f["ranks"]
         fields = ["rank", "hostname", "cores", "peak_bytes", "rss_peak_bytes"]

@@ -4,7 +4,7 @@
  *                     hostname, machine, mpi_ranks, omp_threads, compiler,
  *                     build_type, command_line, timer_resolution_ns, timer_overhead_ns
  *   /benchmarks       1-D compound dataset, one lb_row per benchmark
- *   /samples/<i>      raw samples of row i: compound {iterations, ns_per_iter}
+ *   /samples/<i>      raw samples of row i: compound {iterations, ns_per_iter, round}
  *                     (attribute "id" = the row's id)
  *   /ranks            1-D compound dataset, one lb_rank_row per MPI rank
  *
@@ -47,11 +47,13 @@ typedef struct {
     int64_t ranks;                                /* ranks that measured it */
     double rank_min_ns, rank_median_ns, rank_max_ns; /* min / median / max over ranks of their medians */
     char note[LB_NOTE_LEN];                       /* e.g. "budget: 12 of 100 samples" */
+    int64_t rounds;                               /* rounds the samples came from (files before rounds: 0) */
 } lb_row;
 
 typedef struct {
     uint64_t iterations;
     double   ns_per_iter;
+    uint64_t round;          /* 0-based round of run --rounds (files before rounds: 0) */
 } lb_sample;
 
 typedef struct {

@@ -87,6 +87,8 @@ int lb__export_json(FILE *out, const lb_results *r)
             if (j) fputs(", ", out);
             lb__put_json_double(out, s[j].ns_per_iter);
         }
+        fputs("], \"round\": [", out);
+        for (size_t j = 0; j < n; j++) fprintf(out, "%s%" PRIu64, j ? ", " : "", s[j].round);
         fputs("]}", out);
     }
     fputs(r->nrows ? "\n  ],\n" : "],\n", out);

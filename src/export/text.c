@@ -21,7 +21,7 @@ const lb__field lb__row_fields[] = {
     F(throughput_elements, LB__F_F64), F(throughput_bytes, LB__F_F64),
     F(peak_bytes, LB__F_U64), F(avg_bytes, LB__F_U64), F(allocations, LB__F_U64), F(rss_peak_bytes, LB__F_U64),
     F(ranks, LB__F_I64), F(rank_min_ns, LB__F_F64), F(rank_median_ns, LB__F_F64), F(rank_max_ns, LB__F_F64),
-    F(note, LB__F_STR),
+    F(note, LB__F_STR), F(rounds, LB__F_I64),
 };
 #undef F
 const size_t lb__row_nfields = sizeof lb__row_fields / sizeof lb__row_fields[0];

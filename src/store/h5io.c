@@ -482,6 +482,8 @@ static hid_t table_type(const lb__table *t, int file, hid_t like)
     hid_t ct = H5Tcreate(H5T_COMPOUND, t->size);
     for (size_t i = 0; ct >= 0 && i < t->nf; i++) {
         const lb__field *f = &t->f[i];
+        /* an optional field the file lacks stays out of the memory type (calloc'd 0) */
+        if (!file && like >= 0 && f->optional && H5Tget_member_index(like, f->name) < 0) continue;
         hid_t mt = H5I_INVALID_HID, own = H5I_INVALID_HID;
         switch (f->kind) {
         case LB__F_STR:
@@ -541,6 +543,7 @@ static int check_fields(const lb__ctx *c, const char *label, const lb__table *t,
     for (size_t i = 0; i < t->nf; i++) {
         const lb__field *f = &t->f[i];
         int idx = H5Tget_member_index(ft, f->name);
+        if (idx < 0 && f->optional) continue;
         if (idx < 0) return lb__fail(c, LB_EDATA, "%s has no field '%s'", label, f->name);
         H5T_class_t cl = H5Tget_member_class(ft, (unsigned)idx);
         const char *bad = NULL;

@@ -75,6 +75,7 @@ typedef struct {
     const char *name;
     size_t      offset, size;
     lb__fkind   kind;
+    int         optional; /* may be absent from a file (added later): then left 0 */
 } lb__field;
 
 typedef struct {
@@ -90,7 +91,8 @@ int lb__h5_put_table(const lb__ctx *c, hid_t loc, const char *name, const char *
 /* Reads dataset name under loc (label names it in error lines) into *rows
  * (lb_calloc'd, NULL when empty). Members are matched by name and converted, so
  * the file's member order, string sizes and integer widths do not matter; each
- * field must exist with a compatible class. keep as above. */
+ * field must exist with a compatible class, except optional ones, which read as
+ * 0 when absent. keep as above. */
 int lb__h5_get_table(const lb__ctx *c, hid_t loc, const char *name, const char *label,
                      const lb__table *t, void **rows, size_t *n, hid_t *keep);
 

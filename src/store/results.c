@@ -12,7 +12,9 @@
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
 
-#define FIELD(T, kind, m) {#m, offsetof(T, m), sizeof(((T *)0)->m), LB__F_##kind}
+#define FIELD(T, kind, m) {#m, offsetof(T, m), sizeof(((T *)0)->m), LB__F_##kind, 0}
+/* a field added after schema_version 1 files were written: absent reads as 0 */
+#define OPTIONAL(T, kind, m) {#m, offsetof(T, m), sizeof(((T *)0)->m), LB__F_##kind, 1}
 
 /* In the order of lb_row, which is the order of the members in the file. */
 static const lb__field row_fields[] = {
@@ -34,12 +36,13 @@ static const lb__field row_fields[] = {
     FIELD(lb_row, U64, allocations), FIELD(lb_row, U64, rss_peak_bytes),
     FIELD(lb_row, I64, ranks),       FIELD(lb_row, F64, rank_min_ns),
     FIELD(lb_row, F64, rank_median_ns), FIELD(lb_row, F64, rank_max_ns),
-    FIELD(lb_row, STR, note),
+    FIELD(lb_row, STR, note),        OPTIONAL(lb_row, I64, rounds),
 };
 
 static const lb__field sample_fields[] = {
     FIELD(lb_sample, U64, iterations),
     FIELD(lb_sample, F64, ns_per_iter),
+    OPTIONAL(lb_sample, U64, round),
 };
 
 static const lb__field rank_fields[] = {
