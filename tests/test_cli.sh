@@ -39,6 +39,7 @@ expect "bad regex" 64 "--filter" -- "$LB" list --filter '('
 printf 'suite = "x"\n[[group]]\nname = "g"\nop = "knn"\nid = "g/{k}"\n[group.params]\nk = [1, "two"]\n' >bad.toml
 expect "malformed suite file" 65 "bad.toml:[0-9]+:[0-9]+: " -- "$LB" list --suite ./bad.toml
 expect "bad option value" 64 "--sample-size" -- "$LB" run --sample-size 1
+expect "bad rounds" 64 "--rounds" -- "$LB" run --rounds 0
 
 n=$("$LB" list --suite matrix | wc -l)
 if [ "$n" -eq 480 ]; then ok "list matrix: 480"; else bad "list matrix: $n ids"; fi
@@ -72,9 +73,29 @@ assert r["peak_bytes"] >= 10000 * 128 * 4, r["peak_bytes"]
 assert r["throughput_elements"] > 0
 PYEOF
 
+# rounds: every round measures every benchmark again, on a fresh op; the
+# samples carry their round, at least 5 a round
+rq=(--warm-up-time 0.03 --measurement-time 0.15 --sample-size 10 --resamples 2000)
+expect "run in rounds" 0 "" -- "$LB" run "${rq[@]}" --rounds 3 --suite ci --filter '^(latent_space_creation|knn_search/dim_128/10$)' -o rounds.h5
+if grep -q 'round 3/3 \[2/2\] knn_search/dim_128/10' err.txt && grep -q '2 benchmarks x 3 rounds' err.txt; then
+    ok "progress names the round"
+else
+    bad "progress: $(cat err.txt)"
+fi
+if $PY - rounds.h5 <<'PYEOF'; then ok "rounds stored per sample"; else bad "rounds file content"; fi
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+b = f["benchmarks"][:]
+assert (b["rounds"] == 3).all(), b["rounds"]
+for i in range(2):
+    s = f["samples/%d" % i][:]
+    assert s["round"].tolist() == [0] * 5 + [1] * 5 + [2] * 5, s["round"]
+    assert b[i]["samples"] == 15
+PYEOF
+
 # the ci suite under two MPI ranks yields one file with both ranks
 export OMP_NUM_THREADS=1
-"$MPIEXEC" --allow-run-as-root --oversubscribe -np 2 "$LB" run --quick --resamples 2000 --quiet --suite ci -o mpi.h5 >mpi_out.txt 2>mpi_err.txt
+"$MPIEXEC" --allow-run-as-root --oversubscribe -np 2 "$LB" run --quick --rounds 2 --resamples 2000 --quiet --suite ci -o mpi.h5 >mpi_out.txt 2>mpi_err.txt
 st=$?
 nfiles=$(find . -maxdepth 1 -name 'mpi.h5*' | wc -l)
 if [ $st -eq 0 ] && [ "$nfiles" -eq 1 ]; then ok "mpirun -np 2: one file"; else bad "mpirun -np 2: exit $st, $nfiles files, $(tail -3 mpi_err.txt)"; fi
@@ -85,7 +106,7 @@ assert int(f.attrs["mpi_ranks"]) == 2
 assert sorted(f["ranks"]["rank"].tolist()) == [0, 1]
 b = f["benchmarks"][:]
 assert len(b) == 20, len(b)
-assert (b["ranks"] == 2).all()
+assert (b["ranks"] == 2).all() and (b["rounds"] == 2).all()
 assert (b["rank_min_ns"] <= b["rank_median_ns"]).all() and (b["rank_median_ns"] <= b["rank_max_ns"]).all()
 PYEOF
 unset OMP_NUM_THREADS

@@ -31,12 +31,13 @@ unsigned long long lb_rss_peak_bytes(void);
 
 /* Progress on stderr: one updating line on a terminal, plain lines otherwise. */
 typedef struct {
-    int    tty, quiet;
-    size_t total;
-    double start_s;
+    int      tty, quiet;
+    size_t   total;   /* benchmarks per round */
+    unsigned rounds;
+    double   start_s;
 } lb_progress;
-void lb_progress_init(lb_progress *p, size_t total, int quiet);
-void lb_progress_step(lb_progress *p, size_t i, const char *id);
+void lb_progress_init(lb_progress *p, size_t total, unsigned rounds, int quiet);
+void lb_progress_step(lb_progress *p, unsigned round, size_t i, const char *id);
 void lb_progress_done(lb_progress *p);
 
 /* Human units: "12.3 µs", "1.20 GB/s", "3.4 MB". */

@@ -38,23 +38,27 @@ void lb_fmt_rate(char *buf, size_t len, double v, const char *unit)
     else snprintf(buf, len, "%.2f G%s/s", v / 1e9, unit);
 }
 
-void lb_progress_init(lb_progress *p, size_t total, int quiet)
+void lb_progress_init(lb_progress *p, size_t total, unsigned rounds, int quiet)
 {
     p->tty = isatty(STDERR_FILENO);
     p->quiet = quiet;
     p->total = total;
+    p->rounds = rounds ? rounds : 1;
     p->start_s = (double)lb_clock_ns() * 1e-9;
 }
 
-void lb_progress_step(lb_progress *p, size_t i, const char *id)
+void lb_progress_step(lb_progress *p, unsigned round, size_t i, const char *id)
 {
     if (p->quiet) return;
     double el = (double)lb_clock_ns() * 1e-9 - p->start_s;
-    double eta = i > 0 ? el / (double)i * (double)(p->total - i) : 0.0;
+    size_t done = (size_t)round * p->total + i, all = (size_t)p->rounds * p->total;
+    double eta = done > 0 ? el / (double)done * (double)(all - done) : 0.0;
+    char rnd[32] = "";
+    if (p->rounds > 1) snprintf(rnd, sizeof rnd, "round %u/%u ", round + 1, p->rounds);
     if (p->tty)
-        fprintf(stderr, "\r\033[K[%zu/%zu] %s  elapsed %.0fs  eta %.0fs", i + 1, p->total, id, el, eta);
+        fprintf(stderr, "\r\033[K%s[%zu/%zu] %s  elapsed %.0fs  eta %.0fs", rnd, i + 1, p->total, id, el, eta);
     else
-        fprintf(stderr, "[%zu/%zu] %s (elapsed %.1fs, eta %.0fs)\n", i + 1, p->total, id, el, eta);
+        fprintf(stderr, "%s[%zu/%zu] %s (elapsed %.1fs, eta %.0fs)\n", rnd, i + 1, p->total, id, el, eta);
     fflush(stderr);
 }
 
@@ -63,7 +67,8 @@ void lb_progress_done(lb_progress *p)
     if (p->quiet) return;
     double el = (double)lb_clock_ns() * 1e-9 - p->start_s;
     if (p->tty) fprintf(stderr, "\r\033[K");
-    fprintf(stderr, "%zu benchmarks in %.1fs\n", p->total, el);
+    if (p->rounds > 1) fprintf(stderr, "%zu benchmarks x %u rounds in %.1fs\n", p->total, p->rounds, el);
+    else fprintf(stderr, "%zu benchmarks in %.1fs\n", p->total, el);
 }
 
 /* Pads to a width in characters, not bytes ("µs" is two bytes, one column). */

@@ -20,16 +20,20 @@
 #include <unistd.h>
 
 #define LB_DEFAULT_OUTPUT "results/latest.h5"
+#define LB_RUN_MAX_HISTORY 64
 
 typedef struct {
     const char *suites[64];
     size_t nsuites;
     const char *filter, *output, *dataset, *baseline, *config;
+    const char *history[LB_RUN_MAX_HISTORY]; /* earlier baselines for the drift floor */
+    size_t nhistory;
     double workload_scale;
     lb_measure_opts mo;
     double budget_s;
     uint64_t seed;
     size_t resamples;
+    unsigned rounds;
     int quiet;
 } run_opts;
 
@@ -42,6 +46,18 @@ typedef struct {
     size_t max_peak, nsamples;
     uint64_t allocs;
 } mem_ctx;
+
+/* One benchmark's samples over all rounds, and its memory totals. */
+typedef struct {
+    lb_sample *s;
+    size_t n, cap;
+    uint64_t total_iters;
+    double sum_peak;
+    size_t max_peak, nmem;
+    uint64_t allocs;
+    int all_linear, budget_limited;
+    size_t dim, rows; /* the shape the op ran with */
+} case_acc;
 
 static int measured(void *vctx, uint64_t iters, uint64_t *elapsed_ns)
 {
@@ -97,6 +113,7 @@ static int parse_args(int argc, char **argv, run_opts *o, char *err, size_t errl
     o->seed = 42;
     o->resamples = LB_STATS_DEFAULT_RESAMPLES;
     o->workload_scale = 1.0;
+    o->rounds = 1;
     int quick = 0;
     double warm = -1, meas = -1;
     uint64_t samples = 0, u;
@@ -114,7 +131,11 @@ static int parse_args(int argc, char **argv, run_opts *o, char *err, size_t errl
         else if (!strcmp(a, "--dataset")) o->dataset = v;
         else if (!strcmp(a, "--baseline")) o->baseline = v;
         else if (!strcmp(a, "--config")) o->config = v;
-        else if (!strcmp(a, "--workload-scale")) {
+        else if (!strcmp(a, "--history")) {
+            if (o->nhistory == LB_RUN_MAX_HISTORY)
+                return lb_errorf(err, errlen, LB_EUSAGE, "run: at most %d --history files", LB_RUN_MAX_HISTORY);
+            o->history[o->nhistory++] = v;
+        } else if (!strcmp(a, "--workload-scale")) {
             /* for measuring the regression gate: the same ids on larger (or smaller) workloads */
             if (!parse_double(v, 0.01, &o->workload_scale) || o->workload_scale > 100)
                 return lb_errorf(err, errlen, LB_EUSAGE, "run: --workload-scale: '%s' is not a factor in 0.01..100", v);
@@ -127,6 +148,9 @@ static int parse_args(int argc, char **argv, run_opts *o, char *err, size_t errl
             if (!parse_double(v, 1e-3, &o->budget_s)) return lb_errorf(err, errlen, LB_EUSAGE, "run: --budget: '%s' is not a time >= 0.001 s", v);
         } else if (!strcmp(a, "--sample-size")) {
             if (!parse_u64(v, 2, &samples) || samples > 100000) return lb_errorf(err, errlen, LB_EUSAGE, "run: --sample-size: '%s' is not an integer in 2..100000", v);
+        } else if (!strcmp(a, "--rounds")) {
+            if (!parse_u64(v, 1, &u) || u > 1000) return lb_errorf(err, errlen, LB_EUSAGE, "run: --rounds: '%s' is not an integer in 1..1000", v);
+            o->rounds = (unsigned)u;
         } else if (!strcmp(a, "--seed")) {
             if (!parse_u64(v, 0, &o->seed)) return lb_errorf(err, errlen, LB_EUSAGE, "run: --seed: '%s' is not a non-negative integer", v);
         } else if (!strcmp(a, "--resamples")) {
@@ -142,6 +166,7 @@ static int parse_args(int argc, char **argv, run_opts *o, char *err, size_t errl
     if (!o->nsuites) o->suites[o->nsuites++] = "ci";
     if (!o->output) o->output = LB_DEFAULT_OUTPUT;
     if (o->config && !o->baseline) return lb_errorf(err, errlen, LB_EUSAGE, "run: --config needs --baseline");
+    if (o->nhistory && !o->baseline) return lb_errorf(err, errlen, LB_EUSAGE, "run: --history needs --baseline");
     return LB_OK;
 }
 
@@ -159,8 +184,7 @@ static int check_output(const char *path, char *err, size_t errlen)
     return LB_OK;
 }
 
-static void fill_row(lb_row *row, const lb_case *c, const lb_measurement *m, const lb_stats_summary *st,
-                     const mem_ctx *mc)
+static void fill_row(lb_row *row, const lb_case *c, const case_acc *a, const lb_stats_summary *st, unsigned rounds)
 {
     memset(row, 0, sizeof *row);
     snprintf(row->id, sizeof row->id, "%s", c->id);
@@ -176,8 +200,9 @@ static void fill_row(lb_row *row, const lb_case *c, const lb_measurement *m, con
     row->num_experts = !strcmp(c->attention, "MoE") ? (c->num_experts ? c->num_experts : 4) : 0;
     snprintf(row->metric, sizeof row->metric, "%s", c->metric);
     snprintf(row->attention, sizeof row->attention, "%s", c->attention);
-    row->samples = (int64_t)m->nsamples;
-    row->iterations = (int64_t)m->total_iters;
+    row->samples = (int64_t)a->n;
+    row->iterations = (int64_t)a->total_iters;
+    row->rounds = rounds;
     row->mean_ns = st->mean;
     row->median_ns = st->median;
     row->std_dev_ns = st->std_dev;
@@ -186,16 +211,16 @@ static void fill_row(lb_row *row, const lb_case *c, const lb_measurement *m, con
     row->max_ns = st->max;
     row->ci_low_ns = st->mean_ci_low;
     row->ci_high_ns = st->mean_ci_high;
-    row->slope_ns = m->sampling == LB_SAMPLING_LINEAR ? st->slope : NAN;
+    row->slope_ns = a->all_linear ? st->slope : NAN;
     row->outliers_mild = (int64_t)st->outliers.mild;
     row->outliers_severe = (int64_t)st->outliers.severe;
     if (c->elements > 0 && st->median > 0) {
         row->throughput_elements = (double)c->elements / st->median * 1e9;
         row->throughput_bytes = row->throughput_elements * (double)c->dimension * sizeof(float);
     }
-    row->peak_bytes = mc->max_peak;
-    row->avg_bytes = mc->nsamples ? (uint64_t)(mc->sum_peak / (double)mc->nsamples) : 0;
-    row->allocations = m->total_iters ? (mc->allocs + m->total_iters / 2) / m->total_iters : 0;
+    row->peak_bytes = a->max_peak;
+    row->avg_bytes = a->nmem ? (uint64_t)(a->sum_peak / (double)a->nmem) : 0;
+    row->allocations = a->total_iters ? (a->allocs + a->total_iters / 2) / a->total_iters : 0;
     row->rss_peak_bytes = lb_rss_peak_bytes();
 }
 
@@ -207,20 +232,29 @@ static int compare_with_baseline(const run_opts *o, const lb_results *cur, const
 {
     if (cl->rank != 0) return LB_OK;
     lb_gate_config cfg;
-    lb_results base;
+    lb_results base, *hist = lb_calloc(o->nhistory ? o->nhistory : 1, sizeof *hist);
+    const lb_results **hp = lb_calloc(o->nhistory ? o->nhistory : 1, sizeof *hp);
     memset(&base, 0, sizeof base);
-    int rc = LB_OK;
+    int rc = hist && hp ? LB_OK : lb_errorf(err, errlen, LB_ENOMEM, "run: out of memory");
     lb_gate_config_defaults(&cfg);
-    if (o->config) rc = lb_gate_config_load(o->config, &cfg, stderr, err, errlen);
+    if (!rc && o->config) rc = lb_gate_config_load(o->config, &cfg, stderr, err, errlen);
     if (!rc) rc = lb_results_read(o->baseline, &base, err, errlen);
+    size_t nh = 0;
+    for (; !rc && nh < o->nhistory; nh++) {
+        rc = lb_results_read(o->history[nh], &hist[nh], err, errlen);
+        hp[nh] = &hist[nh];
+    }
     lb_comparison cmp;
     memset(&cmp, 0, sizeof cmp);
-    if (!rc) rc = lb_gate_compare(&base, cur, &cfg, &cmp, err, errlen);
+    if (!rc) rc = lb_gate_compare_history(&base, hp, nh, cur, &cfg, &cmp, err, errlen);
     if (!rc) {
         lb_gate_print_terminal(stdout, &cmp, isatty(STDOUT_FILENO));
         rc = lb_gate_exit_status(&cmp);
     }
     lb_comparison_free(&cmp);
+    for (size_t h = 0; h < nh; h++) lb_results_free(&hist[h]);
+    lb_free(hist);
+    lb_free(hp);
     lb_results_free(&base);
     lb_gate_config_free(&cfg);
     return rc;
@@ -238,6 +272,130 @@ static void rank_spread(double *v, size_t n, double out[3])
     out[0] = v[0];
     out[1] = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
     out[2] = v[n - 1];
+}
+
+/* The options of one round: the measurement time, warm-up and budget split
+ * evenly, the samples too, but at least LB_ROUND_MIN_SAMPLES per round so each
+ * round has a median of its own. */
+#define LB_ROUND_MIN_SAMPLES 5
+static lb_measure_opts round_opts(const lb_measure_opts *all, unsigned rounds)
+{
+    lb_measure_opts mo = *all;
+    if (rounds <= 1) return mo;
+    mo.warm_up_s /= rounds;
+    mo.measurement_s /= rounds;
+    if (mo.budget_s > 0) mo.budget_s /= rounds;
+    unsigned n = (all->sample_size + rounds - 1) / rounds;
+    mo.sample_size = n < LB_ROUND_MIN_SAMPLES ? LB_ROUND_MIN_SAMPLES : n;
+    return mo;
+}
+
+static lb_case scaled_case(const lb_case *in, double scale)
+{
+    lb_case c = *in;
+    if (scale != 1.0) {
+        c.dataset_size = (int64_t)llround((double)c.dataset_size * scale);
+        c.seq_len = (int64_t)llround((double)c.seq_len * scale);
+        c.batch_size = (int64_t)llround((double)c.batch_size * scale);
+    }
+    return c;
+}
+
+/* One round of one benchmark: build the op, measure, append the samples to a. */
+static int measure_round(const lb_case *c, const lb_dataset *dsp, const run_opts *o, const lb_measure_opts *round_mo,
+                         unsigned round, const lb_cluster *cl, case_acc *a, char *err, size_t errlen)
+{
+    lb_op_ctx *op = NULL;
+    int rc = lb_op_prepare(c, dsp, o->seed, &op, err, errlen);
+    rc = lb_cluster_agree_status(cl, rc);
+    if (rc) {
+        lb_op_free(op);
+        return rc;
+    }
+    lb_op_shape(op, &a->dim, &a->rows);
+    mem_ctx mc = {op, cl, 0, 0.0, 0, 0, 0};
+    lb_measure_opts mo = *round_mo;
+    mo.before_sample = before_sample;
+    mo.agree = agree;
+    mo.hook_arg = &mc;
+    lb_measurement m;
+    rc = lb_measure(measured, &mc, &mo, &m);
+    rc = lb_cluster_agree_status(cl, rc);
+    lb_op_free(op);
+    if (rc) {
+        if (!err[0]) snprintf(err, errlen, "%s: the measurement failed (%s)", c->id, lb_strerror(rc));
+        return rc;
+    }
+    if (a->n + m.nsamples > a->cap) {
+        size_t cap = (a->n + m.nsamples) * 2;
+        lb_sample *s = lb_realloc(a->s, cap * sizeof *s);
+        if (!s) {
+            lb_measurement_free(&m);
+            return lb_errorf(err, errlen, LB_ENOMEM, "%s: out of memory", c->id);
+        }
+        a->s = s;
+        a->cap = cap;
+    }
+    for (size_t j = 0; j < m.nsamples; j++) {
+        lb_sample *s = &a->s[a->n++];
+        s->iterations = m.iters[j];
+        s->ns_per_iter = m.ns_per_iter[j];
+        s->round = round;
+    }
+    a->all_linear = (round == 0 || a->all_linear) && m.sampling == LB_SAMPLING_LINEAR;
+    a->budget_limited |= m.budget_limited;
+    a->total_iters += m.total_iters;
+    a->sum_peak += mc.sum_peak;
+    a->nmem += mc.nsamples;
+    a->allocs += mc.allocs;
+    if (mc.max_peak > a->max_peak) a->max_peak = mc.max_peak;
+    lb_measurement_free(&m);
+    return LB_OK;
+}
+
+/* The row of a benchmark from all its rounds; every rank calls it in the same
+ * order, since it gathers the ranks' medians. */
+static int finish_row(const lb_case *c, const case_acc *a, const run_opts *o, const lb_cluster *cl, double *medians,
+                      lb_row *row, char *err, size_t errlen)
+{
+    double *t = lb_malloc(a->n * sizeof *t);
+    uint64_t *it = lb_malloc(a->n * sizeof *it);
+    if (!t || !it) {
+        lb_free(t);
+        lb_free(it);
+        return lb_errorf(err, errlen, LB_ENOMEM, "%s: out of memory", c->id);
+    }
+    for (size_t j = 0; j < a->n; j++) {
+        t[j] = a->s[j].ns_per_iter;
+        it[j] = a->s[j].iterations;
+    }
+    lb_stats_summary st;
+    int rc = lb_stats_summarize(t, it, a->n, o->resamples, LB_STATS_DEFAULT_SEED, LB_STATS_DEFAULT_CONFIDENCE, &st);
+    lb_free(t);
+    lb_free(it);
+    rc = lb_cluster_agree_status(cl, rc);
+    if (rc) return lb_errorf(err, errlen, rc, "%s: statistics failed (%s)", c->id, lb_strerror(rc));
+    fill_row(row, c, a, &st, o->rounds);
+    if (o->dataset) { /* the dataset decides the shape; the id stays the suite's */
+        row->dimension = (int64_t)a->dim;
+        if (row->seq_len) row->seq_len = (int64_t)a->rows;
+        else if (row->dataset_size) row->dataset_size = (int64_t)a->rows;
+        const char *base = strrchr(o->dataset, '/');
+        snprintf(row->note, sizeof row->note, "dataset %s", base ? base + 1 : o->dataset);
+    }
+    if (a->budget_limited)
+        snprintf(row->note, sizeof row->note, "budget: %zu of %u samples", a->n,
+                 o->rounds * round_opts(&o->mo, o->rounds).sample_size);
+    lb_cluster_gather(cl, st.median, medians);
+    row->ranks = cl->size;
+    if (cl->rank == 0) {
+        double spread[3];
+        rank_spread(medians, (size_t)cl->size, spread);
+        row->rank_min_ns = spread[0];
+        row->rank_median_ns = spread[1];
+        row->rank_max_ns = spread[2];
+    }
+    return LB_OK;
 }
 
 int lb_cmd_run(int argc, char **argv, const lb_cluster *cl, const char *command_line)
@@ -276,79 +434,34 @@ int lb_cmd_run(int argc, char **argv, const lb_cluster *cl, const char *command_
     if (!rc) rc = lb_meta_fill(&res.meta, cl, command_line);
     if (!rc) lb_clock_calibrate(&res.meta.timer_resolution_ns, &res.meta.timer_overhead_ns);
 
+    case_acc *acc = lb_calloc(list.count, sizeof *acc);
+    if (!acc) rc = LB_ENOMEM;
     lb_progress prog;
-    lb_progress_init(&prog, list.count, o.quiet || cl->rank != 0);
+    lb_progress_init(&prog, list.count, o.rounds, o.quiet || cl->rank != 0);
     size_t lib_peak = 0;
+    /* Rounds run the whole list again, each case on a freshly built op: the
+     * samples of one benchmark then span the run's length and several memory
+     * layouts, the states that make one run differ from the next. */
+    lb_measure_opts mo = round_opts(&o.mo, o.rounds);
+    for (unsigned r = 0; r < o.rounds && !rc; r++)
+        for (size_t i = 0; i < list.count && !rc; i++) {
+            lb_case c = scaled_case(&list.cases[i], o.workload_scale);
+            lb_progress_step(&prog, r, i, c.id);
+            rc = measure_round(&c, dsp, &o, &mo, r, cl, &acc[i], err, sizeof err);
+        }
     for (size_t i = 0; i < list.count && !rc; i++) {
-        lb_case scaled = list.cases[i];
-        if (o.workload_scale != 1.0) {
-            scaled.dataset_size = (int64_t)llround((double)scaled.dataset_size * o.workload_scale);
-            scaled.seq_len = (int64_t)llround((double)scaled.seq_len * o.workload_scale);
-            scaled.batch_size = (int64_t)llround((double)scaled.batch_size * o.workload_scale);
-        }
-        const lb_case *c = &scaled;
-        lb_progress_step(&prog, i, c->id);
-        lb_op_ctx *op = NULL;
-        rc = lb_op_prepare(c, dsp, o.seed, &op, err, sizeof err);
-        rc = lb_cluster_agree_status(cl, rc);
+        lb_case c = scaled_case(&list.cases[i], o.workload_scale);
+        rc = finish_row(&c, &acc[i], &o, cl, medians, &res.rows[i], err, sizeof err);
         if (rc) break;
-        mem_ctx mc = {op, cl, 0, 0.0, 0, 0, 0};
-        lb_measure_opts mo = o.mo;
-        mo.before_sample = before_sample;
-        mo.agree = agree;
-        mo.hook_arg = &mc;
-        lb_measurement m;
-        rc = lb_measure(measured, &mc, &mo, &m);
-        rc = lb_cluster_agree_status(cl, rc);
-        if (rc) {
-            lb_op_free(op);
-            snprintf(err, sizeof err, "%s: the measurement failed (%s)", c->id, lb_strerror(rc));
-            break;
-        }
-        lb_stats_summary st;
-        rc = lb_stats_summarize(m.ns_per_iter, m.iters, m.nsamples, o.resamples, LB_STATS_DEFAULT_SEED,
-                                LB_STATS_DEFAULT_CONFIDENCE, &st);
-        if (rc) {
-            lb_op_free(op);
-            lb_measurement_free(&m);
-            snprintf(err, sizeof err, "%s: statistics failed (%s)", c->id, lb_strerror(rc));
-            break;
-        }
-        lb_row *row = &res.rows[i];
-        fill_row(row, c, &m, &st, &mc);
-        if (dsp) { /* the dataset decides the shape; the id stays the suite's */
-            size_t d, rows;
-            lb_op_shape(op, &d, &rows);
-            row->dimension = (int64_t)d;
-            if (row->seq_len) row->seq_len = (int64_t)rows;
-            else if (row->dataset_size) row->dataset_size = (int64_t)rows;
-            const char *base = strrchr(o.dataset, '/');
-            snprintf(row->note, sizeof row->note, "dataset %s", base ? base + 1 : o.dataset);
-        }
-        if (m.budget_limited)
-            snprintf(row->note, sizeof row->note, "budget: %zu of %u samples", m.nsamples, o.mo.sample_size);
-        if (mc.max_peak > lib_peak) lib_peak = mc.max_peak;
-        lb_cluster_gather(cl, st.median, medians);
-        row->ranks = cl->size;
-        if (cl->rank == 0) {
-            double spread[3];
-            rank_spread(medians, (size_t)cl->size, spread);
-            row->rank_min_ns = spread[0];
-            row->rank_median_ns = spread[1];
-            row->rank_max_ns = spread[2];
-        }
+        if (acc[i].max_peak > lib_peak) lib_peak = acc[i].max_peak;
         /* rank 0 keeps its raw samples for later statistical comparison */
-        res.samples[i] = lb_malloc(m.nsamples * sizeof(lb_sample));
-        if (!res.samples[i]) { lb_op_free(op); lb_measurement_free(&m); rc = LB_ENOMEM; break; }
-        for (size_t j = 0; j < m.nsamples; j++) {
-            res.samples[i][j].iterations = m.iters[j];
-            res.samples[i][j].ns_per_iter = m.ns_per_iter[j];
-        }
-        res.nsamples[i] = m.nsamples;
+        res.samples[i] = acc[i].s;
+        res.nsamples[i] = acc[i].n;
+        acc[i].s = NULL;
         res.nrows = i + 1;
-        lb_measurement_free(&m);
-        lb_op_free(op);
     }
+    for (size_t i = 0; acc && i < list.count; i++) lb_free(acc[i].s);
+    lb_free(acc);
     if (!rc) {
         lb_rank_row mine;
         memset(&mine, 0, sizeof mine);
