@@ -22,6 +22,7 @@ status of the latentbench command that failed (64 usage, 65 bad data, ...).
 environment:
   LATENTBENCH        latentbench binary (default: latentbench on PATH, else ./build/release/latentbench)
   LB_SUITE           suite name or file (default: ci)
+  LB_ROUNDS          rounds of the run (default: 30; docs/REGRESSION.md, "Rounds")
   LB_RUN_ARGS        more options for `latentbench run`, split on whitespace (e.g. "--quick")
   LB_CONFIG          regression config (default: bench/regression_config.toml when present)
   LB_BASELINE_DIR    baseline directory (default: the config's, else benches/baselines)
@@ -60,6 +61,7 @@ detect_branch() {
 
 lb_find_binary benchmark_ci.sh
 SUITE=${LB_SUITE:-ci}
+ROUNDS=${LB_ROUNDS:-30}
 NAME=${LB_BASELINE_NAME:-main}
 OUT=${LB_OUTPUT_DIR:-target/latentbench}
 MAIN_BRANCH=${LB_MAIN_BRANCH:-main}
@@ -96,7 +98,7 @@ issue="$OUT/issue_body.md"
 rm -f "$OUT/comparison.md" "$report" "$issue"
 
 echo "Running benchmarks (suite $SUITE)..."
-"$LB" run --suite "$SUITE" "${run_args[@]}" -o "$current"
+"$LB" run --suite "$SUITE" --rounds "$ROUNDS" "${run_args[@]}" -o "$current"
 
 echo "Comparing with baseline..."
 status=no_change

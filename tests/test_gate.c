@@ -708,6 +708,84 @@ START_TEST(test_power_and_false_alarms)
 }
 END_TEST
 
+/* Runs measured in rounds (run --rounds): each round of a run sees its own
+ * machine state, modelled as a log-normal offset of round_cv shared by the
+ * round's samples. One row "knn_search/dim_128/10" (threshold 5%). With
+ * keep_rounds 0 the same samples carry no round numbers, as a run without
+ * rounds would store them. */
+static synth *make_rounds_synth(double shift, size_t rounds, size_t per_round, double round_cv, int keep_rounds,
+                                uint64_t seed)
+{
+    spec one = {"knn_search/dim_128/10", 100e3, 0.0, rounds * per_round, 1000000, 100};
+    synth *y = make_synth(&one, 1, 0, seed);
+    uint64_t st = seed * 7919 + 17;
+    for (size_t r = 0, j = 0; r < rounds; r++) {
+        double state = exp(round_cv * normal(&st));
+        for (size_t k = 0; k < per_round; k++, j++) {
+            y->buf[0][j].ns_per_iter = draw_time(&st, 100e3 * (1.0 + shift) * state, 0.03);
+            y->buf[0][j].round = keep_rounds ? r : 0;
+        }
+    }
+    y->rows[0].rounds = keep_rounds ? (int64_t)rounds : 1;
+    return y;
+}
+
+static lb_comparison_row compare_rounds(double shift, size_t ra, size_t rb, size_t per_round, int keep_rounds,
+                                        uint64_t seed)
+{
+    lb_gate_config c;
+    lb_gate_config_defaults(&c);
+    c.resamples = 2000;
+    synth *a = make_rounds_synth(0.0, ra, per_round, 0.08, keep_rounds, seed);
+    synth *b = make_rounds_synth(shift, rb, per_round, 0.08, keep_rounds, seed + 1);
+    lb_comparison cmp;
+    ck_assert_int_eq(lb_gate_compare(&a->r, &b->r, &c, &cmp, NULL, 0), LB_OK);
+    lb_comparison_row row = cmp.rows[0];
+    row.base = row.cur = NULL; /* they point into a and b */
+    lb_comparison_free(&cmp);
+    lb_gate_config_free(&c);
+    free(a);
+    free(b);
+    return row;
+}
+
+/* Round-to-round drift of 8%: a test over the samples takes the drift for a
+ * difference; the test over round medians does not, and with 30 rounds a side
+ * still catches a 10% slowdown. */
+START_TEST(test_rounds)
+{
+    lb_comparison_row r = compare_rounds(0.0, 30, 30, 5, 1, 1);
+    ck_assert(r.by_rounds);
+    ck_assert_uint_eq(r.base_units, 30);
+    ck_assert_uint_eq(r.cur_units, 30);
+    /* fewer than LB_GATE_MIN_ROUNDS on one side: both sides use samples */
+    r = compare_rounds(0.0, 30, LB_GATE_MIN_ROUNDS - 1, 5, 1, 1);
+    ck_assert(!r.by_rounds);
+    ck_assert_uint_eq(r.base_units, 150);
+    ck_assert_uint_eq(r.cur_units, 5 * (LB_GATE_MIN_ROUNDS - 1));
+
+    const size_t trials = 100;
+    size_t sig_rounds = 0, sig_samples = 0, flagged = 0, caught = 0;
+    for (size_t t = 0; t < trials; t++) {
+        /* 10 rounds of 20 samples, with and without their round numbers */
+        lb_comparison_row x = compare_rounds(0.0, 10, 10, 20, 1, 100 + 2 * t);
+        lb_comparison_row y = compare_rounds(0.0, 10, 10, 20, 0, 100 + 2 * t);
+        sig_rounds += x.p_value < 0.05;
+        sig_samples += y.p_value < 0.05;
+        flagged += compare_rounds(0.0, 30, 30, 5, 1, 500 + 2 * t).verdict != LB_VERDICT_NO_CHANGE;
+        caught += compare_rounds(0.10, 30, 30, 5, 1, 900 + 2 * t).verdict == LB_VERDICT_REGRESSION;
+    }
+    printf("rounds: A/A p < 0.05 in %zu/%zu over rounds, %zu/%zu over samples; A/A flagged %zu/%zu, "
+           "+10%% caught %zu/%zu\n", sig_rounds, trials, sig_samples, trials, flagged, trials, caught, trials);
+    ck_assert_msg(sig_rounds <= trials / 10, "round medians: p < 0.05 in %zu of %zu A/A pairs", sig_rounds, trials);
+    ck_assert_msg(sig_samples >= trials * 2 / 5, "samples: p < 0.05 in only %zu of %zu A/A pairs", sig_samples, trials);
+    /* calibrated at the round level, the gate flags A/A pairs about as often as
+     * p < 0.05 and a change past half the threshold coincide (docs/REGRESSION.md) */
+    ck_assert_msg(flagged <= trials * 5 / 100, "A/A: %zu of %zu flagged", flagged, trials);
+    ck_assert_msg(caught >= trials * 95 / 100, "+10%%: caught %zu of %zu", caught, trials);
+}
+END_TEST
+
 START_TEST(test_unusable_samples)
 {
     static const spec one[] = {{"latent_space_creation/64", 80e3, 0.0, 10, 1000000, 100}};
@@ -949,6 +1027,7 @@ static Suite *gate_suite(void)
     tcase_add_test(tc, test_history_drift_floor);
     tcase_add_test(tc, test_exit_status);
     tcase_add_test(tc, test_power_and_false_alarms);
+    tcase_add_test(tc, test_rounds);
     tcase_add_test(tc, test_unusable_samples);
     suite_add_tcase(s, tc);
 

@@ -88,13 +88,15 @@ typedef struct {
     const lb_row *base, *cur;    /* NULL for the side that lacks the row */
     double median_change_pct;    /* (cur - base) / base * 100 */
     double mean_change_pct;
-    double ci_low_pct, ci_high_pct; /* bootstrap CI of the mean's change, percent */
-    double p_value;              /* significance test on the raw samples */
+    double ci_low_pct, ci_high_pct; /* bootstrap CI of the mean's change, percent (samples or round medians) */
+    double p_value;              /* Mann-Whitney on the raw samples, or on round medians */
     double threshold_pct;        /* the threshold applied */
     double peak_change_pct, alloc_change_pct; /* memory: peak_bytes, allocations */
     double base_median_ns, cur_median_ns;     /* medians of the raw samples (NaN for a missing side) */
     double noise_pct;            /* run-to-run drift floor from the baseline history (NaN: none) */
     size_t history_runs;         /* runs the floor was estimated from (baseline included) */
+    bool   by_rounds;            /* CI and test over round medians (both sides had rounds), else samples */
+    size_t base_units, cur_units; /* the rounds, or samples, the CI and test used */
 } lb_comparison_row;
 
 typedef struct {
@@ -119,6 +121,8 @@ int  lb_gate_compare(const lb_results *base, const lb_results *cur, const lb_gat
  * within one run cannot show drift between processes; past runs can. */
 #define LB_GATE_DRIFT_SIGMAS 3.0
 #define LB_GATE_MIN_RUNS 3
+/* Rounds (run --rounds) each side needs before the CI and test take round medians. */
+#define LB_GATE_MIN_ROUNDS 5
 int lb_gate_compare_history(const lb_results *base, const lb_results *const *history, size_t nhistory,
                             const lb_results *cur, const lb_gate_config *c, lb_comparison *out, char *err,
                             size_t errlen);

@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *lb_verdict_name(lb_verdict v)
@@ -57,6 +58,45 @@ static int sample_times(const lb_results *r, size_t i, const char *side, double 
         }
     }
     *out = x;
+    return LB_OK;
+}
+
+static int by_round_then_time(const void *x, const void *y)
+{
+    const lb_sample *a = x, *b = y;
+    if (a->round != b->round) return a->round < b->round ? -1 : 1;
+    return (a->ns_per_iter > b->ns_per_iter) - (a->ns_per_iter < b->ns_per_iter);
+}
+
+/* The median of each round of row i (samples already checked by sample_times),
+ * or *nrounds = 0 when the row has fewer than LB_GATE_MIN_ROUNDS rounds. */
+static int round_medians(const lb_results *r, size_t i, double **out, size_t *nrounds)
+{
+    size_t n = r->nsamples[i];
+    *out = NULL;
+    *nrounds = 0;
+    lb_sample *s = lb_malloc(n * sizeof *s);
+    double *m = lb_malloc(n * sizeof *m);
+    if (!s || !m) {
+        lb_free(s);
+        lb_free(m);
+        return LB_ENOMEM;
+    }
+    memcpy(s, r->samples[i], n * sizeof *s);
+    qsort(s, n, sizeof *s, by_round_then_time);
+    size_t k = 0;
+    for (size_t a = 0, b; a < n; a = b) {
+        for (b = a; b < n && s[b].round == s[a].round; b++) {}
+        size_t len = b - a, h = len / 2; /* sorted by time within the round */
+        m[k++] = len % 2 ? s[a + h].ns_per_iter : 0.5 * (s[a + h - 1].ns_per_iter + s[a + h].ns_per_iter);
+    }
+    lb_free(s);
+    if (k < LB_GATE_MIN_ROUNDS) {
+        lb_free(m);
+        return LB_OK;
+    }
+    *out = m;
+    *nrounds = k;
     return LB_OK;
 }
 
@@ -112,9 +152,24 @@ static int compare_row(const lb_results *base, size_t bi, const lb_results *cur,
     if (!rc) rc = lb_stats_median(b, nb, &r->cur_median_ns);
     if (!rc) rc = lb_stats_mean(a, na, &mean_a);
     if (!rc) rc = lb_stats_mean(b, nb, &mean_b);
+    /* With rounds on both sides the test and the CI take one value per round
+     * (its median): rounds are independent the way samples of one stretch of
+     * time are not, so the p-value and CI then cover the machine's drift too. */
+    double *ra = NULL, *rb = NULL;
+    size_t nra = 0, nrb = 0;
+    if (!rc) rc = round_medians(base, bi, &ra, &nra);
+    if (!rc) rc = round_medians(cur, ci, &rb, &nrb);
+    r->by_rounds = nra && nrb;
+    const double *ua = r->by_rounds ? ra : a, *ub = r->by_rounds ? rb : b;
+    r->base_units = r->by_rounds ? nra : na;
+    r->cur_units = r->by_rounds ? nrb : nb;
     size_t resamples = c->resamples ? c->resamples : LB_GATE_RESAMPLES;
-    if (!rc) rc = lb_stats_bootstrap_diff(a, na, b, nb, resamples, c->seed, 0.95, &r->ci_low_pct, &r->ci_high_pct);
-    if (!rc) rc = lb_stats_mann_whitney(a, na, b, nb, &u, &r->p_value);
+    if (!rc)
+        rc = lb_stats_bootstrap_diff(ua, r->base_units, ub, r->cur_units, resamples, c->seed, 0.95, &r->ci_low_pct,
+                                     &r->ci_high_pct);
+    if (!rc) rc = lb_stats_mann_whitney(ua, r->base_units, ub, r->cur_units, &u, &r->p_value);
+    lb_free(ra);
+    lb_free(rb);
     lb_free(a);
     lb_free(b);
     /* the samples passed sample_times' checks, so only memory can fail here */

@@ -149,9 +149,20 @@ int lb_gate_write_markdown(FILE *out, const lb_comparison *cmp)
     } else {
         fputs("No significant change.\n\n", out);
     }
+    size_t compared = 0, rounds = 0;
+    for (size_t i = 0; i < cmp->nrows; i++) {
+        compared += cmp->rows[i].base && cmp->rows[i].cur;
+        rounds += cmp->rows[i].by_rounds;
+    }
     fputs("Change: of the median time. CI: 95% bootstrap interval of the mean's change. "
-          "p: two-sided Mann-Whitney U test on the raw samples.\n\n",
+          "p: two-sided Mann-Whitney U test",
           out);
+    if (!rounds) fputs(" on the raw samples.\n\n", out);
+    else if (rounds == compared) fputs("; CI and p over the medians of the runs' rounds.\n\n", out);
+    else
+        fprintf(out, "; CI and p over the medians of the rounds for the %zu %s measured in rounds on both sides, "
+                     "over the raw samples for the rest.\n\n",
+                rounds, plural(rounds, "benchmark", "benchmarks"));
     fprintf(out, "<details>\n<summary>All %zu %s</summary>\n\n", cmp->nrows, plural(cmp->nrows, "benchmark", "benchmarks"));
     md_table_head(out);
     for (size_t i = 0; i < cmp->nrows; i++) md_row(out, &cmp->rows[i]);
