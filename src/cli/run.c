@@ -436,12 +436,13 @@ int lb_cmd_run(int argc, char **argv, const lb_cluster *cl, const char *command_
 
     case_acc *acc = lb_calloc(list.count, sizeof *acc);
     if (!acc) rc = LB_ENOMEM;
+    rc = lb_cluster_agree_status(cl, rc); /* every rank enters the measurement loop, or none */
     lb_progress prog;
     lb_progress_init(&prog, list.count, o.rounds, o.quiet || cl->rank != 0);
     size_t lib_peak = 0;
     /* Rounds run the whole list again, each case on a freshly built op: the
-     * samples of one benchmark then span the run's length and several memory
-     * layouts, the states that make one run differ from the next. */
+     * samples of one benchmark then span the whole run rather than one stretch
+     * of it, and the machine's drift shows up inside the run (docs/REGRESSION.md). */
     lb_measure_opts mo = round_opts(&o.mo, o.rounds);
     for (unsigned r = 0; r < o.rounds && !rc; r++)
         for (size_t i = 0; i < list.count && !rc; i++) {
