@@ -93,6 +93,21 @@ for i in range(2):
     assert b[i]["samples"] == 15
 PYEOF
 
+# run --baseline gates the new run against a file (0, 1 or 2: timings here are
+# noise); --history needs --baseline, and a missing history file is exit 66
+# after the results are safely written
+f2=(--suite ci --filter '^knn_search/dim_128/10$' -o gated.h5)
+"$LB" run "${rq[@]}" --rounds 5 --quiet "${f2[@]}" --baseline rounds.h5 --history rounds.h5 >out.txt 2>err.txt
+st=$?
+if [ $st -le 2 ] && grep -q '^baseline: ' out.txt && grep -Eq '^(NoChange|Regression|Improvement) +knn_search/dim_128/10 ' out.txt; then
+    ok "run --baseline --history: gated (exit $st)"
+else
+    bad "run --baseline: exit $st, $(cat out.txt err.txt)"
+fi
+expect "--history without --baseline" 64 "--history needs --baseline" -- "$LB" run --history rounds.h5
+expect "missing history file" 66 "nosuch.h5" -- "$LB" run "${rq[@]}" --quiet "${f2[@]}" --baseline rounds.h5 --history nosuch.h5
+if [ -f gated.h5 ]; then ok "results kept when the gate cannot run"; else bad "gated.h5 missing"; fi
+
 # the ci suite under two MPI ranks yields one file with both ranks
 export OMP_NUM_THREADS=1
 "$MPIEXEC" --allow-run-as-root --oversubscribe -np 2 "$LB" run --quick --rounds 2 --resamples 2000 --quiet --suite ci -o mpi.h5 >mpi_out.txt 2>mpi_err.txt

@@ -29,6 +29,19 @@ void lb_host_info(char *host, size_t len, long *cores);
 /* Process RSS high-water mark in bytes. */
 unsigned long long lb_rss_peak_bytes(void);
 
+/* Earlier baselines given with --history (compare, run --baseline): they set
+ * the gate's run-to-run drift floor. */
+#define LB_MAX_HISTORY 64
+typedef struct {
+    lb_results        r[LB_MAX_HISTORY];
+    const lb_results *p[LB_MAX_HISTORY]; /* &r[i], as lb_gate_compare_history takes them */
+    size_t            n;
+} lb_history;
+/* Reads paths[0..n) (n <= LB_MAX_HISTORY); on failure err names the file and
+ * what was read so far is freed. */
+int  lb_history_read(lb_history *h, const char *const *paths, size_t n, char *err, size_t errlen);
+void lb_history_free(lb_history *h);
+
 /* Progress on stderr: one updating line on a terminal, plain lines otherwise. */
 typedef struct {
     int      tty, quiet;

@@ -1,5 +1,6 @@
 /* compare: the regression gate between two results files. Exit 0 no
- * significant change, 1 a regression, 2 improvements only (docs/REGRESSION.md). */
+ * significant change, 1 a regression, 2 improvements only (docs/REGRESSION.md).
+ * Also the --history reader that run --baseline shares. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "latentbench/error.h"
@@ -12,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define LB_MAX_HISTORY 64
 
 typedef struct {
     const char *base, *cur, *config, *report;
@@ -98,11 +97,10 @@ int lb_cmd_compare(int argc, char **argv, const lb_cluster *cl)
         return rc;
     }
     lb_gate_config cfg;
-    lb_results base, cur, hist[LB_MAX_HISTORY];
-    const lb_results *hp[LB_MAX_HISTORY];
-    size_t nhist = 0;
+    lb_results base, cur;
+    static lb_history hist; /* 64 results headers: off the stack */
     lb_comparison cmp;
-    memset(hist, 0, sizeof hist);
+    memset(&hist, 0, sizeof hist);
     memset(&base, 0, sizeof base);
     memset(&cur, 0, sizeof cur);
     memset(&cmp, 0, sizeof cmp);
@@ -111,12 +109,9 @@ int lb_cmd_compare(int argc, char **argv, const lb_cluster *cl)
     if (!rc && !isnan(o.threshold)) cfg.default_percent = o.threshold;
     if (!rc) rc = lb_results_read(o.base, &base, err, sizeof err);
     if (!rc) rc = lb_results_read(o.cur, &cur, err, sizeof err);
-    for (; !rc && nhist < o.nhistory; nhist++) {
-        rc = lb_results_read(o.history[nhist], &hist[nhist], err, sizeof err);
-        hp[nhist] = &hist[nhist];
-    }
+    if (!rc) rc = lb_history_read(&hist, o.history, o.nhistory, err, sizeof err);
     if (!rc) {
-        rc = lb_gate_compare_history(&base, hp, nhist, &cur, &cfg, &cmp, err, sizeof err);
+        rc = lb_gate_compare_history(&base, hist.p, hist.n, &cur, &cfg, &cmp, err, sizeof err);
         if (rc) name_side(err, sizeof err, &o);
     }
     if (!rc && cmp.machine_differs) {
@@ -139,9 +134,30 @@ int lb_cmd_compare(int argc, char **argv, const lb_cluster *cl)
     else rc = lb_gate_exit_status(&cmp);
 out:
     lb_comparison_free(&cmp);
-    for (size_t h = 0; h < o.nhistory; h++) lb_results_free(&hist[h]);
+    lb_history_free(&hist);
     lb_results_free(&cur);
     lb_results_free(&base);
     lb_gate_config_free(&cfg);
     return rc;
+}
+
+int lb_history_read(lb_history *h, const char *const *paths, size_t n, char *err, size_t errlen)
+{
+    memset(h, 0, sizeof *h);
+    if (n > LB_MAX_HISTORY) return lb_errorf(err, errlen, LB_EUSAGE, "at most %d --history files", LB_MAX_HISTORY);
+    for (; h->n < n; h->n++) {
+        int rc = lb_results_read(paths[h->n], &h->r[h->n], err, errlen);
+        if (rc) {
+            lb_history_free(h);
+            return rc;
+        }
+        h->p[h->n] = &h->r[h->n];
+    }
+    return LB_OK;
+}
+
+void lb_history_free(lb_history *h)
+{
+    for (size_t i = 0; i < h->n; i++) lb_results_free(&h->r[i]);
+    h->n = 0;
 }

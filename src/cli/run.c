@@ -20,13 +20,12 @@
 #include <unistd.h>
 
 #define LB_DEFAULT_OUTPUT "results/latest.h5"
-#define LB_RUN_MAX_HISTORY 64
 
 typedef struct {
     const char *suites[64];
     size_t nsuites;
     const char *filter, *output, *dataset, *baseline, *config;
-    const char *history[LB_RUN_MAX_HISTORY]; /* earlier baselines for the drift floor */
+    const char *history[LB_MAX_HISTORY]; /* earlier baselines for the drift floor */
     size_t nhistory;
     double workload_scale;
     lb_measure_opts mo;
@@ -132,8 +131,8 @@ static int parse_args(int argc, char **argv, run_opts *o, char *err, size_t errl
         else if (!strcmp(a, "--baseline")) o->baseline = v;
         else if (!strcmp(a, "--config")) o->config = v;
         else if (!strcmp(a, "--history")) {
-            if (o->nhistory == LB_RUN_MAX_HISTORY)
-                return lb_errorf(err, errlen, LB_EUSAGE, "run: at most %d --history files", LB_RUN_MAX_HISTORY);
+            if (o->nhistory == LB_MAX_HISTORY)
+                return lb_errorf(err, errlen, LB_EUSAGE, "run: at most %d --history files", LB_MAX_HISTORY);
             o->history[o->nhistory++] = v;
         } else if (!strcmp(a, "--workload-scale")) {
             /* for measuring the regression gate: the same ids on larger (or smaller) workloads */
@@ -232,29 +231,23 @@ static int compare_with_baseline(const run_opts *o, const lb_results *cur, const
 {
     if (cl->rank != 0) return LB_OK;
     lb_gate_config cfg;
-    lb_results base, *hist = lb_calloc(o->nhistory ? o->nhistory : 1, sizeof *hist);
-    const lb_results **hp = lb_calloc(o->nhistory ? o->nhistory : 1, sizeof *hp);
+    lb_results base;
+    static lb_history hist; /* 64 results headers: off the stack */
     memset(&base, 0, sizeof base);
-    int rc = hist && hp ? LB_OK : lb_errorf(err, errlen, LB_ENOMEM, "run: out of memory");
+    int rc = LB_OK;
     lb_gate_config_defaults(&cfg);
-    if (!rc && o->config) rc = lb_gate_config_load(o->config, &cfg, stderr, err, errlen);
+    if (o->config) rc = lb_gate_config_load(o->config, &cfg, stderr, err, errlen);
     if (!rc) rc = lb_results_read(o->baseline, &base, err, errlen);
-    size_t nh = 0;
-    for (; !rc && nh < o->nhistory; nh++) {
-        rc = lb_results_read(o->history[nh], &hist[nh], err, errlen);
-        hp[nh] = &hist[nh];
-    }
+    if (!rc) rc = lb_history_read(&hist, o->history, o->nhistory, err, errlen);
     lb_comparison cmp;
     memset(&cmp, 0, sizeof cmp);
-    if (!rc) rc = lb_gate_compare_history(&base, hp, nh, cur, &cfg, &cmp, err, errlen);
+    if (!rc) rc = lb_gate_compare_history(&base, hist.p, hist.n, cur, &cfg, &cmp, err, errlen);
     if (!rc) {
         lb_gate_print_terminal(stdout, &cmp, isatty(STDOUT_FILENO));
         rc = lb_gate_exit_status(&cmp);
     }
     lb_comparison_free(&cmp);
-    for (size_t h = 0; h < nh; h++) lb_results_free(&hist[h]);
-    lb_free(hist);
-    lb_free(hp);
+    lb_history_free(&hist);
     lb_results_free(&base);
     lb_gate_config_free(&cfg);
     return rc;
