@@ -10,9 +10,7 @@
 #define _XOPEN_SOURCE 700
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +23,8 @@
 #include "latentbench/error.h"
 #include "latentbench/export.h"
 #include "latentbench/fileio.h"
+
+#include "scratch.h"
 
 /* ---- fixture ---------------------------------------------------------------- */
 
@@ -136,7 +136,6 @@ static void fixture_init(fixture *fx)
 /* ---- helpers ---------------------------------------------------------------- */
 
 static char g_out[1 << 20];
-static char g_dir[512];
 
 /* Renders r in format f into g_out (NUL-terminated); returns the status. */
 static int render(const lb_results *r, lb_export_format f)
@@ -167,33 +166,15 @@ static void teardown_leaks(void)
     ck_assert_uint_eq(lb_alloc_current(), 0);
 }
 
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(p);
-}
-
 static void dir_setup(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/lb_export_XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(g_dir));
+    lbt_scratch_make("lb_export");
 }
 
 static void dir_teardown(void)
 {
-    nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    lbt_scratch_remove();
     teardown_leaks();
-}
-
-static int entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    ck_assert_ptr_nonnull(d);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));) n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-    closedir(d);
-    return n;
 }
 
 static void read_file(const char *path)
@@ -489,7 +470,7 @@ START_TEST(test_file_matches_stream)
     fixture fx;
     fixture_init(&fx);
     char path[600], err[512] = "", *expect = NULL;
-    snprintf(path, sizeof path, "%s/out.toml", g_dir);
+    snprintf(path, sizeof path, "%s/out.toml", lbt_scratch_dir());
     for (int f = 0; f < LB_EXPORT_NFORMATS; f++) {
         ck_assert_int_eq(render(&fx.r, (lb_export_format)f), LB_OK);
         size_t n = strlen(g_out);
@@ -499,7 +480,7 @@ START_TEST(test_file_matches_stream)
         read_file(path);
         ck_assert_str_eq(g_out, expect);
         lb_free(expect);
-        ck_assert_int_eq(entries(g_dir), 1); /* no temporary file left */
+        ck_assert_int_eq(lbt_count_entries(lbt_scratch_dir(), ""), 1); /* no temporary file left */
     }
     struct stat st;
     ck_assert_int_eq(stat(path, &st), 0);
@@ -514,13 +495,13 @@ START_TEST(test_file_missing_dir)
     fixture fx;
     fixture_init(&fx);
     char path[600], err[512] = "";
-    snprintf(path, sizeof path, "%s/no/such/dir/out.json", g_dir);
+    snprintf(path, sizeof path, "%s/no/such/dir/out.json", lbt_scratch_dir());
     ck_assert_int_eq(lb_export_write_file(path, &fx.r, LB_EXPORT_JSON, err, sizeof err), LB_EIO);
     ck_assert_int_eq(strncmp(err, path, strlen(path)), 0);
     ck_assert_int_eq(strncmp(err + strlen(path), ": cannot create ", 16), 0);
     ck_assert_ptr_nonnull(strstr(err, strerror(ENOENT)));
     ck_assert_ptr_null(strchr(err, '\n'));
-    ck_assert_int_eq(entries(g_dir), 0);
+    ck_assert_int_eq(lbt_count_entries(lbt_scratch_dir(), ""), 0);
 }
 END_TEST
 
@@ -529,7 +510,7 @@ START_TEST(test_file_onto_directory)
     fixture fx;
     fixture_init(&fx);
     char path[600], err[512] = "";
-    snprintf(path, sizeof path, "%s/adir", g_dir);
+    snprintf(path, sizeof path, "%s/adir", lbt_scratch_dir());
     ck_assert_int_eq(mkdir(path, 0777), 0);
     ck_assert_int_eq(lb_export_write_file(path, &fx.r, LB_EXPORT_CSV, err, sizeof err), LB_EIO);
     ck_assert_int_eq(strncmp(err, path, strlen(path)), 0);
@@ -537,7 +518,7 @@ START_TEST(test_file_onto_directory)
     struct stat st;
     ck_assert_int_eq(stat(path, &st), 0);
     ck_assert(S_ISDIR(st.st_mode));
-    ck_assert_int_eq(entries(g_dir), 1); /* the directory only: no temporary file */
+    ck_assert_int_eq(lbt_count_entries(lbt_scratch_dir(), ""), 1); /* the directory only: no temporary file */
 }
 END_TEST
 
@@ -558,17 +539,17 @@ static int hello_writer(FILE *out, void *ctx)
 START_TEST(test_file_writer_fails)
 {
     char path[600], err[512] = "";
-    snprintf(path, sizeof path, "%s/report.md", g_dir);
+    snprintf(path, sizeof path, "%s/report.md", lbt_scratch_dir());
     ck_assert_int_eq(lb_write_atomic(path, hello_writer, "old contents\n", err, sizeof err), LB_OK);
     ck_assert_int_eq(lb_write_atomic(path, failing_writer, NULL, err, sizeof err), LB_EDATA);
     ck_assert_int_eq(strncmp(err, path, strlen(path)), 0);
     read_file(path);
     ck_assert_str_eq(g_out, "old contents\n");
-    ck_assert_int_eq(entries(g_dir), 1);
+    ck_assert_int_eq(lbt_count_entries(lbt_scratch_dir(), ""), 1);
     ck_assert_int_eq(lb_write_atomic(path, hello_writer, "new\n", err, sizeof err), LB_OK);
     read_file(path);
     ck_assert_str_eq(g_out, "new\n");
-    ck_assert_int_eq(entries(g_dir), 1);
+    ck_assert_int_eq(lbt_count_entries(lbt_scratch_dir(), ""), 1);
 }
 END_TEST
 
@@ -579,7 +560,7 @@ START_TEST(test_file_tmp_taken)
     fixture fx;
     fixture_init(&fx);
     char path[600], tmp[700], err[512] = "";
-    snprintf(path, sizeof path, "%s/out.csv", g_dir);
+    snprintf(path, sizeof path, "%s/out.csv", lbt_scratch_dir());
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     ck_assert_ptr_nonnull(f);

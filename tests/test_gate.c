@@ -10,7 +10,6 @@
 #define _XOPEN_SOURCE 700
 
 #include <check.h>
-#include <ftw.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdint.h>
@@ -26,35 +25,19 @@
 #include "latentbench/results.h"
 #include "latentbench/stats.h"
 
-/* ---- scratch directory per test ------------------------------------------ */
+#include "scratch.h"
 
-static char g_dir[512];
+/* ---- scratch directory per test ------------------------------------------ */
 
 static void dir_setup(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/lb_gate_XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(g_dir));
-}
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
+    lbt_scratch_make("lb_gate");
 }
 
 static void dir_teardown(void)
 {
-    nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    lbt_scratch_remove();
     ck_assert_uint_eq(lb_alloc_current(), 0); /* the module frees what it allocates */
-}
-
-static const char *in_dir(char *buf, size_t n, const char *name)
-{
-    snprintf(buf, n, "%s/%s", g_dir, name);
-    return buf;
 }
 
 static void write_text(const char *path, const char *text)
@@ -78,7 +61,7 @@ static void assert_one_line(const char *err)
 static int load_text(const char *text, lb_gate_config *c, char **warn, char *err, size_t errlen, char *path,
                      size_t pathlen)
 {
-    in_dir(path, pathlen, "regression_config.toml");
+    lbt_path(path, pathlen, "regression_config.toml");
     write_text(path, text);
     size_t wlen = 0;
     char *wbuf = NULL;
@@ -328,7 +311,7 @@ START_TEST(test_config_missing_file)
     lb_gate_config c;
     lb_gate_config_defaults(&c);
     char err[512] = "", path[600];
-    int rc = lb_gate_config_load(in_dir(path, sizeof path, "nope.toml"), &c, NULL, err, sizeof err);
+    int rc = lb_gate_config_load(lbt_path(path, sizeof path, "nope.toml"), &c, NULL, err, sizeof err);
     ck_assert_int_eq(rc, LB_ENOINPUT);
     assert_one_line(err);
     ck_assert_msg(strstr(err, path), "%s", err);
@@ -507,8 +490,8 @@ static int compare_files(const spec *sp, size_t n, const lb_gate_config *c, lb_c
 {
     char pa[600], pb[600], err[512] = "";
     synth *a = make_synth(sp, n, 0, 7), *b = make_synth(sp, n, 1, 7);
-    write_synth(a, in_dir(pa, sizeof pa, "base.h5"));
-    write_synth(b, in_dir(pb, sizeof pb, "cur.h5"));
+    write_synth(a, lbt_path(pa, sizeof pa, "base.h5"));
+    write_synth(b, lbt_path(pb, sizeof pb, "cur.h5"));
     free(a);
     free(b);
     ck_assert_int_eq(lb_results_read(pa, base, err, sizeof err), LB_OK);
@@ -918,19 +901,6 @@ END_TEST
 
 /* ---- damaged baselines --------------------------------------------------------------- */
 
-static void put_vstr_attr(hid_t loc, const char *name, const char *value)
-{
-    if (H5Aexists(loc, name) > 0) ck_assert_int_ge(H5Adelete(loc, name), 0);
-    hid_t t = H5Tcopy(H5T_C_S1), s = H5Screate(H5S_SCALAR);
-    H5Tset_size(t, H5T_VARIABLE);
-    hid_t a = H5Acreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
-    ck_assert_int_ge(a, 0);
-    ck_assert_int_ge(H5Awrite(a, t, &value), 0);
-    H5Aclose(a);
-    H5Sclose(s);
-    H5Tclose(t);
-}
-
 static void set_version(hid_t f, int v)
 {
     ck_assert_int_ge(H5Adelete(f, "schema_version"), 0);
@@ -973,11 +943,11 @@ START_TEST(test_damaged_baselines)
     };
     char good[600], bad[600];
     synth *a = make_synth(one, 2, 0, 9);
-    write_synth(a, in_dir(good, sizeof good, "good.h5"));
+    write_synth(a, lbt_path(good, sizeof good, "good.h5"));
     free(a);
     size_t n = 0;
     free(slurp(good, &n));
-    in_dir(bad, sizeof bad, "bad.h5");
+    lbt_path(bad, sizeof bad, "bad.h5");
     const size_t cuts[] = {0, 7, 100, 512, 2048, n / 2, n - 1};
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
         if (cuts[i] >= n) continue;
@@ -990,7 +960,7 @@ START_TEST(test_damaged_baselines)
     copy_prefix(good, bad, n);
     hid_t f = H5Fopen(bad, H5F_ACC_RDWR, H5P_DEFAULT);
     ck_assert_int_ge(f, 0);
-    put_vstr_attr(f, "schema", "other-results");
+    lbt_put_vstr_attr(f, "schema", "other-results");
     H5Fclose(f);
     expect_refused(bad, "schema is 'other-results'");
 
@@ -1003,7 +973,7 @@ START_TEST(test_damaged_baselines)
 
     lb_results r;
     char err[512];
-    ck_assert_int_eq(lb_results_read(in_dir(bad, sizeof bad, "absent.h5"), &r, err, sizeof err), LB_ENOINPUT);
+    ck_assert_int_eq(lb_results_read(lbt_path(bad, sizeof bad, "absent.h5"), &r, err, sizeof err), LB_ENOINPUT);
 }
 END_TEST
 

@@ -11,9 +11,7 @@
 #define _XOPEN_SOURCE 700
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <hdf5.h>
 #include <math.h>
 #include <signal.h>
@@ -30,48 +28,20 @@
 #include "latentbench/error.h"
 #include "latentbench/results.h"
 
-/* ---- scratch directory per test ------------------------------------------ */
+#include "scratch.h"
 
-static char g_dir[512];
+/* ---- scratch directory per test ------------------------------------------ */
 
 static void dir_setup(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/lb_store_XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(g_dir));
-}
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
+    lbt_scratch_make("lb_store");
 }
 
 static void dir_teardown(void)
 {
-    nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    lbt_scratch_remove();
     /* Every test frees what the library allocated for it. */
     ck_assert_uint_eq(lb_alloc_current(), 0);
-}
-
-static const char *in_dir(char *buf, size_t n, const char *name)
-{
-    snprintf(buf, n, "%s/%s", g_dir, name);
-    return buf;
-}
-
-/* Entries of dir whose names start with prefix. */
-static int count_prefixed(const char *dir, const char *prefix)
-{
-    DIR *d = opendir(dir);
-    ck_assert_ptr_nonnull(d);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) n++;
-    closedir(d);
-    return n;
 }
 
 static void assert_error_line(const char *err, const char *path, const char *expect)
@@ -324,11 +294,11 @@ static void dataset_fixture(lb_dataset *ds, float *train, float *test, int32_t *
 START_TEST(test_roundtrip_fixture)
 {
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "r.h5");
+    lbt_path(path, sizeof path, "r.h5");
     fixture fx;
     fixture_init(&fx);
     ck_assert_int_eq(lb_results_write(path, &fx.r, err, sizeof err), LB_OK);
-    ck_assert_int_eq(count_prefixed(g_dir, "r.h5.tmp"), 0);
+    ck_assert_int_eq(lbt_count_entries(lbt_scratch_dir(), "r.h5.tmp"), 0);
     lb_results back;
     int rc = lb_results_read(path, &back, err, sizeof err);
     ck_assert_msg(rc == LB_OK, "read: %s", err);
@@ -362,8 +332,6 @@ static double rng_double(uint64_t *s)
     if (v % 16 == 1) return NAN;
     return ldexp((double)(int64_t)rng_next(s), (int)(v >> 8) % 200 - 100);
 }
-
-static void put_vstr_attr(hid_t loc, const char *name, const char *value);
 
 /* Rewrites dataset path of f without member field, as files written before
  * that field existed have it (attribute "id" kept). */
@@ -404,7 +372,7 @@ static void drop_member(hid_t f, const char *path, const char *field)
     d = H5Dcreate2(f, path, nt, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     ck_assert_int_ge(d, 0);
     ck_assert_int_ge(H5Dwrite(d, nt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), 0);
-    if (has_id) put_vstr_attr(d, "id", id);
+    if (has_id) lbt_put_vstr_attr(d, "id", id);
     free(buf);
     H5Dclose(d);
     H5Sclose(sp);
@@ -417,7 +385,7 @@ static void drop_member(hid_t f, const char *path, const char *field)
 START_TEST(test_read_before_rounds)
 {
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "old.h5");
+    lbt_path(path, sizeof path, "old.h5");
     fixture fx;
     fixture_init(&fx);
     for (size_t i = 0; i < FX_ROWS; i++) {
@@ -485,7 +453,7 @@ START_TEST(test_roundtrip_random)
         snprintf(r.ranks[k].hostname, LB_HOST_LEN, "h%llx", (unsigned long long)rng_next(&s));
     }
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "random.h5");
+    lbt_path(path, sizeof path, "random.h5");
     ck_assert_msg(lb_results_write(path, &r, err, sizeof err) == LB_OK, "%s: %s", ctx, err);
     lb_results back;
     ck_assert_msg(lb_results_read(path, &back, err, sizeof err) == LB_OK, "%s: %s", ctx, err);
@@ -504,7 +472,7 @@ START_TEST(test_roundtrip_empty)
     lb_results r;
     memset(&r, 0, sizeof r); /* no rows, no ranks, NULL strings */
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "empty.h5");
+    lbt_path(path, sizeof path, "empty.h5");
     ck_assert_int_eq(lb_results_write(path, &r, err, sizeof err), LB_OK);
     lb_results back;
     ck_assert_msg(lb_results_read(path, &back, err, sizeof err) == LB_OK, "%s", err);
@@ -520,7 +488,7 @@ END_TEST
 START_TEST(test_overwrite)
 {
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "r.h5");
+    lbt_path(path, sizeof path, "r.h5");
     write_fixture(path);
     fixture fx;
     fixture_init(&fx);
@@ -532,7 +500,7 @@ START_TEST(test_overwrite)
     ck_assert_uint_eq(back.nrows, 1);
     ck_assert_str_eq(back.rows[0].id, "only/one");
     lb_results_free(&back);
-    ck_assert_int_eq(count_prefixed(g_dir, "r.h5.tmp"), 0);
+    ck_assert_int_eq(lbt_count_entries(lbt_scratch_dir(), "r.h5.tmp"), 0);
 }
 END_TEST
 
@@ -541,19 +509,19 @@ END_TEST
 START_TEST(test_write_missing_dir)
 {
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "nope/r.h5");
+    lbt_path(path, sizeof path, "nope/r.h5");
     fixture fx;
     fixture_init(&fx);
     ck_assert_int_eq(lb_results_write(path, &fx.r, err, sizeof err), LB_EIO);
     assert_error_line(err, path, "No such file or directory");
-    ck_assert_int_eq(count_prefixed(g_dir, ""), 2); /* "." and ".." */
+    ck_assert_int_eq(lbt_count_entries(lbt_scratch_dir(), ""), 0);
 }
 END_TEST
 
 START_TEST(test_write_onto_directory)
 {
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "sub");
+    lbt_path(path, sizeof path, "sub");
     ck_assert_int_eq(mkdir(path, 0700), 0);
     fixture fx;
     fixture_init(&fx);
@@ -562,8 +530,8 @@ START_TEST(test_write_onto_directory)
     struct stat st;
     ck_assert_int_eq(stat(path, &st), 0);
     ck_assert(S_ISDIR(st.st_mode));
-    ck_assert_int_eq(count_prefixed(path, ""), 2);
-    ck_assert_int_eq(count_prefixed(g_dir, "sub.tmp"), 0);
+    ck_assert_int_eq(lbt_count_entries(path, ""), 0); /* still empty */
+    ck_assert_int_eq(lbt_count_entries(lbt_scratch_dir(), "sub.tmp"), 0);
 }
 END_TEST
 
@@ -582,7 +550,7 @@ static void assert_is_fixture(const char *path)
 START_TEST(test_write_tmp_taken)
 {
     char path[600], tmp[700], err[512] = "";
-    in_dir(path, sizeof path, "r.h5");
+    lbt_path(path, sizeof path, "r.h5");
     write_fixture(path);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     ck_assert_int_eq(mkdir(tmp, 0700), 0);
@@ -603,7 +571,7 @@ END_TEST
 START_TEST(test_write_fails_midway)
 {
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "r.h5");
+    lbt_path(path, sizeof path, "r.h5");
     write_fixture(path);
     fixture fx;
     fixture_init(&fx);
@@ -627,20 +595,20 @@ START_TEST(test_write_fails_midway)
     ck_assert_int_eq(rc, LB_EIO);
     assert_error_line(err, path, "File too large");
     assert_is_fixture(path);
-    ck_assert_int_eq(count_prefixed(g_dir, "r.h5.tmp"), 0);
+    ck_assert_int_eq(lbt_count_entries(lbt_scratch_dir(), "r.h5.tmp"), 0);
 }
 END_TEST
 
 START_TEST(test_write_inconsistent)
 {
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "r.h5");
+    lbt_path(path, sizeof path, "r.h5");
     lb_results r;
     memset(&r, 0, sizeof r);
     r.nrows = 2; /* rows missing */
     ck_assert_int_eq(lb_results_write(path, &r, err, sizeof err), LB_EINTERNAL);
     assert_error_line(err, path, NULL);
-    ck_assert_int_eq(count_prefixed(g_dir, "r.h5"), 0);
+    ck_assert_int_eq(lbt_count_entries(lbt_scratch_dir(), "r.h5"), 0);
 }
 END_TEST
 
@@ -649,7 +617,7 @@ END_TEST
 START_TEST(test_read_missing)
 {
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "absent.h5");
+    lbt_path(path, sizeof path, "absent.h5");
     lb_results r;
     ck_assert_int_eq(lb_results_read(path, &r, err, sizeof err), LB_ENOINPUT);
     assert_error_line(err, path, "No such file or directory");
@@ -660,7 +628,7 @@ END_TEST
 START_TEST(test_read_not_hdf5)
 {
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "noise.h5");
+    lbt_path(path, sizeof path, "noise.h5");
     const size_t sizes[] = {0, 1, 7, 100, 4096};
     uint64_t s = 42;
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
@@ -677,8 +645,8 @@ END_TEST
 START_TEST(test_read_truncated)
 {
     char path[600], cut[600], err[512] = "";
-    in_dir(path, sizeof path, "r.h5");
-    in_dir(cut, sizeof cut, "cut.h5");
+    lbt_path(path, sizeof path, "r.h5");
+    lbt_path(cut, sizeof cut, "cut.h5");
     write_fixture(path);
     long size = file_size(path);
     for (long k = 1; k <= 8; k++) {
@@ -697,8 +665,8 @@ END_TEST
 START_TEST(test_read_damaged_headers)
 {
     char path[600], bad[600], err[512] = "";
-    in_dir(path, sizeof path, "r.h5");
-    in_dir(bad, sizeof bad, "bad.h5");
+    lbt_path(path, sizeof path, "r.h5");
+    lbt_path(bad, sizeof bad, "bad.h5");
     write_fixture(path);
     long size = file_size(path);
     unsigned char *img = malloc((size_t)size);
@@ -727,19 +695,6 @@ END_TEST
 
 /* Edits of a valid file, each of which must make it unreadable. */
 
-static void put_vstr_attr(hid_t loc, const char *name, const char *value)
-{
-    if (H5Aexists(loc, name) > 0) ck_assert_int_ge(H5Adelete(loc, name), 0);
-    hid_t t = H5Tcopy(H5T_C_S1), s = H5Screate(H5S_SCALAR);
-    H5Tset_size(t, H5T_VARIABLE);
-    hid_t a = H5Acreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
-    ck_assert_int_ge(a, 0);
-    ck_assert_int_ge(H5Awrite(a, t, &value), 0);
-    H5Aclose(a);
-    H5Sclose(s);
-    H5Tclose(t);
-}
-
 static void put_num_attr(hid_t loc, const char *name, hid_t type, const void *v)
 {
     if (H5Aexists(loc, name) > 0) ck_assert_int_ge(H5Adelete(loc, name), 0);
@@ -763,13 +718,13 @@ static void replace_benchmarks(hid_t f, hid_t type, int rank)
 }
 
 static void m_no_schema(hid_t f) { ck_assert_int_ge(H5Adelete(f, "schema"), 0); }
-static void m_schema_other(hid_t f) { put_vstr_attr(f, "schema", "other-results"); }
+static void m_schema_other(hid_t f) { lbt_put_vstr_attr(f, "schema", "other-results"); }
 static void m_version_2(hid_t f)
 {
     int v = 2;
     put_num_attr(f, "schema_version", H5T_NATIVE_INT, &v);
 }
-static void m_version_str(hid_t f) { put_vstr_attr(f, "schema_version", "1"); }
+static void m_version_str(hid_t f) { lbt_put_vstr_attr(f, "schema_version", "1"); }
 static void m_no_version(hid_t f) { ck_assert_int_ge(H5Adelete(f, "schema_version"), 0); }
 static void m_schema_array(hid_t f)
 {
@@ -860,7 +815,7 @@ static void m_no_sample_1(hid_t f) { ck_assert_int_ge(H5Ldelete(f, "samples/1", 
 static void m_sample_1_other_id(hid_t f)
 {
     hid_t d = H5Dopen2(f, "samples/1", H5P_DEFAULT);
-    put_vstr_attr(d, "id", "someone/else");
+    lbt_put_vstr_attr(d, "id", "someone/else");
     H5Dclose(d);
 }
 static void m_sample_1_no_field(hid_t f)
@@ -908,7 +863,7 @@ START_TEST(test_read_malformed)
 {
     size_t i = (size_t)_i;
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "bad.h5");
+    lbt_path(path, sizeof path, "bad.h5");
     write_fixture(path);
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     ck_assert_int_ge(f, 0);
@@ -929,7 +884,7 @@ END_TEST
 START_TEST(test_read_foreign_layout)
 {
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "foreign.h5");
+    lbt_path(path, sizeof path, "foreign.h5");
     write_fixture(path);
     fixture fx;
     fixture_init(&fx);
@@ -989,7 +944,7 @@ END_TEST
 START_TEST(test_full_length_strings)
 {
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "full.h5");
+    lbt_path(path, sizeof path, "full.h5");
     fixture fx;
     fixture_init(&fx);
     memset(fx.rows[1].suite, 's', LB_NAME_LEN); /* no terminator */
@@ -1011,9 +966,9 @@ START_TEST(test_dataset_roundtrip)
     lb_dataset ds, back;
     dataset_fixture(&ds, train, test, nb, dist);
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "ds.h5");
+    lbt_path(path, sizeof path, "ds.h5");
     ck_assert_msg(lb_dataset_write(path, &ds, err, sizeof err) == LB_OK, "%s", err);
-    ck_assert_int_eq(count_prefixed(g_dir, "ds.h5.tmp"), 0);
+    ck_assert_int_eq(lbt_count_entries(lbt_scratch_dir(), "ds.h5.tmp"), 0);
     ck_assert_msg(lb_dataset_read(path, &back, err, sizeof err) == LB_OK, "%s", err);
     ck_assert_uint_eq(back.n, DX_N);
     ck_assert_uint_eq(back.q, DX_Q);
@@ -1036,11 +991,11 @@ END_TEST
 START_TEST(test_dataset_missing)
 {
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "absent.h5");
+    lbt_path(path, sizeof path, "absent.h5");
     lb_dataset ds;
     ck_assert_int_eq(lb_dataset_read(path, &ds, err, sizeof err), LB_ENOINPUT);
     assert_error_line(err, path, NULL);
-    ck_assert_int_eq(lb_dataset_read(g_dir, &ds, err, sizeof err), LB_ENOINPUT);
+    ck_assert_int_eq(lb_dataset_read(lbt_scratch_dir(), &ds, err, sizeof err), LB_ENOINPUT);
 }
 END_TEST
 
@@ -1123,7 +1078,7 @@ static void make_dataset(const char *path, const dcase *dc)
         H5Sclose(s);
         H5Tclose(t);
     } else if (dc->distance) {
-        put_vstr_attr(f, "distance", dc->distance);
+        lbt_put_vstr_attr(f, "distance", dc->distance);
     }
     ck_assert_int_ge(H5Fclose(f), 0);
 }
@@ -1166,7 +1121,7 @@ START_TEST(test_dataset_layouts)
 {
     const dcase *dc = &dataset_cases[_i];
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "ann.h5");
+    lbt_path(path, sizeof path, "ann.h5");
     make_dataset(path, dc);
     lb_dataset ds;
     int rc = lb_dataset_read(path, &ds, err, sizeof err);
@@ -1197,7 +1152,7 @@ END_TEST
 START_TEST(test_dataset_not_hdf5)
 {
     char path[600], err[512] = "";
-    in_dir(path, sizeof path, "text.h5");
+    lbt_path(path, sizeof path, "text.h5");
     FILE *f = fopen(path, "w");
     fputs("train,test\n1,2\n", f);
     fclose(f);
@@ -1205,7 +1160,7 @@ START_TEST(test_dataset_not_hdf5)
     ck_assert_int_eq(lb_dataset_read(path, &ds, err, sizeof err), LB_EDATA);
     assert_error_line(err, path, "not an HDF5 file");
     /* A results file is HDF5 but not a dataset. */
-    in_dir(path, sizeof path, "r.h5");
+    lbt_path(path, sizeof path, "r.h5");
     write_fixture(path);
     ck_assert_int_eq(lb_dataset_read(path, &ds, err, sizeof err), LB_EDATA);
     assert_error_line(err, path, "root attribute 'distance' is missing");

@@ -15,7 +15,7 @@ target_link_libraries(lb_export PUBLIC lb_util lb_store m)
 if(LATENTBENCH_BUILD_TESTS)
   add_executable(test_export tests/test_export.c)
   target_include_directories(test_export PRIVATE ${PROJECT_SOURCE_DIR}/src/export)
-  target_link_libraries(test_export PRIVATE lb_export lb_util PkgConfig::CHECK m)
+  target_link_libraries(test_export PRIVATE lb_export lb_util lb_test_support PkgConfig::CHECK m)
   add_test(NAME test_export COMMAND test_export)
   set_tests_properties(test_export PROPERTIES ENVIRONMENT "CK_DEFAULT_TIMEOUT=600" TIMEOUT 900)
 

@@ -8,7 +8,7 @@ target_link_libraries(lb_gate PUBLIC lb_util lb_stats lb_toml lb_store m)
 
 if(LATENTBENCH_BUILD_TESTS)
   add_executable(test_gate tests/test_gate.c)
-  target_link_libraries(test_gate PRIVATE lb_gate PkgConfig::CHECK m)
+  target_link_libraries(test_gate PRIVATE lb_gate lb_test_support PkgConfig::CHECK m)
   # The tests edit results files with HDF5 directly (wrong schema, version).
   lb_store_link_hdf5(test_gate PRIVATE)
   target_compile_definitions(test_gate PRIVATE

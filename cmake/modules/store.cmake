@@ -42,8 +42,14 @@ target_link_libraries(lb_store PUBLIC lb_util)
 lb_store_link_hdf5(lb_store PRIVATE)
 
 if(LATENTBENCH_BUILD_TESTS)
+  # What the harness's Check tests share: scratch directories, HDF5 edits.
+  add_library(lb_test_support STATIC tests/support/scratch.c)
+  target_include_directories(lb_test_support PUBLIC ${PROJECT_SOURCE_DIR}/tests/support)
+  target_link_libraries(lb_test_support PUBLIC PkgConfig::CHECK)
+  lb_store_link_hdf5(lb_test_support PUBLIC)
+
   add_executable(test_store tests/test_store.c)
-  target_link_libraries(test_store PRIVATE lb_store lb_util PkgConfig::CHECK m)
+  target_link_libraries(test_store PRIVATE lb_store lb_util lb_test_support PkgConfig::CHECK m)
   # The tests build malformed files with HDF5 directly.
   lb_store_link_hdf5(test_store PRIVATE)
   # The suppressions matter only under LATENTBENCH_SANITIZE=address (see the file).
