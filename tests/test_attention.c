@@ -12,25 +12,11 @@
 #include <string.h>
 
 #include "latent/latent.h"
+#include "check_helpers.h"
 #include "ref.h"
 
 static const char *const attn_names[] = {"standard", "flash", "multihead", "moe"};
 #define NATTN 4
-
-static lt_space *new_space(const lt_config *cfg)
-{
-    lt_space *s = NULL;
-    int rc = lt_space_create(cfg, &s);
-    ck_assert_msg(rc == LT_OK, "lt_space_create: %s", lt_strerror(rc));
-    return s;
-}
-
-static void *xmalloc(size_t bytes)
-{
-    void *p = malloc(bytes > 0 ? bytes : 1);
-    ck_assert_ptr_nonnull(p);
-    return p;
-}
 
 /* MoE ownership of every row by the reference gate (NULL unless MoE). */
 static unsigned *ref_owners(const lt_config *cfg, const float *data, size_t n)
@@ -38,8 +24,8 @@ static unsigned *ref_owners(const lt_config *cfg, const float *data, size_t n)
     if (cfg->attention != LT_ATTN_MOE)
         return NULL;
     size_t d = cfg->dimension;
-    float *W = xmalloc((size_t)cfg->num_experts * d * sizeof *W);
-    unsigned *own = xmalloc(n * sizeof *own);
+    float *W = tst_xmalloc((size_t)cfg->num_experts * d * sizeof *W);
+    unsigned *own = tst_xmalloc(n * sizeof *own);
     ref_moe_gate(d, cfg->num_experts, W);
     for (size_t i = 0; i < n; i++)
         own[i] = ref_moe_owner(W, d, cfg->num_experts, data + i * d);
@@ -76,9 +62,9 @@ static void check_attention(const lt_space *s, const lt_config *cfg, const float
                             const unsigned *own, const float *q, size_t nq, const char *ctx)
 {
     const size_t d = cfg->dimension;
-    float *batch = xmalloc(nq * d * sizeof *batch);
-    float *single = xmalloc(d * sizeof *single);
-    double *ref = xmalloc(d * sizeof *ref);
+    float *batch = tst_xmalloc(nq * d * sizeof *batch);
+    float *single = tst_xmalloc(d * sizeof *single);
+    double *ref = tst_xmalloc(d * sizeof *ref);
     char msg[512];
     for (size_t i = 0; i < nq * d; i++)
         batch[i] = NAN;
@@ -129,10 +115,10 @@ START_TEST(test_attention_grid)
         cfg.num_heads = grid_dims[_i % (int)NDIMS].heads;
         cfg.num_experts = moe_shapes[ni].experts;
         cfg.top_k_experts = moe_shapes[ni].top_k;
-        float *data = xmalloc(n * d * sizeof *data);
+        float *data = tst_xmalloc(n * d * sizeof *data);
         ref_fill_uniform(seed, data, n * d);
         ref_moe_sanitize(&cfg, data, n, seed ^ 0x5a);
-        lt_space *s = new_space(&cfg);
+        lt_space *s = tst_new_space(&cfg);
         ck_assert_int_eq(lt_space_add_batch(s, data, n, NULL), LT_OK);
         unsigned *own = ref_owners(&cfg, data, n);
         char ctx[192];
@@ -145,7 +131,7 @@ START_TEST(test_attention_grid)
             size_t nq = nqs[qi];
             if (nq > 1 && (double)nq * (double)n * (double)d > BATCH_WORK)
                 continue;
-            float *q = xmalloc(nq * d * sizeof *q);
+            float *q = tst_xmalloc(nq * d * sizeof *q);
             ref_fill_uniform(seed + 1 + qi, q, nq * d);
             ref_moe_sanitize(&cfg, q, nq, seed ^ (0x77 + qi));
             check_attention(s, &cfg, data, n, own, q, nq, ctx);
@@ -172,14 +158,14 @@ START_TEST(test_flash_blocks)
         for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
             const size_t d = dims[di], n = ns[ni], nq = 5;
             const uint64_t seed = ref_case_seed(12, block, d, n);
-            float *data = xmalloc(n * d * sizeof *data);
-            float *q = xmalloc(nq * d * sizeof *q);
+            float *data = tst_xmalloc(n * d * sizeof *data);
+            float *q = tst_xmalloc(nq * d * sizeof *q);
             ref_fill_uniform(seed, data, n * d);
             ref_fill_uniform(seed + 1, q, nq * d);
             lt_config fc = lt_config_default(d), sc = lt_config_default(d);
             fc.attention = LT_ATTN_FLASH;
             fc.block_size = block;
-            lt_space *fs = new_space(&fc), *ss = new_space(&sc);
+            lt_space *fs = tst_new_space(&fc), *ss = tst_new_space(&sc);
             ck_assert_int_eq(lt_space_add_batch(fs, data, n, NULL), LT_OK);
             ck_assert_int_eq(lt_space_add_batch(ss, data, n, NULL), LT_OK);
             char ctx[160], msg[512];
@@ -187,7 +173,7 @@ START_TEST(test_flash_blocks)
                      (unsigned long long)seed);
             check_attention(fs, &fc, data, n, NULL, q, nq, ctx);
             /* Flash equals Standard. */
-            float *fo = xmalloc(nq * d * sizeof *fo), *so = xmalloc(nq * d * sizeof *so);
+            float *fo = tst_xmalloc(nq * d * sizeof *fo), *so = tst_xmalloc(nq * d * sizeof *so);
             ck_assert_int_eq(lt_space_attention_batch(fs, q, nq, fo), LT_OK);
             ck_assert_int_eq(lt_space_attention_batch(ss, q, nq, so), LT_OK);
             for (size_t i = 0; i < nq; i++)
@@ -215,8 +201,8 @@ START_TEST(test_large_scores)
     ref_rng_seed(&r, seed);
     float dir[8];
     ref_fill_uniform(seed + 1, dir, d);
-    float *data = xmalloc(n * d * sizeof *data);
-    uint64_t *perm = xmalloc(n * sizeof *perm);
+    float *data = tst_xmalloc(n * d * sizeof *data);
+    uint64_t *perm = tst_xmalloc(n * sizeof *perm);
     for (size_t i = 0; i < n; i++)
         perm[i] = i;
     if (order == 2)
@@ -241,7 +227,7 @@ START_TEST(test_large_scores)
     cfg.num_heads = 4;
     ref_moe_sanitize(&cfg, data, n, seed ^ 0x31);
     ref_moe_sanitize(&cfg, q, nq, seed ^ 0x32);
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     ck_assert_int_eq(lt_space_add_batch(s, data, n, NULL), LT_OK);
     unsigned *own = ref_owners(&cfg, data, n);
     char ctx[128];
@@ -262,17 +248,17 @@ START_TEST(test_multihead_one_head_is_standard)
     static const size_t dims[] = {1, 17, 64};
     const size_t d = dims[_i], n = 333, nq = 4;
     const uint64_t seed = ref_case_seed(14, d, 0, 0);
-    float *data = xmalloc(n * d * sizeof *data);
-    float *q = xmalloc(nq * d * sizeof *q);
+    float *data = tst_xmalloc(n * d * sizeof *data);
+    float *q = tst_xmalloc(nq * d * sizeof *q);
     ref_fill_uniform(seed, data, n * d);
     ref_fill_uniform(seed + 1, q, nq * d);
     lt_config mc = lt_config_default(d), sc = lt_config_default(d);
     mc.attention = LT_ATTN_MULTIHEAD;
     mc.num_heads = 1;
-    lt_space *ms = new_space(&mc), *ss = new_space(&sc);
+    lt_space *ms = tst_new_space(&mc), *ss = tst_new_space(&sc);
     ck_assert_int_eq(lt_space_add_batch(ms, data, n, NULL), LT_OK);
     ck_assert_int_eq(lt_space_add_batch(ss, data, n, NULL), LT_OK);
-    float *mo = xmalloc(d * sizeof *mo), *so = xmalloc(d * sizeof *so);
+    float *mo = tst_xmalloc(d * sizeof *mo), *so = tst_xmalloc(d * sizeof *so);
     char msg[512];
     for (size_t i = 0; i < nq; i++) {
         ck_assert_int_eq(lt_space_attention(ms, q + i * d, mo), LT_OK);
@@ -285,7 +271,7 @@ START_TEST(test_multihead_one_head_is_standard)
     if (d == 64) {
         lt_config hc = mc;
         hc.num_heads = 8;
-        lt_space *hs = new_space(&hc);
+        lt_space *hs = tst_new_space(&hc);
         ck_assert_int_eq(lt_space_add_batch(hs, data, n, NULL), LT_OK);
         ck_assert_int_eq(lt_space_attention(hs, data, mo), LT_OK);
         ck_assert_int_eq(lt_space_attention(ss, data, so), LT_OK);
@@ -340,7 +326,7 @@ START_TEST(test_moe_gate_fill)
                                                               {100, 16}};
     for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
         size_t cnt = shapes[t].d * shapes[t].E;
-        float *got = xmalloc(cnt * sizeof *got), *ref = xmalloc(cnt * sizeof *ref);
+        float *got = tst_xmalloc(cnt * sizeof *got), *ref = tst_xmalloc(cnt * sizeof *ref);
         ck_assert_int_eq(lt_moe_gate_fill(shapes[t].d, shapes[t].E, got), LT_OK);
         ref_moe_gate(shapes[t].d, shapes[t].E, ref);
         state = 42;
@@ -370,12 +356,12 @@ START_TEST(test_moe_top_k)
     cfg.attention = LT_ATTN_MOE;
     cfg.num_experts = E;
     cfg.top_k_experts = top_k;
-    float *data = xmalloc(n * d * sizeof *data), *q = xmalloc(nq * d * sizeof *q);
+    float *data = tst_xmalloc(n * d * sizeof *data), *q = tst_xmalloc(nq * d * sizeof *q);
     ref_fill_uniform(seed, data, n * d);
     ref_fill_uniform(seed + 1, q, nq * d);
     ref_moe_sanitize(&cfg, data, n, seed + 2);
     ref_moe_sanitize(&cfg, q, nq, seed + 3);
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     ck_assert_int_eq(lt_space_add_batch(s, data, n, NULL), LT_OK);
     unsigned *own = ref_owners(&cfg, data, n);
     char ctx[96];
@@ -425,7 +411,7 @@ START_TEST(test_moe_empty_experts)
     /* Keep rows owned by experts 0 and 2; queries whose best expert is 1 or 3. */
     ref_rng r;
     ref_rng_seed(&r, seed);
-    float *data = xmalloc(want_n * d * sizeof *data), *q = xmalloc(nq * d * sizeof *q);
+    float *data = tst_xmalloc(want_n * d * sizeof *data), *q = tst_xmalloc(nq * d * sizeof *q);
     size_t n = 0, m = 0;
     float x[10];
     while (n < want_n || m < nq) {
@@ -439,7 +425,7 @@ START_TEST(test_moe_empty_experts)
         else if (o % 2 == 1 && m < nq)
             memcpy(q + (m++) * d, x, sizeof x);
     }
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     ck_assert_int_eq(lt_space_add_batch(s, data, n, NULL), LT_OK);
     ck_assert_uint_eq(lt_space_expert_size(s, 1), 0);
     ck_assert_uint_eq(lt_space_expert_size(s, 3), 0);
@@ -469,11 +455,11 @@ START_TEST(test_moe_ties)
     cfg.attention = LT_ATTN_MOE;
     cfg.num_experts = 4;
     cfg.top_k_experts = 2;
-    float *data = xmalloc((n + 3) * d * sizeof *data);
+    float *data = tst_xmalloc((n + 3) * d * sizeof *data);
     ref_fill_uniform(seed, data, n * d);
     ref_moe_sanitize(&cfg, data, n, seed + 1);
     memset(data + n * d, 0, 3 * d * sizeof *data);
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     ck_assert_int_eq(lt_space_add_batch(s, data, n, NULL), LT_OK);
     size_t e0 = lt_space_expert_size(s, 0);
     ck_assert_int_eq(lt_space_add_batch(s, data + n * d, 3, NULL), LT_OK);
@@ -492,14 +478,14 @@ START_TEST(test_moe_one_expert_is_standard)
 {
     const size_t d = 16, n = 500;
     const uint64_t seed = ref_case_seed(18, 0, 0, 0);
-    float *data = xmalloc(n * d * sizeof *data), q[16];
+    float *data = tst_xmalloc(n * d * sizeof *data), q[16];
     ref_fill_uniform(seed, data, n * d);
     ref_fill_uniform(seed + 1, q, d);
     lt_config mc = lt_config_default(d), sc = lt_config_default(d);
     mc.attention = LT_ATTN_MOE;
     mc.num_experts = 1;
     mc.top_k_experts = 1;
-    lt_space *ms = new_space(&mc), *ss = new_space(&sc);
+    lt_space *ms = tst_new_space(&mc), *ss = tst_new_space(&sc);
     ck_assert_int_eq(lt_space_add_batch(ms, data, n, NULL), LT_OK);
     ck_assert_int_eq(lt_space_add_batch(ss, data, n, NULL), LT_OK);
     ck_assert_uint_eq(lt_space_expert_size(ms, 0), n);
@@ -529,7 +515,7 @@ START_TEST(test_hyperbolic_keys_are_projected)
     cfg.metric = LT_METRIC_HYPERBOLIC;
     cfg.curvature = -0.5f;
     cfg.attention = a;
-    float *data = xmalloc(n * d * sizeof *data), *q = xmalloc(nq * d * sizeof *q);
+    float *data = tst_xmalloc(n * d * sizeof *data), *q = tst_xmalloc(nq * d * sizeof *q);
     ref_fill_uniform(seed, data, n * d);
     for (size_t i = 0; i < n * d; i++)
         data[i] *= 3.0f; /* far outside the ball */
@@ -537,7 +523,7 @@ START_TEST(test_hyperbolic_keys_are_projected)
     ref_moe_sanitize(&cfg, data, n, seed + 2);
     ref_moe_sanitize(&cfg, q, nq, seed + 3);
     ref_shrink_into_ball(&cfg, q, nq);
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     ck_assert_int_eq(lt_space_add_batch(s, data, n, NULL), LT_OK);
     unsigned *own = ref_owners(&cfg, data, n);
     char ctx[96];
@@ -555,7 +541,7 @@ START_TEST(test_empty_space)
 {
     lt_config cfg = lt_config_default(8);
     cfg.attention = (lt_attention)_i;
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     float q[16] = {0}, out[16];
     ck_assert_int_eq(lt_space_attention(s, q, out), LT_EEMPTY);
     ck_assert_int_eq(lt_space_attention_batch(s, q, 2, out), LT_EEMPTY);
@@ -573,12 +559,12 @@ END_TEST
 START_TEST(test_flash_memory)
 {
     const size_t d = 4, n = 200000, nq = 2;
-    float *data = xmalloc(n * d * sizeof *data), q[8];
+    float *data = tst_xmalloc(n * d * sizeof *data), q[8];
     ref_fill_uniform(ref_case_seed(20, 0, 0, 0), data, n * d);
     ref_fill_uniform(ref_case_seed(20, 1, 0, 0), q, nq * d);
     lt_config cfg = lt_config_default(d);
     cfg.attention = LT_ATTN_FLASH;
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     ck_assert_int_eq(lt_space_add_batch(s, data, n, NULL), LT_OK);
     float out[8];
     ck_assert_int_eq(lt_space_attention(s, q, out), LT_OK); /* warm any lazy scratch */

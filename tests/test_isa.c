@@ -14,18 +14,12 @@
 #include <string.h>
 
 #include "latent/latent.h"
+#include "check_helpers.h"
 #include "ref.h"
 
 static const char *const metric_names[] = {"euclidean", "cosine", "manhattan", "hyperbolic",
                                            "dot"};
 static const char *const attn_names[] = {"standard", "flash", "multihead", "moe"};
-
-static void *xmalloc(size_t bytes)
-{
-    void *p = malloc(bytes > 0 ? bytes : 1);
-    ck_assert_ptr_nonnull(p);
-    return p;
-}
 
 static lt_isa best_supported(void)
 {
@@ -129,10 +123,10 @@ START_TEST(test_knn_paths)
             const uint64_t seed = ref_case_seed(31, (uint64_t)m, d, n);
             lt_config cfg = lt_config_default(d);
             cfg.metric = m;
-            float *data = xmalloc(n * d * sizeof *data), *q = xmalloc(NQ * d * sizeof *q);
+            float *data = tst_xmalloc(n * d * sizeof *data), *q = tst_xmalloc(NQ * d * sizeof *q);
             ref_fill_uniform(seed, data, n * d);
             ref_fill_uniform(seed + 1, q, NQ * d);
-            ref_neighbor *ref = xmalloc(NQ * n * sizeof *ref);
+            ref_neighbor *ref = tst_xmalloc(NQ * n * sizeof *ref);
             for (size_t i = 0; i < NQ; i++)
                 ref_knn_all(&cfg, data, NULL, n, q + i * d, ref + i * n);
             lt_space *s = NULL;
@@ -188,7 +182,7 @@ START_TEST(test_attention_paths)
             cfg.block_size = 7;
             cfg.num_heads = d % 4 == 0 ? 4 : 1;
             cfg.num_experts = 3;
-            float *data = xmalloc(n * d * sizeof *data), *q = xmalloc(NQ * d * sizeof *q);
+            float *data = tst_xmalloc(n * d * sizeof *data), *q = tst_xmalloc(NQ * d * sizeof *q);
             ref_fill_uniform(seed, data, n * d);
             ref_fill_uniform(seed + 1, q, NQ * d);
             ref_moe_sanitize(&cfg, data, n, seed + 2);
@@ -196,9 +190,9 @@ START_TEST(test_attention_paths)
             lt_space *s = NULL;
             ck_assert_int_eq(lt_space_create(&cfg, &s), LT_OK);
             ck_assert_int_eq(lt_space_add_batch(s, data, n, NULL), LT_OK);
-            float *scalar = xmalloc(NQ * d * sizeof *scalar), *got = xmalloc(NQ * d * sizeof *got);
-            float *one = xmalloc(d * sizeof *one);
-            double *ref = xmalloc(d * sizeof *ref);
+            float *scalar = tst_xmalloc(NQ * d * sizeof *scalar), *got = tst_xmalloc(NQ * d * sizeof *got);
+            float *one = tst_xmalloc(d * sizeof *one);
+            double *ref = tst_xmalloc(d * sizeof *ref);
             ck_assert_int_eq(lt_isa_select(LT_ISA_SCALAR), LT_OK);
             ck_assert_int_eq(lt_space_attention_batch(s, q, NQ, scalar), LT_OK);
             for (int isa = 0; isa < LT_ISA_COUNT; isa++) {

@@ -12,26 +12,12 @@
 #include <string.h>
 
 #include "latent/latent.h"
+#include "check_helpers.h"
 #include "ref.h"
 
 static const char *const metric_names[] = {"euclidean", "cosine", "manhattan", "hyperbolic",
                                            "dot"};
 #define NMETRICS 5
-
-static lt_space *new_space(const lt_config *cfg)
-{
-    lt_space *s = NULL;
-    int rc = lt_space_create(cfg, &s);
-    ck_assert_msg(rc == LT_OK, "lt_space_create: %s", lt_strerror(rc));
-    return s;
-}
-
-static void *xmalloc(size_t bytes)
-{
-    void *p = malloc(bytes > 0 ? bytes : 1);
-    ck_assert_ptr_nonnull(p);
-    return p;
-}
 
 /* Poison an output buffer so entries the library fails to write show up. */
 static void poison(lt_neighbor *nb, size_t count)
@@ -54,9 +40,9 @@ static void check_queries(const lt_space *s, lt_metric m, const float *q, size_t
 {
     size_t d = lt_space_config(s)->dimension;
     size_t want = k < n ? k : n;
-    lt_neighbor *batch = xmalloc(nq * k * sizeof *batch);
-    lt_neighbor *single = xmalloc(k * sizeof *single);
-    size_t *found = xmalloc(nq * sizeof *found);
+    lt_neighbor *batch = tst_xmalloc(nq * k * sizeof *batch);
+    lt_neighbor *single = tst_xmalloc(k * sizeof *single);
+    size_t *found = tst_xmalloc(nq * sizeof *found);
     char msg[512];
     poison(batch, nq * k);
     for (size_t i = 0; i < nq; i++)
@@ -111,15 +97,15 @@ START_TEST(test_knn_grid)
         const uint64_t seed = ref_case_seed(1, (uint64_t)m, d, n);
         lt_config cfg = lt_config_default(d);
         cfg.metric = m;
-        lt_space *s = new_space(&cfg);
-        float *data = xmalloc(n * d * sizeof *data);
+        lt_space *s = tst_new_space(&cfg);
+        float *data = tst_xmalloc(n * d * sizeof *data);
         ref_fill_uniform(seed, data, n * d);
         /* Every other size uses explicit, shuffled, sparse ids. */
         uint64_t *ids = NULL;
         if (ni % 2 == 1) {
             ref_rng r;
             ref_rng_seed(&r, seed ^ 0x1d5);
-            ids = xmalloc(n * sizeof *ids);
+            ids = tst_xmalloc(n * sizeof *ids);
             for (size_t i = 0; i < n; i++)
                 ids[i] = 3 * (uint64_t)i + 1000;
             ref_shuffle_u64(&r, ids, n);
@@ -132,9 +118,9 @@ START_TEST(test_knn_grid)
             size_t nq = nqs[qi];
             if (nq > 1 && (double)nq * (double)n * (double)d > BATCH_WORK)
                 continue;
-            float *q = xmalloc(nq * d * sizeof *q);
+            float *q = tst_xmalloc(nq * d * sizeof *q);
             ref_fill_uniform(seed + 1 + qi, q, nq * d);
-            ref_neighbor *ref = xmalloc(nq * n * sizeof *ref);
+            ref_neighbor *ref = tst_xmalloc(nq * n * sizeof *ref);
             for (size_t i = 0; i < nq; i++)
                 ref_knn_all(&cfg, data, ids, n, q + i * d, ref + i * n);
             const size_t ks[] = {1, 10, n + 3};
@@ -151,8 +137,8 @@ START_TEST(test_knn_grid)
          * Euclidean must not lose it to cancellation). */
         {
             const size_t nself = n < 7 ? n : 7;
-            float *q = xmalloc(nself * d * sizeof *q);
-            ref_neighbor *ref = xmalloc(nself * n * sizeof *ref);
+            float *q = tst_xmalloc(nself * d * sizeof *q);
+            ref_neighbor *ref = tst_xmalloc(nself * n * sizeof *ref);
             for (size_t i = 0; i < nself; i++) {
                 memcpy(q + i * d, data + (i * n / nself) * d, d * sizeof *q);
                 ref_knn_all(&cfg, data, ids, n, q + i * d, ref + i * n);
@@ -182,9 +168,9 @@ START_TEST(test_near_duplicates)
     const uint64_t seed = ref_case_seed(6, (uint64_t)m, d, 0);
     ref_rng r;
     ref_rng_seed(&r, seed);
-    float *centre = xmalloc(clusters * d * sizeof *centre);
+    float *centre = tst_xmalloc(clusters * d * sizeof *centre);
     ref_fill_uniform(seed + 1, centre, clusters * d);
-    float *data = xmalloc(n * d * sizeof *data), *q = xmalloc(nq * d * sizeof *q);
+    float *data = tst_xmalloc(n * d * sizeof *data), *q = tst_xmalloc(nq * d * sizeof *q);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < d; j++)
             data[i * d + j] = centre[(i % clusters) * d + j] + 1e-3f * ref_rng_uniform(&r);
@@ -193,9 +179,9 @@ START_TEST(test_near_duplicates)
             q[i * d + j] = centre[(i % clusters) * d + j] + 1e-3f * ref_rng_uniform(&r);
     lt_config cfg = lt_config_default(d);
     cfg.metric = m;
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     ck_assert_int_eq(lt_space_add_batch(s, data, n, NULL), LT_OK);
-    ref_neighbor *ref = xmalloc(nq * n * sizeof *ref);
+    ref_neighbor *ref = tst_xmalloc(nq * n * sizeof *ref);
     for (size_t i = 0; i < nq; i++)
         ref_knn_all(&cfg, data, NULL, n, q + i * d, ref + i * n);
     char ctx[128];
@@ -253,7 +239,7 @@ START_TEST(test_known_distances)
                                 known[t].b, known[t].d);
         ck_assert_msg(fabs(r - known[t].want) <= 1e-9 * fmax(1.0, fabs(known[t].want)),
                       "case %zu: reference %.17g, expected %.17g", t, r, known[t].want);
-        lt_space *s = new_space(&cfg);
+        lt_space *s = tst_new_space(&cfg);
         ck_assert_int_eq(lt_space_add(s, known[t].b, NULL, NULL), LT_OK);
         lt_neighbor nb;
         size_t found = 0;
@@ -359,10 +345,10 @@ START_TEST(test_ties)
     const uint64_t seed = ref_case_seed(2, (uint64_t)m, 0, 0);
     ref_rng r;
     ref_rng_seed(&r, seed);
-    float *base = xmalloc(nbase * d * sizeof *base);
+    float *base = tst_xmalloc(nbase * d * sizeof *base);
     ref_fill_uniform(seed + 1, base, nbase * d);
-    float *rows = xmalloc(n * d * sizeof *rows);
-    size_t *group = xmalloc(n * sizeof *group);
+    float *rows = tst_xmalloc(n * d * sizeof *rows);
+    size_t *group = tst_xmalloc(n * sizeof *group);
     for (size_t i = 0; i < nbase * copies; i++) {
         memcpy(rows + i * d, base + (i % nbase) * d, d * sizeof *rows);
         group[i] = i % nbase;
@@ -373,28 +359,28 @@ START_TEST(test_ties)
         row[j / 2] = j % 2 ? -0.5f : 0.5f;
         group[nbase * copies + j] = nbase;
     }
-    uint64_t *ids = xmalloc(n * sizeof *ids);
+    uint64_t *ids = tst_xmalloc(n * sizeof *ids);
     for (size_t i = 0; i < n; i++)
         ids[i] = 10 * (uint64_t)i + 5;
     ref_shuffle_u64(&r, ids, n);
     /* Insert in shuffled order: row order and id order disagree. */
-    uint64_t *order = xmalloc(n * sizeof *order);
+    uint64_t *order = tst_xmalloc(n * sizeof *order);
     for (size_t i = 0; i < n; i++)
         order[i] = i;
     ref_shuffle_u64(&r, order, n);
     lt_config cfg = lt_config_default(d);
     cfg.metric = m;
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     for (size_t i = 0; i < n; i++)
         ck_assert_int_eq(lt_space_add(s, rows + order[i] * d, &ids[order[i]], NULL), LT_OK);
 
-    float *queries = xmalloc((nbase + 1) * d * sizeof *queries);
+    float *queries = tst_xmalloc((nbase + 1) * d * sizeof *queries);
     memcpy(queries, base, nbase * d * sizeof *queries);
     memset(queries + nbase * d, 0, d * sizeof *queries); /* origin */
-    lt_neighbor *full = xmalloc(n * sizeof *full);
-    lt_neighbor *part = xmalloc(n * (nbase + 1) * sizeof *part);
+    lt_neighbor *full = tst_xmalloc(n * sizeof *full);
+    lt_neighbor *part = tst_xmalloc(n * (nbase + 1) * sizeof *part);
     size_t found_part[5];
-    ref_neighbor *ref = xmalloc(n * sizeof *ref);
+    ref_neighbor *ref = tst_xmalloc(n * sizeof *ref);
     char ctx[160], msg[512];
     for (size_t qi = 0; qi <= nbase; qi++) {
         const float *q = queries + qi * d;
@@ -481,7 +467,7 @@ START_TEST(test_empty_and_k_zero)
 {
     lt_config cfg = lt_config_default(8);
     cfg.metric = (lt_metric)_i;
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     float q[3 * 8];
     ref_fill_uniform(ref_case_seed(3, (uint64_t)_i, 0, 0), q, 3 * 8);
     lt_neighbor nb[3 * 4];
@@ -514,8 +500,8 @@ START_TEST(test_cosine_zero_vector)
     const uint64_t seed = ref_case_seed(4, 0, 0, 0);
     lt_config cfg = lt_config_default(d);
     cfg.metric = LT_METRIC_COSINE;
-    lt_space *s = new_space(&cfg);
-    float *rows = xmalloc(n * d * sizeof *rows);
+    lt_space *s = tst_new_space(&cfg);
+    float *rows = tst_xmalloc(n * d * sizeof *rows);
     ref_fill_uniform(seed, rows, n * d);
     memset(rows + 17 * d, 0, d * sizeof *rows); /* row 17 is all zeros */
     memset(rows + 40 * d, 0, d * sizeof *rows);
@@ -570,7 +556,7 @@ START_TEST(test_hyperbolic_projection)
                                   0.9995, 1.0, 2.0, 1e3};
     const size_t nf = sizeof frac / sizeof frac[0], n = 3 * nf;
     const uint64_t seed = ref_case_seed(5, (uint64_t)_i, 0, 0);
-    float *rows = xmalloc(n * d * sizeof *rows);
+    float *rows = tst_xmalloc(n * d * sizeof *rows);
     ref_fill_uniform(seed, rows, n * d);
     for (size_t i = 0; i < n; i++) {
         double norm = 0;
@@ -584,15 +570,15 @@ START_TEST(test_hyperbolic_projection)
     lt_config cfg = lt_config_default(d);
     cfg.metric = LT_METRIC_HYPERBOLIC;
     cfg.curvature = curv;
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     ck_assert_int_eq(lt_space_add_batch(s, rows, n, NULL), LT_OK);
     /* Queries: the origin, then stored rows (inside and outside the ball). */
     const size_t nq = 1 + n;
-    float *q = xmalloc(nq * d * sizeof *q);
+    float *q = tst_xmalloc(nq * d * sizeof *q);
     memset(q, 0, d * sizeof *q);
     memcpy(q + d, rows, n * d * sizeof *q);
-    ref_neighbor *ref = xmalloc(n * sizeof *ref);
-    lt_neighbor *nb = xmalloc(n * sizeof *nb);
+    ref_neighbor *ref = tst_xmalloc(n * sizeof *ref);
+    lt_neighbor *nb = tst_xmalloc(n * sizeof *nb);
     char msg[512];
     for (size_t qi = 0; qi < nq; qi++) {
         size_t found = 0;
@@ -632,7 +618,7 @@ START_TEST(test_hyperbolic_huge_finite)
     const size_t n = sizeof rows / sizeof rows[0];
     lt_config cfg = lt_config_default(d);
     cfg.metric = LT_METRIC_HYPERBOLIC;
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     ck_assert_int_eq(lt_space_add_batch(s, &rows[0][0], n, NULL), LT_OK);
     static const float queries[][4] = {
         {0, 0, 0, 0},

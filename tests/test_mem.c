@@ -11,15 +11,8 @@
 #include <string.h>
 
 #include "latent/latent.h"
+#include "check_helpers.h"
 #include "ref.h"
-
-static lt_space *new_space(const lt_config *cfg)
-{
-    lt_space *s = NULL;
-    int rc = lt_space_create(cfg, &s);
-    ck_assert_msg(rc == LT_OK, "lt_space_create: %s", lt_strerror(rc));
-    return s;
-}
 
 static float *random_rows(uint64_t seed, size_t n, size_t d)
 {
@@ -40,7 +33,7 @@ START_TEST(test_create_destroy_balance)
         lt_mem_stats s0 = lt_mem_stats_get();
         ck_assert_uint_eq(s0.allocations, 0);
         ck_assert_uint_eq(s0.peak_bytes, s0.current_bytes);
-        lt_space *s = new_space(&cfg);
+        lt_space *s = tst_new_space(&cfg);
         lt_mem_stats s1 = lt_mem_stats_get();
         ck_assert_uint_gt(s1.current_bytes, s0.current_bytes);
         ck_assert_uint_gt(s1.allocations, 0);
@@ -67,10 +60,10 @@ END_TEST
 START_TEST(test_reset_peak)
 {
     lt_config cfg = lt_config_default(32);
-    lt_space *keep = new_space(&cfg);
+    lt_space *keep = tst_new_space(&cfg);
     float *v = random_rows(ref_case_seed(42, 0, 0, 0), 2000, 32);
     ck_assert_int_eq(lt_space_add_batch(keep, v, 10, NULL), LT_OK);
-    lt_space *tmp = new_space(&cfg);
+    lt_space *tmp = tst_new_space(&cfg);
     ck_assert_int_eq(lt_space_add_batch(tmp, v, 2000, NULL), LT_OK);
     lt_space_destroy(tmp);
     lt_mem_stats a = lt_mem_stats_get();
@@ -93,7 +86,7 @@ END_TEST
 START_TEST(test_growth_allocates)
 {
     lt_config cfg = lt_config_default(16);
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     float *v = random_rows(ref_case_seed(43, 0, 0, 0), 20000, 16);
     lt_mem_reset_peak();
     ck_assert_int_eq(lt_space_add(s, v, NULL, NULL), LT_OK);
@@ -118,7 +111,7 @@ START_TEST(test_queries_do_not_leak)
     lt_config cfg = lt_config_default(24);
     cfg.attention = a;
     cfg.metric = (lt_metric)(_i % 5);
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     float *v = random_rows(ref_case_seed(44, (uint64_t)a, 0, 0), 1500, 24);
     ck_assert_int_eq(lt_space_add_batch(s, v, 1500, NULL), LT_OK);
     lt_neighbor nb[8 * 10];
@@ -214,7 +207,7 @@ START_TEST(test_storage_bound)
     lt_mem_reset_peak();
     const lt_mem_stats before = lt_mem_stats_get();
     lt_config cfg = lt_config_default(BIG_D);
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     for (size_t c = 0; c < BIG_N / CHUNK; c++) {
         ref_fill_uniform(seed + c, chunk, (size_t)CHUNK * BIG_D);
         if (one_by_one) {

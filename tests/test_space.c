@@ -13,18 +13,10 @@
 #include <string.h>
 
 #include "latent/latent.h"
+#include "check_helpers.h"
 #include "ref.h"
 
 #define D 5 /* dimension of the small spaces below: odd, so no SIMD width divides it */
-
-static lt_space *new_space(const lt_config *cfg)
-{
-    lt_space *s = NULL;
-    int rc = lt_space_create(cfg, &s);
-    ck_assert_int_eq(rc, LT_OK);
-    ck_assert_ptr_nonnull(s);
-    return s;
-}
 
 static float *random_rows(uint64_t seed, size_t n, size_t d)
 {
@@ -96,7 +88,7 @@ static void assert_usable(lt_space *s, uint64_t next_auto_id)
 static lt_space *filled_space(size_t n, uint64_t seed)
 {
     lt_config cfg = lt_config_default(D);
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     float *v = random_rows(seed, n, D);
     ck_assert_int_eq(lt_space_add_batch(s, v, n, NULL), LT_OK);
     free(v);
@@ -120,7 +112,7 @@ START_TEST(test_config_default)
         ck_assert_uint_eq(c.block_size, 64);
         ck_assert_uint_eq(c.threads, 0);
         /* Defaults must be accepted as they are (num_heads 8 need not divide 3). */
-        lt_space *s = new_space(&c);
+        lt_space *s = tst_new_space(&c);
         ck_assert_uint_eq(lt_space_size(s), 0);
         lt_space_destroy(s);
     }
@@ -271,7 +263,7 @@ static uint64_t id_of(const lt_space *s, const float *v)
 START_TEST(test_auto_ids)
 {
     lt_config c = lt_config_default(D);
-    lt_space *s = new_space(&c);
+    lt_space *s = tst_new_space(&c);
     float *v = random_rows(ref_case_seed(1, 0, 0, 0), 32, D);
     /* step: explicit id or automatic (KEEP), and the id it must end up with */
     static const struct { uint64_t explicit_id; uint64_t want; } steps[] = {
@@ -317,7 +309,7 @@ END_TEST
 START_TEST(test_auto_id_batch_on_empty)
 {
     lt_config c = lt_config_default(D);
-    lt_space *s = new_space(&c);
+    lt_space *s = tst_new_space(&c);
     float *v = random_rows(ref_case_seed(2, 0, 0, 0), 10, D);
     ck_assert_int_eq(lt_space_add_batch(s, v, 10, NULL), LT_OK);
     for (size_t i = 0; i < 10; i++)
@@ -330,7 +322,7 @@ END_TEST
 START_TEST(test_auto_id_overflow)
 {
     lt_config c = lt_config_default(D);
-    lt_space *s = new_space(&c);
+    lt_space *s = tst_new_space(&c);
     float *v = random_rows(ref_case_seed(3, 0, 0, 0), 4, D);
     uint64_t top = UINT64_MAX;
     ck_assert_int_eq(lt_space_add(s, v, &top, NULL), LT_OK);
@@ -394,7 +386,7 @@ START_TEST(test_nonfinite)
     cfgs[1].metric = LT_METRIC_HYPERBOLIC;
     cfgs[2].attention = LT_ATTN_MOE;
     for (int ci = 0; ci < 3; ci++) {
-        lt_space *s = new_space(&cfgs[ci]);
+        lt_space *s = tst_new_space(&cfgs[ci]);
         float *init = random_rows(ref_case_seed(5, ci, 0, 0), 10, D);
         ck_assert_int_eq(lt_space_add_batch(s, init, 10, NULL), LT_OK);
         const size_t rows = 6;
@@ -631,7 +623,7 @@ START_TEST(test_oom_operations)
         cfg.num_heads = 1;
     const size_t d = cfg.dimension, big = 5000, nq = 9;
     size_t base = lt_mem_stats_get().current_bytes;
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     float *v = random_rows(ref_case_seed(8, (uint64_t)_i, 0, 0), big + 1, d);
     float *q = random_rows(ref_case_seed(8, (uint64_t)_i, 1, 0), nq, d);
     ref_moe_sanitize(&cfg, v, big + 1, ref_case_seed(8, (uint64_t)_i, 2, 0));
@@ -765,7 +757,7 @@ START_TEST(test_concurrent_readers)
     ref_moe_sanitize(&cfg, v, n, seed + 2);
     ref_moe_sanitize(&cfg, q, RQ, seed + 3);
     ref_shrink_into_ball(&cfg, q, RQ);
-    lt_space *s = new_space(&cfg);
+    lt_space *s = tst_new_space(&cfg);
     ck_assert_int_eq(lt_space_add_batch(s, v, n, NULL), LT_OK);
     static reader_arg lone, many[READERS];
     lone = (reader_arg){.s = s, .q = q, .rc = LT_OK};
@@ -822,7 +814,7 @@ START_TEST(test_threads_field)
         lt_config cfg = lt_config_default(d);
         cfg.attention = LT_ATTN_FLASH;
         cfg.threads = caps[c];
-        lt_space *s = new_space(&cfg);
+        lt_space *s = tst_new_space(&cfg);
         ck_assert_uint_eq(lt_space_config(s)->threads, caps[c]);
         ck_assert_int_eq(lt_space_add_batch(s, v, n, NULL), LT_OK);
         ck_assert_int_eq(lt_space_knn_batch(s, q, nq, k, nb[c], found[c]), LT_OK);
