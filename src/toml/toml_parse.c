@@ -334,8 +334,7 @@ static int conflict(parser *p, const seg *g, const lb_toml_node *c, int as)
 
 /* ---- keys ----------------------------------------------------------------- */
 
-static int basic_string(parser *p, int ml);
-static int literal_string(parser *p, int ml);
+static int quoted_string(parser *p, char q, int ml);
 
 /* Parses a dotted key into p->seg, its text into the scratch buffer. */
 static int parse_key(parser *p)
@@ -356,7 +355,7 @@ static int parse_key(parser *p)
         } else if (c == '"' || c == '\'') {
             if (peek(p, 1) == c && peek(p, 2) == c)
                 return fail(p, p->i, "a key cannot be a multi-line string");
-            rc = c == '"' ? basic_string(p, 0) : literal_string(p, 0);
+            rc = quoted_string(p, c, 0);
         } else {
             return fail(p, p->i, "expected a key, found %s", what(p, p->i, tmp));
         }
@@ -465,8 +464,11 @@ static void skip_first_newline(parser *p)
     else if (peek(p, 0) == '\r') p->i += 2;
 }
 
-static int basic_string(parser *p, int ml)
+/* A basic ("...", with escapes) or literal ('...', verbatim) string, single-
+ * or multi-line: the two differ only in the quote and in escapes. */
+static int quoted_string(parser *p, char q, int ml)
 {
+    const int basic = q == '"';
     size_t start = p->i;
     p->i += ml ? 3 : 1;
     if (ml) skip_first_newline(p);
@@ -475,52 +477,24 @@ static int basic_string(parser *p, int ml)
             return fail(p, start, ml ? "unterminated multi-line string" : "unterminated string");
         char c = p->s[p->i];
         int rc;
-        if (c == '"') {
+        if (c == q) {
             if (!ml) {
                 p->i++;
                 return LB_OK;
             }
-            rc = ml_quotes(p, '"');
+            rc = ml_quotes(p, q);
             if (rc) return rc > 0 ? LB_OK : rc;
-        } else if (c == '\\') {
+        } else if (basic && c == '\\') {
             if ((rc = escape(p, ml, start))) return rc;
         } else if (c == '\n' || c == '\r') {
-            if (!ml) return fail(p, p->i, "newline in a basic string (close it, or use \"\"\")");
+            if (!ml)
+                return fail(p, p->i, basic ? "newline in a basic string (close it, or use \"\"\")"
+                                           : "newline in a literal string (close it, or use \'\'\')");
             p->i += c == '\r' ? 2 : 1; /* CRLF is read as LF */
             if ((rc = bput(p, "\n", 1))) return rc;
         } else {
             size_t j = p->i;
-            while (j < p->n && p->s[j] != '"' && p->s[j] != '\\' && p->s[j] != '\n' && p->s[j] != '\r') j++;
-            if ((rc = bput(p, p->s + p->i, j - p->i))) return rc;
-            p->i = j;
-        }
-    }
-}
-
-static int literal_string(parser *p, int ml)
-{
-    size_t start = p->i;
-    p->i += ml ? 3 : 1;
-    if (ml) skip_first_newline(p);
-    for (;;) {
-        if (p->i >= p->n)
-            return fail(p, start, ml ? "unterminated multi-line string" : "unterminated string");
-        char c = p->s[p->i];
-        int rc;
-        if (c == '\'') {
-            if (!ml) {
-                p->i++;
-                return LB_OK;
-            }
-            rc = ml_quotes(p, '\'');
-            if (rc) return rc > 0 ? LB_OK : rc;
-        } else if (c == '\n' || c == '\r') {
-            if (!ml) return fail(p, p->i, "newline in a literal string (close it, or use ''')");
-            p->i += c == '\r' ? 2 : 1;
-            if ((rc = bput(p, "\n", 1))) return rc;
-        } else {
-            size_t j = p->i;
-            while (j < p->n && p->s[j] != '\'' && p->s[j] != '\n' && p->s[j] != '\r') j++;
+            while (j < p->n && p->s[j] != q && !(basic && p->s[j] == '\\') && p->s[j] != '\n' && p->s[j] != '\r') j++;
             if ((rc = bput(p, p->s + p->i, j - p->i))) return rc;
             p->i = j;
         }
@@ -770,7 +744,7 @@ static int parse_value(parser *p, lb_toml_node *n)
     case '\'': {
         int ml = peek(p, 1) == c && peek(p, 2) == c;
         p->blen = 0;
-        rc = c == '"' ? basic_string(p, ml) : literal_string(p, ml);
+        rc = quoted_string(p, c, ml);
         return rc ? rc : take_string(p, n);
     }
     case '[': return parse_array(p, n);
