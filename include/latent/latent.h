@@ -16,6 +16,15 @@
 extern "C" {
 #endif
 
+/* Marks the public API: the library is compiled with -fvisibility=hidden, so
+ * only declarations carrying LT_EXTERN are exported from the shared object and
+ * internal lt__* symbols stay private (tests/test_exports.sh checks both ways). */
+#if defined(__GNUC__) || defined(__clang__)
+#define LT_EXTERN __attribute__((visibility("default")))
+#else
+#define LT_EXTERN
+#endif
+
 #define LT_VERSION_MAJOR 0
 #define LT_VERSION_MINOR 1
 #define LT_VERSION_PATCH 0
@@ -38,10 +47,10 @@ typedef enum {
 } lt_status;
 
 /* Name of an LT_* status code; unknown codes give "unknown error". Never NULL. */
-const char *lt_strerror(int code);
+LT_EXTERN const char *lt_strerror(int code);
 
 /* "MAJOR.MINOR.PATCH" of the library actually linked. */
-const char *lt_version_string(void);
+LT_EXTERN const char *lt_version_string(void);
 
 typedef enum {
     LT_METRIC_EUCLIDEAN,
@@ -82,62 +91,62 @@ typedef struct lt_space lt_space;
 /* Defaults of every field for the given dimension. Fields not used by the chosen
  * metric/attention are still validated by lt_space_create (num_heads must divide
  * dimension only when attention is MULTIHEAD; the MoE fields only when MOE). */
-lt_config lt_config_default(size_t dimension);
+LT_EXTERN lt_config lt_config_default(size_t dimension);
 
 /* Validate cfg and create an empty space. LT_EINVAL for NULL or a bad field,
  * LT_EOVERFLOW when a row of `dimension` floats cannot be addressed, LT_ENOMEM. */
-int lt_space_create(const lt_config *cfg, lt_space **out);
+LT_EXTERN int lt_space_create(const lt_config *cfg, lt_space **out);
 
 /* Free the space and everything it owns. NULL is fine. */
-void lt_space_destroy(lt_space *space);
+LT_EXTERN void lt_space_destroy(lt_space *space);
 
 /* Number of stored embeddings (0 for NULL). */
-size_t lt_space_size(const lt_space *space);
+LT_EXTERN size_t lt_space_size(const lt_space *space);
 
 /* The configuration the space was created with (NULL for NULL). */
-const lt_config *lt_space_config(const lt_space *space);
+LT_EXTERN const lt_config *lt_space_config(const lt_space *space);
 
 /* Add one embedding of `dimension` floats. id NULL = automatic (1 + largest id so
  * far, 0 for the first). The id used is written to *assigned when it is not NULL.
  * Hyperbolic spaces store the vector projected into the Poincare ball.
  * Errors: LT_EINVAL (NULL), LT_ENONFINITE, LT_EDUPID, LT_EOVERFLOW (automatic id
  * past UINT64_MAX or more than UINT32_MAX embeddings), LT_ENOMEM. */
-int lt_space_add(lt_space *s, const float *vec, const uint64_t *id, uint64_t *assigned);
+LT_EXTERN int lt_space_add(lt_space *s, const float *vec, const uint64_t *id, uint64_t *assigned);
 
 /* Add `count` embeddings (row-major count x dimension), all or nothing.
  * ids NULL = automatic ids in order. count == 0 is a no-op. Errors as lt_space_add;
  * a duplicate inside the batch is LT_EDUPID too. */
-int lt_space_add_batch(lt_space *s, const float *vecs, size_t count, const uint64_t *ids);
+LT_EXTERN int lt_space_add_batch(lt_space *s, const float *vecs, size_t count, const uint64_t *ids);
 
 /* Exact k nearest neighbours of `query` under the space's metric. out[0..found)
  * holds min(k, n) neighbours by ascending distance, ties by smaller id. An empty
  * space gives found = 0 and LT_OK. Errors: LT_EINVAL (NULL, k == 0), LT_ENONFINITE,
  * LT_ENOMEM. */
-int lt_space_knn(const lt_space *s, const float *query, size_t k, lt_neighbor *out, size_t *found);
+LT_EXTERN int lt_space_knn(const lt_space *s, const float *query, size_t k, lt_neighbor *out, size_t *found);
 
 /* nq queries at once (row-major nq x dimension); row i of out (k entries) and
  * found[i] are query i's answer, equal to lt_space_knn's within the accuracy of the
  * spec. Entries past found[i] are set to {UINT64_MAX, INFINITY}. Errors as
  * lt_space_knn plus LT_EOVERFLOW when nq * k or nq * dimension overflows. */
-int lt_space_knn_batch(const lt_space *s, const float *queries, size_t nq, size_t k,
-                       lt_neighbor *out, size_t *found);
+LT_EXTERN int lt_space_knn_batch(const lt_space *s, const float *queries, size_t nq, size_t k,
+                                 lt_neighbor *out, size_t *found);
 
 /* Attention of `query` over the stored embeddings (K = V = stored rows, insertion
  * order) with the space's attention type; out has `dimension` floats.
  * Errors: LT_EINVAL, LT_ENONFINITE, LT_EEMPTY, LT_ENOMEM. */
-int lt_space_attention(const lt_space *s, const float *query, float *out);
+LT_EXTERN int lt_space_attention(const lt_space *s, const float *query, float *out);
 
 /* nq queries at once; out is nq x dimension. Errors as lt_space_attention plus
  * LT_EOVERFLOW. */
-int lt_space_attention_batch(const lt_space *s, const float *queries, size_t nq, float *out);
+LT_EXTERN int lt_space_attention_batch(const lt_space *s, const float *queries, size_t nq, float *out);
 
 /* MoE: number of stored embeddings owned by expert e (0 when e is out of range or
  * the space is not MoE). */
-size_t lt_space_expert_size(const lt_space *s, unsigned e);
+LT_EXTERN size_t lt_space_expert_size(const lt_space *s, unsigned e);
 
 /* Fill W (num_experts x dimension, row-major) with the MoE gate weights of the
  * spec's 64-bit LCG (state 42). LT_EINVAL for NULL, zero sizes; LT_EOVERFLOW. */
-int lt_moe_gate_fill(size_t dimension, unsigned num_experts, float *W);
+LT_EXTERN int lt_moe_gate_fill(size_t dimension, unsigned num_experts, float *W);
 
 /* ---- Instruction-set dispatch ------------------------------------------------
  * Chosen once, on first use, as the best the CPU and OS support; the environment
@@ -146,12 +155,12 @@ int lt_moe_gate_fill(size_t dimension, unsigned num_experts, float *W);
  * choice to stderr. */
 typedef enum { LT_ISA_SCALAR = 0, LT_ISA_AVX2 = 1, LT_ISA_AVX512 = 2, LT_ISA_COUNT = 3 } lt_isa;
 
-lt_isa      lt_isa_active(void);
-const char *lt_isa_name(lt_isa isa);   /* "scalar", "avx2", "avx512"; NULL if out of range */
-int         lt_isa_supported(lt_isa isa); /* 1 when this CPU, OS and build can run it */
+LT_EXTERN lt_isa      lt_isa_active(void);
+LT_EXTERN const char *lt_isa_name(lt_isa isa);   /* "scalar", "avx2", "avx512"; NULL if out of range */
+LT_EXTERN int         lt_isa_supported(lt_isa isa); /* 1 when this CPU, OS and build can run it */
 /* Switch every later operation to `isa` (tests and benchmarks compare paths this
  * way). Not safe while other threads use the library. LT_EUNSUPPORTED or LT_EINVAL. */
-int         lt_isa_select(lt_isa isa);
+LT_EXTERN int         lt_isa_select(lt_isa isa);
 
 /* ---- Memory accounting -------------------------------------------------------
  * Every allocation of the library goes through one allocator that counts bytes
@@ -161,12 +170,12 @@ typedef struct {
     uint64_t allocations;
 } lt_mem_stats;
 
-lt_mem_stats lt_mem_stats_get(void);
-void         lt_mem_reset_peak(void); /* peak := current, allocations := 0 */
+LT_EXTERN lt_mem_stats lt_mem_stats_get(void);
+LT_EXTERN void         lt_mem_reset_peak(void); /* peak := current, allocations := 0 */
 
 /* Testing hook: the n-th allocation from now fails (n = 1: the next one); a
  * negative n disarms it. Lets tests check every out-of-memory path. */
-void lt_mem_fail_after(long n);
+LT_EXTERN void lt_mem_fail_after(long n);
 
 #ifdef __cplusplus
 }
