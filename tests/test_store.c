@@ -97,8 +97,15 @@ static const tfield row_f[] = {
     TF(K_F64, throughput_bytes), TF(K_U64, peak_bytes), TF(K_U64, avg_bytes),
     TF(K_U64, allocations), TF(K_U64, rss_peak_bytes),  TF(K_I64, ranks),
     TF(K_F64, rank_min_ns), TF(K_F64, rank_median_ns),  TF(K_F64, rank_max_ns),
-    TF(K_STR, note),        TF(K_I64, rounds),
+    TF(K_STR, note),        TF(K_I64, rounds),              TF(K_I64, measured_rank),
+    TF(K_STR, host),        TF(K_U64, peak_bytes_sum),      TF(K_U64, rss_peak_bytes_sum),
+    TF(K_F64, rank_mean_ns), TF(K_F64, comm_fraction),      TF(K_F64, parallel_efficiency),
 };
+/* The members added for distributed runs (optional: older files lack them). */
+static const char *const dist_members[] = {"measured_rank",  "host",          "peak_bytes_sum",
+                                           "rss_peak_bytes_sum", "rank_mean_ns", "comm_fraction",
+                                           "parallel_efficiency"};
+#define NDIST_MEMBERS (sizeof dist_members / sizeof dist_members[0])
 #define NROW_F (sizeof row_f / sizeof row_f[0])
 
 static int same_double(double a, double b) { return (isnan(a) && isnan(b)) || a == b; }
@@ -139,21 +146,45 @@ static void assert_rows_equal(const lb_row *a, const lb_row *b, size_t row, cons
     }
 }
 
+/* Metadata of lb_meta by name, kept apart from the library's tables. */
+#define MS(m) {#m, offsetof(lb_meta, m)}
+static const struct {
+    const char *name;
+    size_t      off;
+} meta_s[] = {MS(tool_version), MS(git_commit), MS(created),      MS(hostname), MS(machine), MS(compiler),
+              MS(build_type),   MS(command_line), MS(shard),      MS(failure),  MS(scaling)},
+  meta_i[] = {MS(mpi_ranks), MS(omp_threads), MS(nodes), MS(node_concurrency), MS(complete)},
+  meta_d[] = {MS(timer_resolution_ns), MS(timer_overhead_ns), MS(makespan_s), MS(ideal_makespan_s),
+              MS(predicted_makespan_s)};
+#define NELEM(a) (sizeof a / sizeof a[0])
+
+static void assert_meta_equal(const lb_meta *x, const lb_meta *y, const char *ctx)
+{
+    for (size_t i = 0; i < NELEM(meta_s); i++) {
+        const char *u = *(char *const *)((const char *)x + meta_s[i].off);
+        const char *v = *(char *const *)((const char *)y + meta_s[i].off);
+        ck_assert_msg(v != NULL, "%s: meta %s read as NULL", ctx, meta_s[i].name);
+        ck_assert_msg(strcmp(u ? u : "", v) == 0, "%s: meta %s: \"%s\" != \"%s\"", ctx, meta_s[i].name,
+                      u ? u : "(null)", v);
+    }
+    for (size_t i = 0; i < NELEM(meta_i); i++) {
+        int64_t u, v;
+        memcpy(&u, (const char *)x + meta_i[i].off, 8);
+        memcpy(&v, (const char *)y + meta_i[i].off, 8);
+        ck_assert_msg(u == v, "%s: meta %s: %lld != %lld", ctx, meta_i[i].name, (long long)u, (long long)v);
+    }
+    for (size_t i = 0; i < NELEM(meta_d); i++) {
+        double u, v;
+        memcpy(&u, (const char *)x + meta_d[i].off, 8);
+        memcpy(&v, (const char *)y + meta_d[i].off, 8);
+        ck_assert_msg(same_double(u, v), "%s: meta %s: %.17g != %.17g", ctx, meta_d[i].name, u, v);
+    }
+    ck_assert_int_eq(y->schema_version, LB_SCHEMA_VERSION);
+}
+
 static void assert_results_equal(const lb_results *a, const lb_results *b, const char *ctx)
 {
-    const lb_meta *x = &a->meta, *y = &b->meta;
-    char *const xs[] = {x->tool_version, x->git_commit, x->created, x->hostname,
-                        x->machine,      x->compiler,   x->build_type, x->command_line};
-    char *const ys[] = {y->tool_version, y->git_commit, y->created, y->hostname,
-                        y->machine,      y->compiler,   y->build_type, y->command_line};
-    for (size_t i = 0; i < 8; i++)
-        ck_assert_msg(strcmp(xs[i] ? xs[i] : "", ys[i] ? ys[i] : "") == 0, "%s: meta %zu: \"%s\" != \"%s\"",
-                      ctx, i, xs[i], ys[i]);
-    ck_assert_int_eq(y->schema_version, LB_SCHEMA_VERSION);
-    ck_assert_int_eq(x->mpi_ranks, y->mpi_ranks);
-    ck_assert_int_eq(x->omp_threads, y->omp_threads);
-    ck_assert_msg(same_double(x->timer_resolution_ns, y->timer_resolution_ns), "%s", ctx);
-    ck_assert_msg(same_double(x->timer_overhead_ns, y->timer_overhead_ns), "%s", ctx);
+    assert_meta_equal(&a->meta, &b->meta, ctx);
 
     ck_assert_uint_eq(a->nrows, b->nrows);
     for (size_t i = 0; i < a->nrows; i++) {
@@ -196,7 +227,8 @@ static char fx_tool[] = "0.1.0", fx_commit[] = "0123456789abcdef0123456789abcdef
             fx_created[] = "2024-05-06T07:08:09Z", fx_host[] = "bench-node-01",
             fx_machine[] = "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz; 64 cores; avx512",
             fx_compiler[] = "GNU 12.2.0", fx_build[] = "Release",
-            fx_cmd[] = "latentbench run --suite ci -o r\xc3\xa9sultats.h5";
+            fx_cmd[] = "latentbench run --suite ci -o r\xc3\xa9sultats.h5", fx_shard[] = "matrix",
+            fx_failure[] = "rank 1 (node-1): out of memory", fx_scaling[] = "strong";
 
 /* Field p of row i: strings "<field>-<i>", integers i*1000+p (negated in row
  * 2), unsigned 2^63+i*1000+p, doubles i*1000+p+0.25; then the special cases. */
@@ -255,6 +287,15 @@ static void fixture_init(fixture *fx)
     m->omp_threads = 8;
     m->timer_resolution_ns = 1.0;
     m->timer_overhead_ns = 23.5;
+    m->shard = fx_shard;
+    m->failure = fx_failure;
+    m->scaling = fx_scaling;
+    m->nodes = 2;
+    m->node_concurrency = 4;
+    m->complete = 0;
+    m->makespan_s = 12.5;
+    m->ideal_makespan_s = 10.25;
+    m->predicted_makespan_s = 11.75;
     fx->r.rows = fx->rows;
     fx->r.nrows = FX_ROWS;
     fx->r.samples = fx->sp;
@@ -286,7 +327,8 @@ static void dataset_fixture(lb_dataset *ds, float *train, float *test, int32_t *
             nb[i * DX_KN + j] = (int32_t)((i * 3 + j) % DX_N);
             dist[i * DX_KN + j] = (float)i + 0.5f * (float)j;
         }
-    *ds = (lb_dataset){DX_N, DX_Q, DX_D, DX_KN, train, test, dist, nb, "angular"};
+    *ds = (lb_dataset){.n = DX_N, .q = DX_Q, .d = DX_D, .kn = DX_KN, .train = train, .test = test,
+                       .distances = dist, .neighbors = nb, .distance = "angular"};
 }
 
 /* ---- results: round trips ------------------------------------------------ */
@@ -310,8 +352,20 @@ START_TEST(test_roundtrip_fixture)
     ck_assert_uint_eq(back.nsamples[0], 0);
     ck_assert_uint_eq(back.samples[2][4].iterations, 150);
     ck_assert_str_eq(back.rows[2].note, "budget: 12 of 100 samples \xc2\xb5");
+    ck_assert_int_eq(back.rows[2].measured_rank, -2038);
+    ck_assert_str_eq(back.rows[1].host, "host-1");
+    ck_assert_uint_eq(back.rows[0].rss_peak_bytes_sum, (UINT64_C(1) << 63) + 41);
+    ck_assert_double_eq(back.rows[1].parallel_efficiency, 1044.25);
+    ck_assert_str_eq(back.meta.shard, "matrix");
+    ck_assert_str_eq(back.meta.failure, "rank 1 (node-1): out of memory");
+    ck_assert_str_eq(back.meta.scaling, "strong");
+    ck_assert_int_eq(back.meta.nodes, 2);
+    ck_assert_int_eq(back.meta.node_concurrency, 4);
+    ck_assert_int_eq(back.meta.complete, 0);
+    ck_assert_double_eq(back.meta.predicted_makespan_s, 11.75);
     lb_results_free(&back);
     ck_assert_ptr_null(back.rows);
+    ck_assert_ptr_null(back.meta.shard);
     lb_results_free(&back); /* twice is harmless */
 }
 END_TEST
@@ -410,6 +464,51 @@ START_TEST(test_read_before_rounds)
 }
 END_TEST
 
+/* Root attributes of distributed runs, absent from files written before them. */
+static const char *const dist_attrs[] = {"shard",           "failure",    "scaling",
+                                         "nodes",           "node_concurrency", "complete",
+                                         "makespan_s",      "ideal_makespan_s", "predicted_makespan_s"};
+
+/* Files written before distributed runs lack the rows' distributed members and
+ * the root attributes above: they read with the documented defaults (shard
+ * "none", one node, complete) and everything else intact. */
+START_TEST(test_read_before_distributed)
+{
+    char path[600], err[512] = "";
+    lbt_path(path, sizeof path, "old.h5");
+    fixture fx;
+    fixture_init(&fx);
+    ck_assert_int_eq(lb_results_write(path, &fx.r, err, sizeof err), LB_OK);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    for (size_t k = 0; k < NDIST_MEMBERS; k++) drop_member(f, "benchmarks", dist_members[k]);
+    for (size_t k = 0; k < NELEM(dist_attrs); k++) ck_assert_int_ge(H5Adelete(f, dist_attrs[k]), 0);
+    H5Fclose(f);
+
+    for (size_t i = 0; i < FX_ROWS; i++) {
+        lb_row *row = &fx.rows[i];
+        row->measured_rank = 0;
+        row->host[0] = '\0';
+        row->peak_bytes_sum = row->rss_peak_bytes_sum = 0;
+        row->rank_mean_ns = row->comm_fraction = row->parallel_efficiency = 0;
+    }
+    static char none[] = "none", empty[] = "";
+    lb_meta *m = &fx.r.meta;
+    m->shard = none;
+    m->failure = m->scaling = empty;
+    m->nodes = 1;
+    m->node_concurrency = 0;
+    m->complete = 1;
+    m->makespan_s = m->ideal_makespan_s = m->predicted_makespan_s = 0;
+
+    lb_results back;
+    int rc = lb_results_read(path, &back, err, sizeof err);
+    ck_assert_msg(rc == LB_OK, "read: %s", err);
+    assert_results_equal(&fx.r, &back, "before distributed runs");
+    lb_results_free(&back);
+}
+END_TEST
+
 START_TEST(test_roundtrip_random)
 {
     const char *env = getenv("LB_STORE_SEED");
@@ -480,6 +579,8 @@ START_TEST(test_roundtrip_empty)
     ck_assert_uint_eq(back.nranks, 0);
     ck_assert_ptr_null(back.rows);
     ck_assert_str_eq(back.meta.hostname, "");
+    ck_assert_str_eq(back.meta.shard, ""); /* NULL is written as "", not as the default */
+    ck_assert_int_eq(back.meta.complete, 0);
     ck_assert_int_eq(back.meta.schema_version, LB_SCHEMA_VERSION);
     lb_results_free(&back);
 }
@@ -745,6 +846,18 @@ static void m_mpi_ranks_float(hid_t f)
     double v = 2.0;
     put_num_attr(f, "mpi_ranks", H5T_NATIVE_DOUBLE, &v);
 }
+static void m_shard_int(hid_t f)
+{
+    int v = 1;
+    put_num_attr(f, "shard", H5T_NATIVE_INT, &v);
+}
+static void m_nodes_float(hid_t f)
+{
+    double v = 2.0;
+    put_num_attr(f, "nodes", H5T_NATIVE_DOUBLE, &v);
+}
+static void m_complete_str(hid_t f) { lbt_put_vstr_attr(f, "complete", "1"); }
+static void m_makespan_str(hid_t f) { lbt_put_vstr_attr(f, "makespan_s", "12.5"); }
 static void m_no_benchmarks(hid_t f) { ck_assert_int_ge(H5Ldelete(f, "benchmarks", H5P_DEFAULT), 0); }
 static void m_benchmarks_int(hid_t f) { replace_benchmarks(f, H5T_STD_I32LE, 1); }
 static void m_benchmarks_group(hid_t f)
@@ -783,6 +896,12 @@ static void m_benchmarks_no_field(hid_t f)
 static void m_benchmarks_id_int(hid_t f)
 {
     hid_t t = compound_without(NULL, "id");
+    replace_benchmarks(f, t, 1);
+    H5Tclose(t);
+}
+static void m_benchmarks_host_int(hid_t f)
+{
+    hid_t t = compound_without(NULL, "host");
     replace_benchmarks(f, t, 1);
     H5Tclose(t);
 }
@@ -845,11 +964,16 @@ static const struct {
     {"schema an array", m_schema_array, "root attribute 'schema' is not a single value"},
     {"hostname missing", m_no_hostname, "root attribute 'hostname' is missing"},
     {"mpi_ranks a double", m_mpi_ranks_float, "root attribute 'mpi_ranks' is not an integer"},
+    {"shard an integer", m_shard_int, "root attribute 'shard' is not a string"},
+    {"nodes a double", m_nodes_float, "root attribute 'nodes' is not an integer"},
+    {"complete a string", m_complete_str, "root attribute 'complete' is not an integer"},
+    {"makespan_s a string", m_makespan_str, "root attribute 'makespan_s' is not a number"},
     {"/benchmarks missing", m_no_benchmarks, "/benchmarks is missing"},
     {"/benchmarks integers", m_benchmarks_int, "/benchmarks is not a compound dataset"},
     {"/benchmarks a group", m_benchmarks_group, "/benchmarks is not a dataset"},
     {"/benchmarks without mean_ns", m_benchmarks_no_field, "/benchmarks has no field 'mean_ns'"},
     {"/benchmarks id an integer", m_benchmarks_id_int, "field 'id' of /benchmarks is not a string"},
+    {"/benchmarks host an integer", m_benchmarks_host_int, "field 'host' of /benchmarks is not a string"},
     {"/benchmarks id variable-length", m_benchmarks_vlen_id, "field 'id' of /benchmarks is not a fixed-length string"},
     {"/benchmarks 2-D", m_benchmarks_2d, "/benchmarks is not one-dimensional"},
     {"/samples missing", m_no_samples, "/samples is missing"},
@@ -979,12 +1103,91 @@ START_TEST(test_dataset_roundtrip)
     ck_assert_mem_eq(back.test, test, sizeof test);
     ck_assert_mem_eq(back.neighbors, nb, sizeof nb);
     ck_assert_mem_eq(back.distances, dist, sizeof dist);
+    ck_assert_uint_eq(back.row0, 0);
+    ck_assert_uint_eq(back.n_total, DX_N);
     lb_dataset_free(&back);
     ck_assert_ptr_null(back.train);
 
     strcpy(ds.distance, "cosine");
     ck_assert_int_eq(lb_dataset_write(path, &ds, err, sizeof err), LB_EINTERNAL);
     assert_error_line(err, path, "cosine");
+}
+END_TEST
+
+/* Every split of the fixture's train rows into 1..n+3 parts: the parts follow
+ * each other, their concatenation is train, each part carries the whole test,
+ * neighbors and distances, and with more parts than rows the surplus are empty. */
+START_TEST(test_dataset_parts)
+{
+    float train[DX_N * DX_D], test[DX_Q * DX_D], dist[DX_Q * DX_KN], joined[DX_N * DX_D];
+    int32_t nb[DX_Q * DX_KN];
+    lb_dataset ds;
+    dataset_fixture(&ds, train, test, nb, dist);
+    char path[600], err[512] = "";
+    lbt_path(path, sizeof path, "ds.h5");
+    ck_assert_msg(lb_dataset_write(path, &ds, err, sizeof err) == LB_OK, "%s", err);
+    for (size_t nparts = 1; nparts <= DX_N + 3; nparts++) {
+        size_t next = 0, empty = 0;
+        memset(joined, 0, sizeof joined);
+        for (size_t part = 0; part < nparts; part++) {
+            lb_dataset p;
+            int rc = lb_dataset_read_part(path, part, nparts, &p, err, sizeof err);
+            ck_assert_msg(rc == LB_OK, "part %zu of %zu: %s", part, nparts, err);
+            ck_assert_msg(p.row0 == next && p.row0 == DX_N * part / nparts &&
+                              p.n == DX_N * (part + 1) / nparts - p.row0,
+                          "part %zu of %zu: rows %zu + %zu, expected from %zu", part, nparts, p.row0, p.n,
+                          next);
+            ck_assert_uint_eq(p.n_total, DX_N);
+            ck_assert_uint_eq(p.q, DX_Q);
+            ck_assert_uint_eq(p.d, DX_D);
+            ck_assert_uint_eq(p.kn, DX_KN);
+            ck_assert_str_eq(p.distance, "angular");
+            if (p.n == 0) {
+                ck_assert_ptr_null(p.train);
+                empty++;
+            } else {
+                memcpy(joined + p.row0 * DX_D, p.train, p.n * DX_D * sizeof *p.train);
+            }
+            ck_assert_mem_eq(p.test, test, sizeof test);
+            ck_assert_mem_eq(p.neighbors, nb, sizeof nb);
+            ck_assert_mem_eq(p.distances, dist, sizeof dist);
+            next += p.n;
+            lb_dataset_free(&p);
+        }
+        ck_assert_uint_eq(next, DX_N);
+        ck_assert_mem_eq(joined, train, sizeof train);
+        ck_assert_uint_eq(empty, nparts > DX_N ? nparts - DX_N : 0);
+    }
+}
+END_TEST
+
+START_TEST(test_dataset_bad_part)
+{
+    float train[DX_N * DX_D], test[DX_Q * DX_D], dist[DX_Q * DX_KN];
+    int32_t nb[DX_Q * DX_KN];
+    lb_dataset ds;
+    dataset_fixture(&ds, train, test, nb, dist);
+    char path[600], err[512] = "";
+    lbt_path(path, sizeof path, "ds.h5");
+    ck_assert_msg(lb_dataset_write(path, &ds, err, sizeof err) == LB_OK, "%s", err);
+    static const struct {
+        size_t      part, nparts;
+        const char *expect;
+    } bad[] = {
+        {1, 1, "part 1 does not exist: parts are 0..0"},
+        {DX_N, DX_N, "part 5 does not exist: parts are 0..4"},
+        {SIZE_MAX, 3, "does not exist: parts are 0..2"},
+        {0, 0, "cannot read part 0 of 0 parts"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        lb_dataset p;
+        err[0] = '\0';
+        ck_assert_int_eq(lb_dataset_read_part(path, bad[i].part, bad[i].nparts, &p, err, sizeof err),
+                         LB_EINTERNAL);
+        assert_error_line(err, path, bad[i].expect);
+        ck_assert_ptr_null(p.train);
+        ck_assert_ptr_null(p.test);
+    }
 }
 END_TEST
 
@@ -1015,6 +1218,7 @@ typedef struct {
     const char *reshape;      /* dataset written as rows x cols */
     hsize_t     rows, cols;
     int         bad_neighbor; /* neighbors[1][2] = n */
+    int         train_chunks; /* train in one-row chunks with Fletcher-32 checksums */
     int         rc;
     const char *expect;
 } dcase;
@@ -1058,10 +1262,17 @@ static void make_dataset(const char *path, const dcase *dc)
         int flat = dc->one_d && !strcmp(dc->one_d, name);
         hsize_t flat_dims[1] = {count};
         hid_t s = flat ? H5Screate_simple(1, flat_dims, NULL) : H5Screate_simple(2, dims, NULL);
-        hid_t d = H5Dcreate2(f, name, ftype, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        if (w == 0 && dc->train_chunks) {
+            hsize_t chunk[2] = {1, dims[1]};
+            ck_assert_int_ge(H5Pset_chunk(dcpl, 2, chunk), 0);
+            ck_assert_int_ge(H5Pset_fletcher32(dcpl), 0);
+        }
+        hid_t d = H5Dcreate2(f, name, ftype, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
         ck_assert_int_ge(d, 0);
         if (count) ck_assert_int_ge(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), 0);
         H5Dclose(d);
+        H5Pclose(dcpl);
         H5Sclose(s);
         free(v);
     }
@@ -1123,7 +1334,14 @@ START_TEST(test_dataset_layouts)
     char path[600], err[512] = "";
     lbt_path(path, sizeof path, "ann.h5");
     make_dataset(path, dc);
-    lb_dataset ds;
+    lb_dataset ds, part;
+    /* A part read checks the same things and fails the same way. */
+    int prc = lb_dataset_read_part(path, 1, 2, &part, err, sizeof err);
+    ck_assert_msg(prc == dc->rc, "%s: part read got %d (%s)", dc->what, prc, err);
+    if (prc != LB_OK) {
+        assert_error_line(err, path, dc->expect);
+        ck_assert_ptr_null(part.train);
+    }
     int rc = lb_dataset_read(path, &ds, err, sizeof err);
     ck_assert_msg(rc == dc->rc, "%s: got %d (%s)", dc->what, rc, err);
     if (rc != LB_OK) {
@@ -1131,6 +1349,12 @@ START_TEST(test_dataset_layouts)
         ck_assert_ptr_null(ds.train);
         return;
     }
+    ck_assert_uint_eq(part.row0, RN / 2);
+    ck_assert_uint_eq(part.n, RN - RN / 2);
+    ck_assert_uint_eq(part.n_total, RN);
+    ck_assert_mem_eq(part.train, ds.train + part.row0 * RD, part.n * RD * sizeof *ds.train);
+    ck_assert_mem_eq(part.neighbors, ds.neighbors, RQ * RKN * sizeof *ds.neighbors);
+    lb_dataset_free(&part);
     ck_assert_uint_eq(ds.n, RN);
     ck_assert_uint_eq(ds.d, RD);
     ck_assert_uint_eq(ds.q, RQ);
@@ -1146,6 +1370,55 @@ START_TEST(test_dataset_layouts)
                 ck_assert_msg(got == want, "%s: array %d [%zu][%zu] = %g, want %g", dc->what, w, r, c, got, want);
             }
     lb_dataset_free(&ds);
+}
+END_TEST
+
+/* The rows outside a part are never read: train is stored in one-row chunks
+ * with Fletcher-32 checksums and the chunk of row 0 is damaged. Parts without
+ * row 0 read; the part holding it, and the whole train, fail. */
+START_TEST(test_dataset_part_reads_only_its_rows)
+{
+#if H5_VERSION_GE(1, 10, 5)
+    static const dcase dc = {.what = "checksummed", .distance = "euclidean", .train_chunks = 1};
+    char path[600], err[512] = "";
+    lbt_path(path, sizeof path, "chunked.h5");
+    make_dataset(path, &dc);
+    lb_dataset ds;
+    ck_assert_msg(lb_dataset_read(path, &ds, err, sizeof err) == LB_OK, "%s", err);
+    lb_dataset_free(&ds);
+
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), d = H5Dopen2(f, "train", H5P_DEFAULT);
+    hsize_t at[2] = {0, 0}, size = 0;
+    haddr_t addr = HADDR_UNDEF;
+    unsigned mask = 0;
+    ck_assert_int_ge(H5Dget_chunk_info_by_coord(d, at, &mask, &addr, &size), 0);
+    H5Dclose(d);
+    H5Fclose(f);
+    ck_assert_uint_gt(size, 4);
+    FILE *fp = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(fseek(fp, (long)addr, SEEK_SET), 0);
+    int ch = fgetc(fp);
+    ck_assert_int_ne(ch, EOF);
+    ck_assert_int_eq(fseek(fp, (long)addr, SEEK_SET), 0);
+    fputc(ch ^ 0x5a, fp);
+    ck_assert_int_eq(fclose(fp), 0);
+
+    for (size_t part = 0; part < 3; part++) {
+        int rc = lb_dataset_read_part(path, part, 3, &ds, err, sizeof err);
+        if (part == 0) {
+            ck_assert_msg(rc == LB_EDATA, "part 0 (damaged row 0): got %d", rc);
+            assert_error_line(err, path, "cannot read dataset 'train'");
+            continue;
+        }
+        ck_assert_msg(rc == LB_OK, "part %zu: %s", part, err);
+        ck_assert_uint_eq(ds.row0, RN * part / 3);
+        ck_assert_double_eq(ds.train[0], dval(0, ds.row0, 0, RN));
+        lb_dataset_free(&ds);
+    }
+    ck_assert_int_eq(lb_dataset_read(path, &ds, err, sizeof err), LB_EDATA);
+    assert_error_line(err, path, "cannot read dataset 'train'");
+#endif
 }
 END_TEST
 
@@ -1181,6 +1454,7 @@ static Suite *store_suite(void)
     tcase_add_test(rt, test_read_foreign_layout);
     tcase_add_test(rt, test_full_length_strings);
     tcase_add_test(rt, test_read_before_rounds);
+    tcase_add_test(rt, test_read_before_distributed);
     suite_add_tcase(s, rt);
 
     TCase *at = tcase_create("atomic");
@@ -1204,6 +1478,9 @@ static Suite *store_suite(void)
     TCase *ds = tcase_create("dataset");
     tcase_add_checked_fixture(ds, dir_setup, dir_teardown);
     tcase_add_test(ds, test_dataset_roundtrip);
+    tcase_add_test(ds, test_dataset_parts);
+    tcase_add_test(ds, test_dataset_bad_part);
+    tcase_add_test(ds, test_dataset_part_reads_only_its_rows);
     tcase_add_test(ds, test_dataset_missing);
     tcase_add_loop_test(ds, test_dataset_layouts, 0, (int)(sizeof dataset_cases / sizeof dataset_cases[0]));
     tcase_add_test(ds, test_dataset_not_hdf5);

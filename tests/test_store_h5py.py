@@ -26,6 +26,10 @@ ROW_FIELDS = [
     ("peak_bytes", "u", 0), ("avg_bytes", "u", 0), ("allocations", "u", 0),
     ("rss_peak_bytes", "u", 0), ("ranks", "i", 0), ("rank_min_ns", "f", 0),
     ("rank_median_ns", "f", 0), ("rank_max_ns", "f", 0), ("note", "S", LB_NOTE_LEN), ("rounds", "i", 0),
+    # distributed runs
+    ("measured_rank", "i", 0), ("host", "S", LB_HOST_LEN), ("peak_bytes_sum", "u", 0),
+    ("rss_peak_bytes_sum", "u", 0), ("rank_mean_ns", "f", 0), ("comm_fraction", "f", 0),
+    ("parallel_efficiency", "f", 0),
 ]
 NUMPY_KIND = {"S": "S", "i": "<i8", "u": "<u8", "f": "<f8"}
 
@@ -39,9 +43,14 @@ ROOT_STR = {
     "compiler": "GNU 12.2.0",
     "build_type": "Release",
     "command_line": "latentbench run --suite ci -o r\u00e9sultats.h5",
+    "shard": "matrix",
+    "failure": "rank 1 (node-1): out of memory",
+    "scaling": "strong",
 }
-ROOT_INT = {"schema_version": 1, "mpi_ranks": 2, "omp_threads": 8}
-ROOT_FLOAT = {"timer_resolution_ns": 1.0, "timer_overhead_ns": 23.5}
+ROOT_INT = {"schema_version": 1, "mpi_ranks": 2, "omp_threads": 8, "nodes": 2, "node_concurrency": 4,
+            "complete": 0}
+ROOT_FLOAT = {"timer_resolution_ns": 1.0, "timer_overhead_ns": 23.5, "makespan_s": 12.5,
+              "ideal_makespan_s": 10.25, "predicted_makespan_s": 11.75}
 
 failures = []
 
@@ -91,7 +100,11 @@ def check_results(path):
             got = f.attrs.get(k)
             check(isinstance(got, np.integer), f"attribute {k} is {type(got).__name__}, not an integer")
             check(got == v, f"attribute {k} = {got!r}, expected {v}")
-        check(f.attrs["mpi_ranks"].dtype == np.int64, "mpi_ranks is not int64")
+        for k in ROOT_INT:
+            if k != "schema_version":
+                check(f.attrs[k].dtype == np.int64, f"{k} is not int64")
+        for k in ROOT_FLOAT:
+            check(f.attrs[k].dtype == np.float64, f"{k} is not float64")
         for k, v in ROOT_FLOAT.items():
             got = f.attrs.get(k)
             check(isinstance(got, np.floating) and got == v, f"attribute {k} = {got!r}, expected {v}")

@@ -1,6 +1,7 @@
 /* The ann-benchmarks dataset layout: train, test, neighbors, distances and the
  * root attribute distance. Every shape and type is checked before any array is
- * read, so a wrong file fails fast even when train is gigabytes. */
+ * read, so a wrong file fails fast even when train is gigabytes. A part read
+ * takes a hyperslab of train's rows, so a rank never holds (or reads) the rest. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "latentbench/results.h"
@@ -66,18 +67,41 @@ static int open_matrix(const lb__ctx *c, hid_t f, matrix *m)
     return rc;
 }
 
-/* Reads m whole, converting to mtype (4-byte elements). */
-static int read_matrix(const lb__ctx *c, const matrix *m, hid_t mtype, void **out)
+/* Reads rows [row0, row0 + nrows) of m, every column, converting to mtype
+ * (4-byte elements). A hyperslab: HDF5 reads no other row from the file. */
+static int read_rows(const lb__ctx *c, const matrix *m, hid_t mtype, size_t row0, size_t nrows, void **out)
 {
-    if (!(*out = lb_malloc(m->rows * m->cols * 4)))
-        return lb__fail(c, LB_ENOMEM, "out of memory reading dataset '%s' (%zu x %zu)", m->name,
-                        m->rows, m->cols);
-    if (H5Dread(m->dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
-        return lb__fail_h5(c, LB_EDATA, "cannot read dataset '%s'", m->name);
+    *out = NULL;
+    if (nrows == 0) return LB_OK;
+    if (!(*out = lb_malloc(nrows * m->cols * 4)))
+        return lb__fail(c, LB_ENOMEM, "out of memory reading dataset '%s' (%zu x %zu)", m->name, nrows,
+                        m->cols);
+    int rc = LB_OK;
+    hsize_t start[2] = {row0, 0}, count[2] = {nrows, m->cols};
+    hid_t fs = H5Dget_space(m->dset), ms = H5Screate_simple(2, count, NULL);
+    if (fs < 0 || ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+        H5Dread(m->dset, mtype, ms, fs, H5P_DEFAULT, *out) < 0)
+        rc = lb__fail_h5(c, LB_EDATA, "cannot read dataset '%s'", m->name);
+    lb__h5_close(&ms);
+    lb__h5_close(&fs);
+    return rc;
+}
+
+/* First row of part `part` of `nparts` of n rows: floor(n * part / nparts),
+ * computed as q * part + r * part / nparts (n = q * nparts + r) so that only
+ * r * part < nparts^2 can overflow. */
+static int part_start(const lb__ctx *c, size_t n, size_t part, size_t nparts, size_t *row)
+{
+    uint64_t q = (uint64_t)n / nparts, r = (uint64_t)n % nparts, rp;
+    if (__builtin_mul_overflow(r, (uint64_t)part, &rp))
+        return lb__fail(c, LB_EINTERNAL, "cannot split %zu train rows into %zu parts", n, nparts);
+    *row = (size_t)(q * part + rp / nparts);
     return LB_OK;
 }
 
-static int read_file(const lb__ctx *c, lb_dataset *ds)
+/* Reads train rows [n*part/nparts, n*(part+1)/nparts) and the other arrays
+ * whole, after checking every shape and type. */
+static int read_file(const lb__ctx *c, size_t part, size_t nparts, lb_dataset *ds)
 {
     hid_t f;
     int rc = lb__h5_open(c, &f);
@@ -107,8 +131,12 @@ static int read_file(const lb__ctx *c, lb_dataset *ds)
                       dist->rows, dist->cols, nb->rows, nb->cols);
     else if (train->rows > INT32_MAX)
         rc = lb__fail(c, LB_EDATA, "dataset 'train' has more rows than int32 neighbors can index");
+    size_t row0 = 0, row1 = train->rows;
+    if (!rc) rc = part_start(c, train->rows, part, nparts, &row0);
+    if (!rc && part + 1 < nparts) rc = part_start(c, train->rows, part + 1, nparts, &row1);
     for (int i = 0; !rc && i < 4; i++)
-        rc = read_matrix(c, &m[i], m[i].cls == H5T_FLOAT ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT32, &p[i]);
+        rc = read_rows(c, &m[i], m[i].cls == H5T_FLOAT ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT32,
+                       i == 0 ? row0 : 0, i == 0 ? row1 - row0 : m[i].rows, &p[i]);
     /* neighbors index train; an index outside it would be read out of bounds later. */
     for (size_t i = 0; !rc && i < nb->rows * nb->cols; i++) {
         int32_t v = ((const int32_t *)p[2])[i];
@@ -117,7 +145,9 @@ static int read_file(const lb__ctx *c, lb_dataset *ds)
                           (int)v, i / nb->cols, i % nb->cols, train->rows - 1);
     }
     if (rc) goto out;
-    ds->n = train->rows;
+    ds->n = row1 - row0;
+    ds->row0 = row0;
+    ds->n_total = train->rows;
     ds->q = test->rows;
     ds->d = train->cols;
     ds->kn = nb->cols;
@@ -173,14 +203,23 @@ static int write_file(const lb__ctx *c, const lb_dataset *ds)
     return lb__h5_commit(c, &o);
 }
 
-int lb_dataset_read(const char *path, lb_dataset *ds, char *err, size_t errlen)
+int lb_dataset_read_part(const char *path, size_t part, size_t nparts, lb_dataset *ds, char *err,
+                         size_t errlen)
 {
     lb__ctx c = {path ? path : "(null)", err, errlen};
     if (!ds) return lb__fail(&c, LB_EINTERNAL, "no dataset to read into");
     memset(ds, 0, sizeof *ds);
     if (!path) return lb__fail(&c, LB_EINTERNAL, "no path");
+    if (nparts == 0) return lb__fail(&c, LB_EINTERNAL, "cannot read part %zu of 0 parts", part);
+    if (part >= nparts)
+        return lb__fail(&c, LB_EINTERNAL, "part %zu does not exist: parts are 0..%zu", part, nparts - 1);
     lb__h5_quiet();
-    return read_file(&c, ds);
+    return read_file(&c, part, nparts, ds);
+}
+
+int lb_dataset_read(const char *path, lb_dataset *ds, char *err, size_t errlen)
+{
+    return lb_dataset_read_part(path, 0, 1, ds, err, errlen);
 }
 
 int lb_dataset_write(const char *path, const lb_dataset *ds, char *err, size_t errlen)

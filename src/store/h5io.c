@@ -396,6 +396,15 @@ static void attr_what(char *buf, size_t len, const char *obj, const char *name)
     else snprintf(buf, len, "attribute '%s' of %s", name, obj);
 }
 
+int lb__h5_has_attr(const lb__ctx *c, hid_t loc, const char *obj, const char *name, int *present)
+{
+    char what[200];
+    attr_what(what, sizeof what, obj, name);
+    htri_t ex = H5Aexists(loc, name);
+    *present = ex > 0;
+    return ex < 0 ? lb__fail_h5(c, LB_EDATA, "cannot read %s", what) : LB_OK;
+}
+
 int lb__h5_get_str(const lb__ctx *c, hid_t loc, const char *obj, const char *name, char **out)
 {
     char what[200];

@@ -59,6 +59,8 @@ int lb__h5_open(const lb__ctx *c, hid_t *file);
 int lb__h5_put_str(const lb__ctx *c, hid_t loc, const char *name, const char *value);
 int lb__h5_put_num(const lb__ctx *c, hid_t loc, const char *name, hid_t ftype, hid_t mtype,
                    const void *value);
+/* *present = whether the attribute exists; LB_EDATA when HDF5 cannot tell. */
+int lb__h5_has_attr(const lb__ctx *c, hid_t loc, const char *obj, const char *name, int *present);
 /* *out is lb_malloc'd. Rejects non-strings and anything but one element. */
 int lb__h5_get_str(const lb__ctx *c, hid_t loc, const char *obj, const char *name, char **out);
 /* mtype H5T_NATIVE_INT64 needs an integer attribute; H5T_NATIVE_DOUBLE takes any number. */

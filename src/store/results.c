@@ -37,6 +37,10 @@ static const lb__field row_fields[] = {
     FIELD(lb_row, I64, ranks),       FIELD(lb_row, F64, rank_min_ns),
     FIELD(lb_row, F64, rank_median_ns), FIELD(lb_row, F64, rank_max_ns),
     FIELD(lb_row, STR, note),        OPTIONAL(lb_row, I64, rounds),
+    OPTIONAL(lb_row, I64, measured_rank), OPTIONAL(lb_row, STR, host),
+    OPTIONAL(lb_row, U64, peak_bytes_sum), OPTIONAL(lb_row, U64, rss_peak_bytes_sum),
+    OPTIONAL(lb_row, F64, rank_mean_ns), OPTIONAL(lb_row, F64, comm_fraction),
+    OPTIONAL(lb_row, F64, parallel_efficiency),
 };
 
 static const lb__field sample_fields[] = {
@@ -56,19 +60,53 @@ static const lb__table row_table = TABLE(lb_row, row_fields);
 static const lb__table sample_table = TABLE(lb_sample, sample_fields);
 static const lb__table rank_table = TABLE(lb_rank_row, rank_fields);
 
-/* Root attributes besides schema and schema_version. */
+/* Root attributes besides schema and schema_version. An attribute with a
+ * default came after the first schema_version 1 files: a file without it reads
+ * as the default, while one that is there must have the right type. */
 static const struct {
     const char *name;
     size_t      offset;
+    const char *dflt; /* NULL: required */
 } meta_strs[] = {
-    {"tool_version", offsetof(lb_meta, tool_version)}, {"git_commit", offsetof(lb_meta, git_commit)},
-    {"created", offsetof(lb_meta, created)},           {"hostname", offsetof(lb_meta, hostname)},
-    {"machine", offsetof(lb_meta, machine)},           {"compiler", offsetof(lb_meta, compiler)},
-    {"build_type", offsetof(lb_meta, build_type)},     {"command_line", offsetof(lb_meta, command_line)},
+    {"tool_version", offsetof(lb_meta, tool_version), NULL},
+    {"git_commit", offsetof(lb_meta, git_commit), NULL},
+    {"created", offsetof(lb_meta, created), NULL},
+    {"hostname", offsetof(lb_meta, hostname), NULL},
+    {"machine", offsetof(lb_meta, machine), NULL},
+    {"compiler", offsetof(lb_meta, compiler), NULL},
+    {"build_type", offsetof(lb_meta, build_type), NULL},
+    {"command_line", offsetof(lb_meta, command_line), NULL},
+    {"shard", offsetof(lb_meta, shard), "none"},
+    {"failure", offsetof(lb_meta, failure), ""},
+    {"scaling", offsetof(lb_meta, scaling), ""},
 };
 #define NMETA_STRS (sizeof meta_strs / sizeof meta_strs[0])
 
+/* Integers are stored as int64 and must be integers in the file; doubles as
+ * float64, and any number reads. dflt is the value of an optional attribute
+ * that is absent (integer defaults are small, exact in a double). */
+static const struct {
+    const char *name;
+    size_t      offset;
+    int         is_int;
+    int         optional;
+    double      dflt;
+} meta_nums[] = {
+    {"mpi_ranks", offsetof(lb_meta, mpi_ranks), 1, 0, 0},
+    {"omp_threads", offsetof(lb_meta, omp_threads), 1, 0, 0},
+    {"timer_resolution_ns", offsetof(lb_meta, timer_resolution_ns), 0, 0, 0},
+    {"timer_overhead_ns", offsetof(lb_meta, timer_overhead_ns), 0, 0, 0},
+    {"nodes", offsetof(lb_meta, nodes), 1, 1, 1},
+    {"node_concurrency", offsetof(lb_meta, node_concurrency), 1, 1, 0},
+    {"complete", offsetof(lb_meta, complete), 1, 1, 1},
+    {"makespan_s", offsetof(lb_meta, makespan_s), 0, 1, 0},
+    {"ideal_makespan_s", offsetof(lb_meta, ideal_makespan_s), 0, 1, 0},
+    {"predicted_makespan_s", offsetof(lb_meta, predicted_makespan_s), 0, 1, 0},
+};
+#define NMETA_NUMS (sizeof meta_nums / sizeof meta_nums[0])
+
 static char **meta_str(lb_meta *m, size_t i) { return (char **)((char *)m + meta_strs[i].offset); }
+static void *meta_num(lb_meta *m, size_t i) { return (char *)m + meta_nums[i].offset; }
 
 static int write_meta(const lb__ctx *c, hid_t f, const lb_meta *m)
 {
@@ -77,14 +115,11 @@ static int write_meta(const lb__ctx *c, hid_t f, const lb_meta *m)
     if (!rc) rc = lb__h5_put_num(c, f, "schema_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version);
     for (size_t i = 0; !rc && i < NMETA_STRS; i++)
         rc = lb__h5_put_str(c, f, meta_strs[i].name, *meta_str((lb_meta *)m, i));
-    if (!rc) rc = lb__h5_put_num(c, f, "mpi_ranks", H5T_STD_I64LE, H5T_NATIVE_INT64, &m->mpi_ranks);
-    if (!rc) rc = lb__h5_put_num(c, f, "omp_threads", H5T_STD_I64LE, H5T_NATIVE_INT64, &m->omp_threads);
-    if (!rc)
-        rc = lb__h5_put_num(c, f, "timer_resolution_ns", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                            &m->timer_resolution_ns);
-    if (!rc)
-        rc = lb__h5_put_num(c, f, "timer_overhead_ns", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                            &m->timer_overhead_ns);
+    for (size_t i = 0; !rc && i < NMETA_NUMS; i++) {
+        int is_int = meta_nums[i].is_int;
+        rc = lb__h5_put_num(c, f, meta_nums[i].name, is_int ? H5T_STD_I64LE : H5T_IEEE_F64LE,
+                            is_int ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, meta_num((lb_meta *)m, i));
+    }
     return rc;
 }
 
@@ -148,14 +183,24 @@ static int read_meta(const lb__ctx *c, hid_t f, lb_meta *m)
                       (long long)version, LB_SCHEMA_VERSION);
     if (rc) return rc;
     m->schema_version = (int)version;
-    for (size_t i = 0; !rc && i < NMETA_STRS; i++)
-        rc = lb__h5_get_str(c, f, "/", meta_strs[i].name, meta_str(m, i));
-    if (!rc) rc = lb__h5_get_num(c, f, "/", "mpi_ranks", H5T_NATIVE_INT64, &m->mpi_ranks);
-    if (!rc) rc = lb__h5_get_num(c, f, "/", "omp_threads", H5T_NATIVE_INT64, &m->omp_threads);
-    if (!rc)
-        rc = lb__h5_get_num(c, f, "/", "timer_resolution_ns", H5T_NATIVE_DOUBLE, &m->timer_resolution_ns);
-    if (!rc)
-        rc = lb__h5_get_num(c, f, "/", "timer_overhead_ns", H5T_NATIVE_DOUBLE, &m->timer_overhead_ns);
+    for (size_t i = 0; !rc && i < NMETA_STRS; i++) {
+        int present = 1;
+        if (meta_strs[i].dflt && (rc = lb__h5_has_attr(c, f, "/", meta_strs[i].name, &present))) break;
+        if (present) rc = lb__h5_get_str(c, f, "/", meta_strs[i].name, meta_str(m, i));
+        else if (!(*meta_str(m, i) = lb_strdup(meta_strs[i].dflt)))
+            rc = lb__fail(c, LB_ENOMEM, "out of memory reading root attribute '%s'", meta_strs[i].name);
+    }
+    for (size_t i = 0; !rc && i < NMETA_NUMS; i++) {
+        int present = 1;
+        if (meta_nums[i].optional && (rc = lb__h5_has_attr(c, f, "/", meta_nums[i].name, &present))) break;
+        if (present)
+            rc = lb__h5_get_num(c, f, "/", meta_nums[i].name,
+                                meta_nums[i].is_int ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, meta_num(m, i));
+        else if (meta_nums[i].is_int)
+            *(int64_t *)meta_num(m, i) = (int64_t)meta_nums[i].dflt;
+        else
+            *(double *)meta_num(m, i) = meta_nums[i].dflt;
+    }
     return rc;
 }
 
