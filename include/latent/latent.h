@@ -148,6 +148,50 @@ LT_EXTERN size_t lt_space_expert_size(const lt_space *s, unsigned e);
  * spec's 64-bit LCG (state 42). LT_EINVAL for NULL, zero sizes; LT_EOVERFLOW. */
 LT_EXTERN int lt_moe_gate_fill(size_t dimension, unsigned num_experts, float *W);
 
+/* ---- Attention over a space split into parts ---------------------------------
+ * Rows sharded over MPI ranks (or any split into spaces of one configuration):
+ * each part computes the unnormalised state of the query over its own rows, the
+ * states merge in any order (MPI_Reduce with a user op over
+ * lt_attention_state_floats floats), and finishing the merged state gives what
+ * lt_space_attention gives on one space holding all rows, within the spec's
+ * attention tolerance. The query is used as given, as lt_space_attention does
+ * (Hyperbolic spaces project stored rows, not queries).
+ *
+ * A state is G groups of (max score m, l = sum exp(s_i - m), dimension floats
+ * acc = sum exp(s_i - m) v_i): G = 1 for STANDARD and FLASH, num_heads for
+ * MULTIHEAD (group h: head h's scores; only head h's slice of its acc is
+ * nonzero), num_experts for MOE (group e: the keys expert e owns, score
+ * q.k/sqrt(d)). A group with no keys is empty: m = -INFINITY, l = 0, acc = 0. */
+
+/* Floats in an attention state of cfg: G * (2 + dimension). 0 for NULL, a
+ * configuration lt_space_create rejects as invalid, or a size overflow. */
+LT_EXTERN size_t lt_attention_state_floats(const lt_config *cfg);
+
+/* The state of `query` (dimension floats) over the rows of s, into state
+ * (lt_attention_state_floats(lt_space_config(s)) floats). An empty space gives
+ * all groups empty and LT_OK. Errors: LT_EINVAL (NULL), LT_ENONFINITE,
+ * LT_ENOMEM; state is then unspecified. */
+LT_EXTERN int lt_space_attention_state(const lt_space *s, const float *query, float *state);
+
+/* inout := merge(inout, in): per group, the larger max m and both sides rescaled
+ * by exp(m_side - m). Commutative and associative up to float rounding; an empty
+ * group on either side is an exact identity. Both must be states of cfg (same
+ * configuration as the spaces); does nothing for NULL or an invalid cfg. A pure
+ * function of its arrays, so it can sit inside an MPI_Op_create user function. */
+LT_EXTERN void lt_attention_state_merge(const lt_config *cfg, float *inout, const float *in);
+
+/* The attention output (dimension floats) of a merged state: STANDARD/FLASH
+ * acc / l; MULTIHEAD each head's slice acc_h / l_h; MOE: p = softmax(W query)
+ * with W of lt_moe_gate_fill, the top_k_experts by p among experts with l_e > 0
+ * (ties lowest index), p renormalised over them, out = sum_e p_e acc_e / l_e.
+ * query is read only for MOE (it may be NULL otherwise) and must be the query
+ * the states were computed for. Errors: LT_EINVAL (NULL, invalid cfg),
+ * LT_ENONFINITE (MOE query), LT_EEMPTY when no keys contributed (every group
+ * empty; for MULTIHEAD any head empty), as lt_space_attention on an empty space;
+ * out is then untouched. */
+LT_EXTERN int lt_attention_state_finish(const lt_config *cfg, const float *query, const float *state,
+                                        float *out);
+
 /* ---- Instruction-set dispatch ------------------------------------------------
  * Chosen once, on first use, as the best the CPU and OS support; the environment
  * variable LATENT_ISA=scalar|avx2|avx512 forces one (an unsupported or unknown

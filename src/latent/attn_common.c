@@ -38,8 +38,8 @@ static void wsum_range(const lt__rowset *rs, const lt__kernels *k, const float *
     }
 }
 
-int lt__attn_rows(const lt__rowset *rs, const lt__kernels *k, const float *q, size_t c0, size_t len, float scale,
-                  float *out)
+int lt__attn_rows_state(const lt__rowset *rs, const lt__kernels *k, const float *q, size_t c0, size_t len,
+                        float scale, float *m_out, double *l_out, float *acc_out)
 {
     size_t n = rs->count, work;
     int nt = lt__threads(rs->s, lt__mul_ok(n, len, &work) ? work : SIZE_MAX);
@@ -54,6 +54,11 @@ int lt__attn_rows(const lt__rowset *rs, const lt__kernels *k, const float *q, si
     }
     /* scaling q once scales every score */
     for (size_t i = 0; i < len; i++) qs[i] = q[c0 + i] * scale;
+    /* a team smaller than asked for leaves its missing threads empty, not unset */
+    for (int t = 0; t < nt; t++) {
+        part[2 * t] = -INFINITY;
+        part[2 * t + 1] = 0.0f;
+    }
 
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt) if (nt > 1)
@@ -75,14 +80,31 @@ int lt__attn_rows(const lt__rowset *rs, const lt__kernels *k, const float *q, si
         part[2 * tid + 1] = k->exp_sub(scores + p0, p1 - p0, m, scores + p0);
         wsum_range(rs, k, scores + p0, c0, len, p0, p1, acc + (size_t)tid * lpad);
     }
+    float m = -INFINITY;
     double l = 0.0;
-    for (int t = 0; t < nt; t++) l += part[2 * t + 1];
+    for (int t = 0; t < nt; t++) {
+        m = part[2 * t] > m ? part[2 * t] : m;
+        l += part[2 * t + 1];
+    }
     for (size_t i = 0; i < len; i++) {
         float v = 0.0f;
         for (int t = 0; t < nt; t++) v += acc[(size_t)t * lpad + i];
-        out[i] = (float)(v / l);
+        acc_out[i] = v;
     }
+    *m_out = m;
+    *l_out = l;
     lt__free(scores); lt__free(qs); lt__free(acc); lt__free(part);
+    return LT_OK;
+}
+
+int lt__attn_rows(const lt__rowset *rs, const lt__kernels *k, const float *q, size_t c0, size_t len, float scale,
+                  float *out)
+{
+    float m;
+    double l;
+    int rc = lt__attn_rows_state(rs, k, q, c0, len, scale, &m, &l, out);
+    if (rc) return rc;
+    for (size_t i = 0; i < len; i++) out[i] = (float)(out[i] / l);
     return LT_OK;
 }
 

@@ -46,7 +46,8 @@ static void flash_range(const lt_space *s, const lt__kernels *k, const float *qs
     }
 }
 
-static int flash_single(const lt_space *s, const lt__kernels *k, const float *q, float *out)
+int lt__attn_flash_state(const lt_space *s, const lt__kernels *k, const float *q, float *m_out, double *l_out,
+                         float *acc_out)
 {
     size_t B = s->cfg.block_size, d = s->dim, dpad = lt__round_up(d, 16), work;
     if (B > s->n) B = s->n;
@@ -60,6 +61,8 @@ static int flash_single(const lt_space *s, const lt__kernels *k, const float *q,
     }
     float scale = (float)(1.0 / sqrt((double)d));
     for (size_t i = 0; i < d; i++) qs[i] = q[i] * scale;
+    /* a team smaller than asked for leaves its missing threads empty, not unset */
+    for (int t = 0; t < nt; t++) st[t] = (flash_state){-INFINITY, 0.0f};
     size_t per = dpad + lt__round_up(B, 16);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt) if (nt > 1)
@@ -77,16 +80,27 @@ static int flash_single(const lt_space *s, const lt__kernels *k, const float *q,
     float M = -INFINITY;
     for (int t = 0; t < nt; t++) M = st[t].m > M ? st[t].m : M;
     double L = 0.0;
-    for (size_t i = 0; i < d; i++) out[i] = 0.0f;
+    for (size_t i = 0; i < d; i++) acc_out[i] = 0.0f;
     for (int t = 0; t < nt; t++) {
         if (st[t].m == -INFINITY) continue;
         float a = expf(st[t].m - M);
         L += (double)a * st[t].l;
         const float *acc = buf + (size_t)t * per;
-        for (size_t i = 0; i < d; i++) out[i] += a * acc[i];
+        for (size_t i = 0; i < d; i++) acc_out[i] += a * acc[i];
     }
-    for (size_t i = 0; i < d; i++) out[i] = (float)(out[i] / L);
+    *m_out = M;
+    *l_out = L;
     lt__free(qs); lt__free(buf); lt__free(st);
+    return LT_OK;
+}
+
+static int flash_single(const lt_space *s, const lt__kernels *k, const float *q, float *out)
+{
+    float m;
+    double l;
+    int rc = lt__attn_flash_state(s, k, q, &m, &l, out);
+    if (rc) return rc;
+    for (size_t i = 0; i < s->dim; i++) out[i] = (float)(out[i] / l);
     return LT_OK;
 }
 

@@ -18,6 +18,23 @@ extern const lt__attn_ops lt__attn_moe;
 
 #define LT__ATTN_TILE 256 /* keys per tile of the batch path when the type sets none */
 
+/* The unnormalised form of lt__attn_rows (the attention state of one group):
+ * *m = max score, *l = sum exp(s_i - m), acc[0..len) = sum exp(s_i - m) row_i.
+ * rs->count >= 1. lt__attn_rows is acc / l. */
+int lt__attn_rows_state(const lt__rowset *rs, const lt__kernels *k, const float *q, size_t c0, size_t len,
+                        float scale, float *m, double *l, float *acc);
+
+/* Flash's one-pass state of q over all rows (tiles of block_size keys, threads
+ * merged): *m, *l, acc[0..dimension) as lt__attn_rows_state. s->n >= 1. */
+int lt__attn_flash_state(const lt_space *s, const lt__kernels *k, const float *q, float *m, double *l,
+                         float *acc);
+
+/* MoE routing from gate logits W q (double, clobbered): softmax, the top_k
+ * experts by weight among those with avail[e] != 0 (ties lowest e; avail is
+ * clobbered too), their weights renormalised. Writes the chosen experts in
+ * descending weight to ex[] and their weights to w[]; returns how many. */
+unsigned lt__moe_select(unsigned E, unsigned K, double *logit, unsigned char *avail, unsigned *ex, double *w);
+
 /* Two-pass softmax attention of q[c0, c0+len) over the rows of rs (their
  * columns [c0, c0+len)), scores scaled by `scale`; writes out[0..len).
  * Keeps all |rs| scores (O(n) memory): this is Standard attention. */

@@ -8,29 +8,19 @@
 #include <math.h>
 #include <string.h>
 
-/* Chosen experts (in descending gate weight) and their renormalised weights;
- * gate logits in double so routing does not depend on the ISA path. */
-static unsigned moe_route(const lt_space *s, const float *q, unsigned *ex, double *w)
+unsigned lt__moe_select(unsigned E, unsigned K, double *logit, unsigned char *avail, unsigned *ex, double *w)
 {
-    unsigned E = s->cfg.num_experts, K = s->cfg.top_k_experts;
-    double logit[E], pmax = -INFINITY, sum = 0.0;
-    for (unsigned e = 0; e < E; e++) {
-        const float *g = s->gate + (size_t)e * s->dim;
-        double v = 0.0;
-        for (size_t i = 0; i < s->dim; i++) v += (double)g[i] * q[i];
-        logit[e] = v;
-        if (v > pmax) pmax = v;
-    }
+    double pmax = -INFINITY, sum = 0.0;
+    for (unsigned e = 0; e < E; e++)
+        if (logit[e] > pmax) pmax = logit[e];
     for (unsigned e = 0; e < E; e++) sum += (logit[e] = exp(logit[e] - pmax));
     unsigned chosen = 0;
-    char taken[E];
-    memset(taken, 0, E);
     while (chosen < K) {
         int best = -1;
         for (unsigned e = 0; e < E; e++)
-            if (!taken[e] && s->expert_n[e] > 0 && (best < 0 || logit[e] > logit[best])) best = (int)e;
+            if (avail[e] && (best < 0 || logit[e] > logit[best])) best = (int)e;
         if (best < 0) break; /* fewer non-empty experts than top_k */
-        taken[best] = 1;
+        avail[best] = 0;
         ex[chosen] = (unsigned)best;
         w[chosen++] = logit[best] / sum;
     }
@@ -38,6 +28,23 @@ static unsigned moe_route(const lt_space *s, const float *q, unsigned *ex, doubl
     for (unsigned i = 0; i < chosen; i++) norm += w[i];
     for (unsigned i = 0; i < chosen; i++) w[i] /= norm;
     return chosen;
+}
+
+/* Chosen experts (in descending gate weight) and their renormalised weights;
+ * gate logits in double so routing does not depend on the ISA path. */
+static unsigned moe_route(const lt_space *s, const float *q, unsigned *ex, double *w)
+{
+    unsigned E = s->cfg.num_experts;
+    double logit[E];
+    unsigned char avail[E];
+    for (unsigned e = 0; e < E; e++) {
+        const float *g = s->gate + (size_t)e * s->dim;
+        double v = 0.0;
+        for (size_t i = 0; i < s->dim; i++) v += (double)g[i] * q[i];
+        logit[e] = v;
+        avail[e] = s->expert_n[e] > 0;
+    }
+    return lt__moe_select(E, s->cfg.top_k_experts, logit, avail, ex, w);
 }
 
 static int moe_single(const lt_space *s, const lt__kernels *k, const float *q, float *out)

@@ -31,7 +31,7 @@ lt_config lt_config_default(size_t dimension)
     return c;
 }
 
-static int check_config(const lt_config *c)
+int lt__config_check(const lt_config *c)
 {
     if (c->dimension == 0) return LT_EINVAL;
     if ((unsigned)c->metric > LT_METRIC_DOT || (unsigned)c->attention > LT_ATTN_MOE) return LT_EINVAL;
@@ -50,13 +50,9 @@ int lt_moe_gate_fill(size_t dimension, unsigned num_experts, float *W)
     if (!W || dimension == 0 || num_experts == 0) return LT_EINVAL;
     size_t total;
     if (!lt__mul_ok(dimension, num_experts, &total)) return LT_EOVERFLOW;
-    uint64_t state = 42;
-    double scale = 2.0 * sqrt(2.0 / ((double)dimension + (double)num_experts));
-    for (size_t i = 0; i < total; i++) {
-        state = state * 6364136223846793005ULL + 1ULL;
-        double u = (double)state / 18446744073709551616.0; /* 2^64 */
-        W[i] = (float)((u - 0.5) * scale);
-    }
+    uint64_t state = LT__MOE_GATE_SEED;
+    double scale = lt__moe_gate_scale(dimension, num_experts);
+    for (size_t i = 0; i < total; i++) W[i] = lt__moe_gate_next(&state, scale);
     return LT_OK;
 }
 
@@ -84,7 +80,7 @@ int lt_space_create(const lt_config *cfg, lt_space **out)
 {
     if (!cfg || !out) return LT_EINVAL;
     *out = NULL;
-    int rc = check_config(cfg);
+    int rc = lt__config_check(cfg);
     if (rc) return rc;
     if (cfg->dimension > (SIZE_MAX / sizeof(float) - 16) / LT__BLOCK_BYTES) return LT_EOVERFLOW;
 

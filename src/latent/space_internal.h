@@ -10,6 +10,7 @@
 #include "latent/latent.h"
 #include "kernels.h"
 
+#include <math.h>
 #include <stdint.h>
 
 typedef struct {
@@ -105,6 +106,26 @@ static inline const float *lt__rowset_run(const lt__rowset *rs, size_t pos, size
     while (run < max && rs->idx[pos + run] == rs->idx[pos] + run) run++;
     *len = run;
     return p;
+}
+
+/* LT_OK or LT_EINVAL: the field checks of lt_space_create (not the size checks). */
+int lt__config_check(const lt_config *c);
+
+/* The spec's MoE gate stream: weight i of W (row-major E x d) is the i-th call of
+ * lt__moe_gate_next from state LT__MOE_GATE_SEED. lt_moe_gate_fill stores it;
+ * attention states regenerate it while routing, so both see the same floats. */
+#define LT__MOE_GATE_SEED 42u
+
+static inline double lt__moe_gate_scale(size_t dimension, unsigned num_experts)
+{
+    return 2.0 * sqrt(2.0 / ((double)dimension + (double)num_experts));
+}
+
+static inline float lt__moe_gate_next(uint64_t *state, double scale)
+{
+    *state = *state * 6364136223846793005ULL + 1ULL;
+    double u = (double)*state / 18446744073709551616.0; /* 2^64 */
+    return (float)((u - 0.5) * scale);
 }
 
 /* Threads to use for `work` floats of streaming work (1 below the measured
