@@ -108,22 +108,39 @@ expect "--history without --baseline" 64 "--history needs --baseline" -- "$LB" r
 expect "missing history file" 66 "nosuch.h5" -- "$LB" run "${rq[@]}" --quiet "${f2[@]}" --baseline rounds.h5 --history nosuch.h5
 if [ -f gated.h5 ]; then ok "results kept when the gate cannot run"; else bad "gated.h5 missing"; fi
 
-# the ci suite under two MPI ranks yields one file with both ranks
+# the ci suite under two MPI ranks, matrix-sharded (the default): one file with
+# every row once, in the single-rank order, each measured by one of the ranks
 export OMP_NUM_THREADS=1
-"$MPIEXEC" --allow-run-as-root --oversubscribe -np 2 "$LB" run --quick --rounds 2 --resamples 2000 --quiet --suite ci -o mpi.h5 >mpi_out.txt 2>mpi_err.txt
+"$LB" list --suite ci >ci_ids.txt
+"$MPIEXEC" --allow-run-as-root --oversubscribe -np 2 "$LB" run --quick --rounds 2 --resamples 2000 --quiet --suite ci --node-concurrency 2 -o mpi.h5 >mpi_out.txt 2>mpi_err.txt
 st=$?
 nfiles=$(find . -maxdepth 1 -name 'mpi.h5*' | wc -l)
 if [ $st -eq 0 ] && [ "$nfiles" -eq 1 ]; then ok "mpirun -np 2: one file"; else bad "mpirun -np 2: exit $st, $nfiles files, $(tail -3 mpi_err.txt)"; fi
-if $PY - mpi.h5 <<'PYEOF'; then ok "mpi file has 2 ranks and every ci row"; else bad "mpi file content"; fi
+if $PY - mpi.h5 ci_ids.txt <<'PYEOF'; then ok "mpi file: every ci row once, in order, with its rank and host"; else bad "mpi file content"; fi
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
+ids = open(sys.argv[2]).read().split("\n")[:-1]
 assert int(f.attrs["mpi_ranks"]) == 2
+assert f.attrs["shard"] == b"matrix" or f.attrs["shard"] == "matrix", f.attrs["shard"]
+assert int(f.attrs["complete"]) == 1 and int(f.attrs["node_concurrency"]) == 2
 assert sorted(f["ranks"]["rank"].tolist()) == [0, 1]
 b = f["benchmarks"][:]
-assert len(b) == 20, len(b)
-assert (b["ranks"] == 2).all() and (b["rounds"] == 2).all()
-assert (b["rank_min_ns"] <= b["rank_median_ns"]).all() and (b["rank_median_ns"] <= b["rank_max_ns"]).all()
+assert [x.decode() for x in b["id"]] == ids, "rows not in the list's order"
+assert (b["ranks"] == 1).all() and (b["rounds"] == 2).all()
+assert set(b["measured_rank"].tolist()) == {0, 1}, b["measured_rank"]
+assert all(len(h) > 0 for h in b["host"])
+assert (b["peak_bytes_sum"] == b["peak_bytes"]).all()
+assert f.attrs["makespan_s"] > 0 and f.attrs["ideal_makespan_s"] > 0
 PYEOF
+if grep -q "makespan" mpi_out.txt; then ok "summary reports the makespan"; else bad "no makespan in: $(tail -5 mpi_out.txt)"; fi
+# by default one rank of a node measures at a time: on one node, rank 0 takes every case
+"$MPIEXEC" --allow-run-as-root --oversubscribe -np 2 "$LB" run "${quick[@]}" --suite ci --filter '^knn_search' -o mpi1.h5 >/dev/null 2>mpi_err.txt
+st=$?
+if [ $st -eq 0 ] && $PY -c "import h5py; b = h5py.File('mpi1.h5')['benchmarks'][:]; assert len(b) > 0 and (b['measured_rank'] == 0).all(), b['measured_rank']"; then
+    ok "node concurrency 1: one rank of the node measures"
+else
+    bad "node concurrency 1: exit $st $(tail -3 mpi_err.txt)"
+fi
 unset OMP_NUM_THREADS
 
 # verify: a small ann-benchmarks file with exact neighbours, then a wrong one

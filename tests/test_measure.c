@@ -22,7 +22,11 @@ static int synth_run(void *ctx, uint64_t iters, uint64_t *elapsed)
     return LB_OK;
 }
 
-static void count_sample(void *arg) { ((synth *)arg)->samples_seen++; }
+static int count_sample(int status, void *arg)
+{
+    ((synth *)arg)->samples_seen++;
+    return status;
+}
 
 START_TEST(linear_plan_and_slope)
 {
@@ -137,6 +141,109 @@ START_TEST(bad_options)
 }
 END_TEST
 
+/* A routine that fails on call number fail_at (1-based), and hooks that log
+ * the statuses they are handed: the protocol that keeps MPI ranks in step. */
+typedef struct {
+    unsigned calls, fail_at, before_calls, agree_calls, after_calls;
+    int      before_status[64], agree_status, last_after_status;
+} proto;
+
+static int failing_run(void *ctx, uint64_t iters, uint64_t *elapsed)
+{
+    proto *p = ctx;
+    *elapsed = iters * 1000;
+    return ++p->calls == p->fail_at ? LB_ENOMEM : LB_OK;
+}
+
+static int log_before(int status, void *arg)
+{
+    proto *p = arg;
+    if (p->before_calls < 64) p->before_status[p->before_calls] = status;
+    p->before_calls++;
+    return status;
+}
+
+static int log_agree(int status, double *est, void *arg)
+{
+    proto *p = arg;
+    (void)est;
+    p->agree_calls++;
+    p->agree_status = status;
+    return status;
+}
+
+static int double_after(int status, uint64_t *t, uint64_t *wall, void *arg)
+{
+    proto *p = arg;
+    p->after_calls++;
+    p->last_after_status = status;
+    *t *= 2; /* "the slowest rank took twice as long" */
+    (void)wall;
+    return status;
+}
+
+static lb_measure_opts proto_opts(proto *p)
+{
+    lb_measure_opts o = lb_measure_defaults();
+    o.warm_up_s = 0.0;
+    o.measurement_s = 0.01;
+    o.sample_size = 10;
+    o.before_sample = log_before;
+    o.agree = log_agree;
+    o.hook_arg = p;
+    return o;
+}
+
+START_TEST(failure_reported_at_next_hook)
+{
+    /* warm-up takes one call (warm_up_s 0), so call 4 is the third sample */
+    proto p = {0};
+    p.fail_at = 4;
+    lb_measure_opts o = proto_opts(&p);
+    lb_measurement m;
+    ck_assert_int_eq(lb_measure(failing_run, &p, &o, &m), LB_ENOMEM);
+    ck_assert_uint_eq(p.agree_calls, 1);
+    ck_assert_int_eq(p.agree_status, LB_OK);
+    /* before samples 1..3 with OK, then one more call carrying the failure */
+    ck_assert_uint_eq(p.before_calls, 4);
+    ck_assert_int_eq(p.before_status[2], LB_OK);
+    ck_assert_int_eq(p.before_status[3], LB_ENOMEM);
+    ck_assert_ptr_null(m.iters);
+
+    /* a failure in the warm-up reaches the agree hook, and no sample runs */
+    proto q = {0};
+    q.fail_at = 1;
+    o = proto_opts(&q);
+    ck_assert_int_eq(lb_measure(failing_run, &q, &o, &m), LB_ENOMEM);
+    ck_assert_uint_eq(q.agree_calls, 1);
+    ck_assert_int_eq(q.agree_status, LB_ENOMEM);
+    ck_assert_uint_eq(q.before_calls, 0);
+}
+END_TEST
+
+START_TEST(after_hook_agrees_on_times)
+{
+    proto p = {0};
+    lb_measure_opts o = proto_opts(&p);
+    o.after = double_after;
+    lb_measurement m;
+    ck_assert_int_eq(lb_measure(failing_run, &p, &o, &m), LB_OK);
+    ck_assert_uint_eq(p.after_calls, p.calls); /* once per warm-up batch and sample */
+    for (size_t i = 0; i < m.nsamples; i++) ck_assert_double_eq_tol(m.ns_per_iter[i], 2000.0, 1e-9);
+    lb_measurement_free(&m);
+
+    /* with an after hook, the failure is told there, not by a further before hook */
+    proto q = {0};
+    q.fail_at = 3;
+    o = proto_opts(&q);
+    o.after = double_after;
+    ck_assert_int_eq(lb_measure(failing_run, &q, &o, &m), LB_ENOMEM);
+    ck_assert_int_eq(q.last_after_status, LB_ENOMEM);
+    ck_assert_uint_eq(q.before_calls, 2);
+    ck_assert_int_eq(q.before_status[1], LB_OK);
+}
+END_TEST
+
 START_TEST(clock_calibration)
 {
     double res, over;
@@ -159,6 +266,8 @@ int main(void)
     tcase_add_test(tc, known_cost_benchmark);
     tcase_add_test(tc, bad_options);
     tcase_add_test(tc, clock_calibration);
+    tcase_add_test(tc, failure_reported_at_next_hook);
+    tcase_add_test(tc, after_hook_agrees_on_times);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -9,6 +9,7 @@ add_library(lb_baseline STATIC
   src/baseline/notify_summary.c
   src/baseline/notify_webhook.c)
 target_link_libraries(lb_baseline PUBLIC lb_util lb_store lb_gate PRIVATE PkgConfig::CURL m)
+target_include_directories(lb_baseline PUBLIC ${PROJECT_SOURCE_DIR}/src/baseline/include)
 
 if(LATENTBENCH_BUILD_TESTS)
   # Proxies from the environment must not capture the tests' 127.0.0.1 server.

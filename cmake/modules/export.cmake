@@ -11,6 +11,7 @@ add_library(lb_export STATIC
   src/export/toml.c
   src/export/gbench.c)
 target_link_libraries(lb_export PUBLIC lb_util lb_store m)
+target_include_directories(lb_export PUBLIC ${PROJECT_SOURCE_DIR}/src/export/include)
 
 if(LATENTBENCH_BUILD_TESTS)
   add_executable(test_export tests/test_export.c)

@@ -5,6 +5,7 @@ add_library(lb_gate STATIC
   src/gate/gate_compare.c
   src/gate/gate_report.c)
 target_link_libraries(lb_gate PUBLIC lb_util lb_stats lb_toml lb_store m)
+target_include_directories(lb_gate PUBLIC ${PROJECT_SOURCE_DIR}/src/gate/include)
 
 if(LATENTBENCH_BUILD_TESTS)
   add_executable(test_gate tests/test_gate.c)

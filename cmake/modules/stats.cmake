@@ -7,6 +7,7 @@ add_library(lb_stats STATIC
   src/stats/stats_mann_whitney.c
   src/stats/stats_summary.c)
 target_link_libraries(lb_stats PUBLIC lb_util m)
+target_include_directories(lb_stats PUBLIC ${PROJECT_SOURCE_DIR}/src/stats/include)
 
 if(LATENTBENCH_BUILD_TESTS)
   # tests/data/stats_vectors.h is generated once by tests/data/gen_stats_vectors.py

@@ -38,6 +38,7 @@ add_library(lb_store STATIC
   src/store/dataset.c
   src/store/h5io.c)
 target_link_libraries(lb_store PUBLIC lb_util)
+target_include_directories(lb_store PUBLIC ${PROJECT_SOURCE_DIR}/src/store/include)
 # results.h does not expose HDF5, so only the link dependency propagates.
 lb_store_link_hdf5(lb_store PRIVATE)
 

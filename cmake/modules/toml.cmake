@@ -3,6 +3,7 @@ option(LATENTBENCH_FUZZ "Build the libFuzzer targets (needs clang)" OFF)
 
 add_library(lb_toml STATIC src/toml/toml.c src/toml/toml_parse.c)
 target_link_libraries(lb_toml PUBLIC lb_util PRIVATE m)
+target_include_directories(lb_toml PUBLIC ${PROJECT_SOURCE_DIR}/src/toml/include)
 
 if(LATENTBENCH_BUILD_TESTS)
   # The mutation checker of tests/fuzz/ is linked in too: the same checks run

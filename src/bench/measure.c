@@ -35,6 +35,17 @@ void lb_measurement_free(lb_measurement *m)
     m->ns_per_iter = NULL;
 }
 
+/* One run of the routine and, when set, the after hook's agreement on it. */
+static int timed(lb_routine fn, void *ctx, const lb_measure_opts *o, uint64_t iters, uint64_t *t, uint64_t *wall)
+{
+    uint64_t w0 = lb_clock_ns();
+    *t = 0;
+    int rc = fn(ctx, iters, t);
+    *wall = lb_clock_ns() - w0;
+    if (o->after) rc = o->after(rc, t, wall, o->hook_arg);
+    return rc;
+}
+
 int lb_measure(lb_routine fn, void *ctx, const lb_measure_opts *opts, lb_measurement *m)
 {
     if (!fn || !opts || !m || opts->sample_size < 2 || !(opts->measurement_s > 0) || !(opts->warm_up_s >= 0))
@@ -45,21 +56,25 @@ int lb_measure(lb_routine fn, void *ctx, const lb_measure_opts *opts, lb_measure
 
     /* warm-up: double the iterations until the warm-up time is spent, counted
      * as Criterion does by the routine's own time, or by the wall clock when
-     * untimed setup dominates */
-    uint64_t wu_iters = 0, wu_ns = 0, batch = 1;
+     * untimed setup dominates (with an after hook: the agreed wall clock, so
+     * every rank stops after the same batch) */
+    uint64_t wu_iters = 0, wu_ns = 0, wu_wall = 0, batch = 1;
     uint64_t wu_limit = (uint64_t)(opts->warm_up_s * 1e9);
+    int rc = LB_OK;
     do {
-        uint64_t t;
-        int rc = fn(ctx, batch, &t);
-        if (rc) return rc;
+        uint64_t t, wall;
+        if ((rc = timed(fn, ctx, opts, batch, &t, &wall))) break;
         wu_iters += batch;
         wu_ns += t;
+        wu_wall += wall;
         if (batch < (UINT64_C(1) << 40)) batch *= 2;
-    } while (wu_ns < wu_limit && lb_clock_ns() - start < wu_limit);
-    double est = (double)wu_ns / (double)wu_iters;
+    } while (wu_ns < wu_limit && (opts->after ? wu_wall : lb_clock_ns() - start) < wu_limit);
+    double est = rc ? 1.0 : (double)wu_ns / (double)wu_iters;
     if (est <= 0) est = 1.0; /* faster than the clock can see */
 
-    if (opts->agree) est = opts->agree(est, opts->hook_arg);
+    /* a rank that failed in its warm-up still meets the others here */
+    if (opts->agree) rc = opts->agree(rc, &est, opts->hook_arg);
+    if (rc) return rc;
     m->estimate_ns = est;
 
     /* plan: linear unless it would take over twice the measurement time */
@@ -88,24 +103,27 @@ int lb_measure(lb_routine fn, void *ctx, const lb_measure_opts *opts, lb_measure
 
     m->iters = lb_malloc(n * sizeof *m->iters);
     m->ns_per_iter = lb_malloc(n * sizeof *m->ns_per_iter);
-    if (!m->iters || !m->ns_per_iter) {
-        lb_measurement_free(m);
-        return LB_ENOMEM;
-    }
+    rc = (!m->iters || !m->ns_per_iter) ? LB_ENOMEM : LB_OK;
     m->nsamples = n;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; !rc && i < n; i++)
         m->iters[i] = m->sampling == LB_SAMPLING_LINEAR ? (uint64_t)d * (i + 1) : (uint64_t)flat;
 
     for (size_t i = 0; i < n; i++) {
-        if (opts->before_sample) opts->before_sample(opts->hook_arg);
-        uint64_t t;
-        int rc = fn(ctx, m->iters[i], &t);
-        if (rc) {
-            lb_measurement_free(m);
-            return rc;
+        if (opts->before_sample) rc = opts->before_sample(rc, opts->hook_arg);
+        if (rc) break;
+        uint64_t t, wall;
+        if ((rc = timed(fn, ctx, opts, m->iters[i], &t, &wall))) {
+            /* tell the others at the point where they wait next; an after
+             * hook has told them already */
+            if (opts->before_sample && !opts->after) opts->before_sample(rc, opts->hook_arg);
+            break;
         }
         m->ns_per_iter[i] = (double)t / (double)m->iters[i];
         m->total_iters += m->iters[i];
+    }
+    if (rc) {
+        lb_measurement_free(m);
+        return rc;
     }
     m->elapsed_s = (double)(lb_clock_ns() - start) * 1e-9;
     return LB_OK;

@@ -1,61 +1,56 @@
-/* Benchmark operations over liblatent's public API. */
-#include "ops.h"
+/* Benchmark operations over liblatent's public API, on one process or with the
+ * data sharded over MPI ranks (latentbench/ops.h). */
+#include "latentbench/ops.h"
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
 
 #include <latent/latent.h>
 
+#include <inttypes.h>
 #include <string.h>
 #include <strings.h>
 
 #define LB_ADD_RESET 1024 /* add_embedding: a fresh space every this many adds */
 
-typedef enum { OP_NOOP, OP_CREATE, OP_ADD, OP_ADD_BATCH, OP_KNN, OP_KNN_BATCH, OP_ATTN, OP_ATTN_BATCH, OP_BUILD, OP_ATTN_BUILD } op_kind;
-
-static const struct {
-    const char *name;
-    op_kind kind;
-} g_ops[] = {
-    {"noop", OP_NOOP},           /* nothing: the harness's own cost per iteration */
-    {"create", OP_CREATE},       /* lt_space_create + destroy */
-    {"add", OP_ADD},             /* lt_space_add into a fresh space (reset every 1024 adds, untimed) */
-    {"add_batch", OP_ADD_BATCH}, /* lt_space_add_batch of batch_size into a fresh space */
-    {"knn", OP_KNN},             /* lt_space_knn over dataset_size rows */
-    {"knn_batch", OP_KNN_BATCH}, /* lt_space_knn_batch of batch_size queries */
-    {"attention", OP_ATTN},      /* lt_space_attention over seq_len rows */
-    {"attention_batch", OP_ATTN_BATCH},
-    {"build", OP_BUILD},         /* create + dataset_size lt_space_add with explicit ids + destroy */
-    {"attention_build", OP_ATTN_BUILD}, /* create + seq_len adds + one attention + destroy */
-};
-
 struct lb_op_ctx {
-    op_kind    kind;
+    lb_op_kind kind;
     lt_config  cfg;
     lt_space  *space;
-    float     *data;    /* rows to insert (nrows x d) */
+    float     *data;    /* this rank's rows to insert (nrows x d) */
+    uint64_t  *ids;     /* data sharding: their global row numbers */
     float     *queries; /* nq x d */
-    size_t     nrows, nq, d, k;
+    size_t     nrows, nrows_total, nq, d, k;
     lt_neighbor *nb;
     size_t      *found;
     float       *out;
+    float       *states; /* data sharding, attention: nq states */
+    float       *empty_state; /* the state of no rows */
+    size_t       state_floats;
+    const lb_cluster *cl; /* data sharding: the ranks; NULL alone */
+    uint64_t     comm_ns;
 };
 
-void lb_fill_uniform(float *x, size_t n, uint64_t seed)
+static uint64_t mix(uint64_t seed, uint64_t i)
 {
-    for (size_t i = 0; i < n; i++) {
-        uint64_t z = seed * 0xD1B54A32D192ED03ULL + (i + 1) * 0x9E3779B97F4A7C15ULL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        z ^= z >> 31;
-        x[i] = (float)((double)(z >> 40) * (1.0 / 8388608.0) - 1.0); /* 24 random bits */
-    }
+    uint64_t z = seed * 0xD1B54A32D192ED03ULL + (i + 1) * 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
 }
 
-int lb_op_known(const char *op)
+void lb_fill_uniform_at(float *x, uint64_t first, size_t n, uint64_t seed)
 {
-    for (size_t i = 0; i < sizeof g_ops / sizeof *g_ops; i++)
-        if (strcmp(op, g_ops[i].name) == 0) return 1;
-    return 0;
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)((double)(mix(seed, first + i) >> 40) * (1.0 / 8388608.0) - 1.0); /* 24 random bits */
+}
+
+void lb_fill_uniform(float *x, size_t n, uint64_t seed) { lb_fill_uniform_at(x, 0, n, seed); }
+
+void lb_shard_range(uint64_t n, int r, int p, uint64_t *lo, uint64_t *hi)
+{
+    /* 128-bit products: n * r cannot overflow */
+    *lo = (uint64_t)((unsigned __int128)n * (unsigned)r / (unsigned)p);
+    *hi = (uint64_t)((unsigned __int128)n * (unsigned)(r + 1) / (unsigned)p);
 }
 
 static int parse_metric(const char *s, lt_metric *m)
@@ -81,10 +76,13 @@ void lb_op_free(lb_op_ctx *c)
     if (!c) return;
     lt_space_destroy(c->space);
     lb_free(c->data);
+    lb_free(c->ids);
     lb_free(c->queries);
     lb_free(c->nb);
     lb_free(c->found);
     lb_free(c->out);
+    lb_free(c->states);
+    lb_free(c->empty_state);
     lb_free(c);
 }
 
@@ -95,24 +93,127 @@ static int fail(lb_op_ctx *c, int code, char *err, size_t errlen, const char *wh
     return code;
 }
 
-int lb_op_prepare(const lb_case *cs, const lb_dataset *ds, uint64_t seed, lb_op_ctx **out, char *err, size_t errlen)
+static int stores_rows(lb_op_kind k)
+{
+    return k == LB_OP_KNN || k == LB_OP_KNN_BATCH || k == LB_OP_ATTN || k == LB_OP_ATTN_BATCH;
+}
+
+static int is_knn(lb_op_kind k) { return k == LB_OP_KNN || k == LB_OP_KNN_BATCH; }
+static int is_attn(lb_op_kind k) { return k == LB_OP_ATTN || k == LB_OP_ATTN_BATCH || k == LB_OP_ATTN_BUILD; }
+
+/* Operations whose rows are split over the ranks under data sharding; the
+ * others (noop, create, add) run whole on every rank. */
+static int sharded(lb_op_kind k) { return k != LB_OP_NOOP && k != LB_OP_CREATE && k != LB_OP_ADD; }
+
+/* The shape of a case before anything is allocated: rows over all ranks,
+ * queries, k and the dimension. */
+typedef struct {
+    size_t d, rows, nq, k;
+} shape;
+
+static int case_shape(const lb_case *cs, const lb_op_env *env, lb_op_kind kind, shape *sh, char *err,
+                      size_t errlen)
+{
+    const lb_dataset *ds = env->dataset;
+    memset(sh, 0, sizeof *sh);
+    if (kind == LB_OP_NOOP) return LB_OK;
+    if (cs->dimension < 0 || cs->k < 0 || cs->dataset_size < 0 || cs->seq_len < 0 || cs->batch_size < 0)
+        return lb_errorf(err, errlen, LB_EDATA, "%s: negative size", cs->id);
+    sh->d = ds ? ds->d : (size_t)cs->dimension;
+    int64_t rows = is_attn(kind) ? (cs->seq_len ? cs->seq_len : cs->dataset_size) : cs->dataset_size;
+    if (kind == LB_OP_ADD) rows = LB_ADD_RESET;
+    if (kind == LB_OP_ADD_BATCH) rows = cs->batch_size;
+    sh->rows = (size_t)rows;
+    sh->nq = (kind == LB_OP_KNN_BATCH || kind == LB_OP_ATTN_BATCH) ? (size_t)cs->batch_size : 1;
+    sh->k = (size_t)cs->k;
+    if (ds && stores_rows(kind)) {
+        sh->rows = ds->n_total;
+        if (sh->nq > ds->q) sh->nq = ds->q;
+    }
+    if (kind != LB_OP_CREATE && sh->rows == 0)
+        return lb_errorf(err, errlen, LB_EDATA, "%s: operation '%s' needs rows (dataset_size, seq_len or batch_size)",
+                         cs->id, cs->op);
+    if (is_knn(kind) && sh->k == 0) return lb_errorf(err, errlen, LB_EDATA, "%s: kNN needs k > 0", cs->id);
+    if (sh->nq == 0) return lb_errorf(err, errlen, LB_EDATA, "%s: batch operation needs batch_size > 0", cs->id);
+    return LB_OK;
+}
+
+/* This rank's rows of a case. */
+static void local_rows(const shape *sh, const lb_op_env *env, lb_op_kind kind, uint64_t *lo, uint64_t *hi)
+{
+    *lo = 0;
+    *hi = sh->rows;
+    if (env->shard && sharded(kind)) lb_shard_range(sh->rows, env->shard->rank, env->shard->size, lo, hi);
+}
+
+/* a += b * c, or 0 on overflow */
+static int mul_add(uint64_t *a, uint64_t b, uint64_t c)
+{
+    uint64_t p;
+    if (__builtin_mul_overflow(b, c, &p) || __builtin_add_overflow(*a, p, a)) return 0;
+    return 1;
+}
+
+uint64_t lb_op_memory_estimate(const lb_case *cs, const lb_op_env *env, char *err, size_t errlen)
+{
+    int kind = lb_op_kind_parse(cs->op);
+    shape sh;
+    if (kind < 0 || case_shape(cs, env, (lb_op_kind)kind, &sh, err, errlen)) return 0;
+    uint64_t lo, hi;
+    local_rows(&sh, env, (lb_op_kind)kind, &lo, &hi);
+    uint64_t padded = (sh.d + 15) / 16 * 16, bytes = 1 << 20; /* rows are padded to 64 bytes */
+    /* staged rows, the space's copy (with its ids and norms), queries, answers */
+    int ok = mul_add(&bytes, (hi - lo) * 2, padded * sizeof(float) + 16) &&
+             mul_add(&bytes, sh.nq, sh.d * 2 * sizeof(float)) && mul_add(&bytes, sh.nq, sh.k * sizeof(lt_neighbor));
+    if (ok && is_attn((lb_op_kind)kind)) {
+        lt_config cfg = lt_config_default(sh.d ? sh.d : 1);
+        if (cs->num_heads > 0) cfg.num_heads = (unsigned)cs->num_heads;
+        if (cs->num_experts > 0 && cs->num_experts < 1 << 20) cfg.num_experts = (unsigned)cs->num_experts;
+        parse_attention(cs->attention, &cfg.attention);
+        ok = mul_add(&bytes, sh.nq, lt_attention_state_floats(&cfg) * sizeof(float));
+    }
+    if (!ok) {
+        lb_errorf(err, errlen, LB_EDATA, "%s: sizes overflow (%zu rows x %zu dimensions, %zu queries, k %zu)", cs->id,
+                  sh.rows, sh.d, sh.nq, sh.k);
+        return 0;
+    }
+    return bytes;
+}
+
+int lb_op_prepare(const lb_case *cs, const lb_op_env *env, lb_op_ctx **out, char *err, size_t errlen)
 {
     *out = NULL;
+    int kind = lb_op_kind_parse(cs->op);
+    if (kind < 0) return lb_errorf(err, errlen, LB_EDATA, "%s: unknown operation '%s'", cs->id, cs->op);
     lb_op_ctx *c = lb_calloc(1, sizeof *c);
-    if (!c) return LB_ENOMEM;
-    size_t i;
-    for (i = 0; i < sizeof g_ops / sizeof *g_ops; i++)
-        if (strcmp(cs->op, g_ops[i].name) == 0) break;
-    if (i == sizeof g_ops / sizeof *g_ops) {
-        lb_op_free(c);
-        return lb_errorf(err, errlen, LB_EDATA, "%s: unknown operation '%s'", cs->id, cs->op);
-    }
-    c->kind = g_ops[i].kind;
-    if (c->kind == OP_NOOP) { /* no space, no data */
+    if (!c) return lb_errorf(err, errlen, LB_ENOMEM, "%s: out of memory", cs->id);
+    c->kind = (lb_op_kind)kind;
+    c->cl = env->shard && env->shard->size >= 1 ? env->shard : NULL;
+    if (c->kind == LB_OP_NOOP) { /* no space, no data */
         *out = c;
         return LB_OK;
     }
-    c->d = ds ? ds->d : (size_t)cs->dimension;
+    const lb_dataset *ds = env->dataset;
+    shape sh;
+    int rc = case_shape(cs, env, c->kind, &sh, err, errlen);
+    if (rc) {
+        lb_op_free(c);
+        return rc;
+    }
+    uint64_t need = lb_op_memory_estimate(cs, env, err, errlen);
+    if (!need) {
+        lb_op_free(c);
+        return LB_EDATA;
+    }
+    if (env->max_memory && need > env->max_memory) {
+        lb_op_free(c);
+        return lb_errorf(err, errlen, LB_ENOMEM, "%s: needs about %" PRIu64 " bytes on this rank, over the limit of %" PRIu64
+                         " (--max-memory)", cs->id, need, env->max_memory);
+    }
+    c->d = sh.d;
+    c->nq = sh.nq;
+    c->k = sh.k;
+    c->nrows_total = sh.rows;
     c->cfg = lt_config_default(c->d);
     if (!parse_metric(cs->metric, &c->cfg.metric) || !parse_attention(cs->attention, &c->cfg.attention)) {
         lb_op_free(c);
@@ -134,48 +235,45 @@ int lb_op_prepare(const lb_case *cs, const lb_dataset *ds, uint64_t seed, lb_op_
     lt_space_destroy(probe);
     if (lrc) return fail(c, LB_EDATA, err, errlen, cs->id, lrc);
 
-    int stored = c->kind == OP_KNN || c->kind == OP_KNN_BATCH || c->kind == OP_ATTN || c->kind == OP_ATTN_BATCH;
-    int attn = c->kind == OP_ATTN || c->kind == OP_ATTN_BATCH || c->kind == OP_ATTN_BUILD;
-    c->nrows = (size_t)(attn ? (cs->seq_len ? cs->seq_len : cs->dataset_size) : cs->dataset_size);
-    if (c->kind == OP_ADD) c->nrows = LB_ADD_RESET;
-    if (c->kind == OP_ADD_BATCH) c->nrows = (size_t)cs->batch_size;
-    c->nq = (c->kind == OP_KNN_BATCH || c->kind == OP_ATTN_BATCH) ? (size_t)cs->batch_size : 1;
-    c->k = (size_t)cs->k;
-    if (c->kind != OP_CREATE && c->kind != OP_NOOP && c->nrows == 0) {
-        lb_op_free(c);
-        return lb_errorf(err, errlen, LB_EDATA, "%s: operation '%s' needs rows (dataset_size, seq_len or batch_size)",
-                         cs->id, cs->op);
-    }
-    if ((c->kind == OP_KNN || c->kind == OP_KNN_BATCH) && c->k == 0) {
-        lb_op_free(c);
-        return lb_errorf(err, errlen, LB_EDATA, "%s: kNN needs k > 0", cs->id);
-    }
-    if (c->nq == 0) {
-        lb_op_free(c);
-        return lb_errorf(err, errlen, LB_EDATA, "%s: batch operation needs batch_size > 0", cs->id);
-    }
-
-    if (ds && stored) {
-        c->nrows = ds->n;
-        if (c->nq > ds->q) c->nq = ds->q;
-    }
-    size_t nd = c->nrows * c->d;
-    if (c->nrows) {
+    int stored = stores_rows(c->kind), dist = c->cl && sharded(c->kind);
+    uint64_t lo, hi;
+    local_rows(&sh, env, c->kind, &lo, &hi);
+    c->nrows = (size_t)(hi - lo);
+    size_t nd = c->nrows * c->d, qd = c->nq * c->d; /* bounded by the estimate's checked products */
+    if (nd) {
         c->data = lb_malloc(nd * sizeof(float));
         if (!c->data) return fail(c, LB_ENOMEM, err, errlen, cs->id, LT_ENOMEM);
-        if (ds && stored) memcpy(c->data, ds->train, nd * sizeof(float));
-        else lb_fill_uniform(c->data, nd, seed ^ ((uint64_t)c->d << 32));
+        if (ds && stored) /* a sharded dataset holds this rank's rows already */
+            memcpy(c->data, ds->train + (dist ? 0 : lo * c->d), nd * sizeof(float));
+        else lb_fill_uniform_at(c->data, lo * c->d, nd, env->seed ^ ((uint64_t)c->d << 32));
     }
-    c->queries = lb_malloc(c->nq * c->d * sizeof(float));
+    if (dist && c->nrows) {
+        if (!(c->ids = lb_malloc(c->nrows * sizeof *c->ids))) return fail(c, LB_ENOMEM, err, errlen, cs->id, LT_ENOMEM);
+        for (size_t r = 0; r < c->nrows; r++) c->ids[r] = lo + r;
+    }
+    c->queries = lb_malloc(qd * sizeof(float));
     c->nb = c->k ? lb_malloc(c->nq * c->k * sizeof *c->nb) : NULL;
     c->found = lb_malloc(c->nq * sizeof *c->found);
-    c->out = lb_malloc(c->nq * c->d * sizeof(float));
+    c->out = lb_malloc(qd * sizeof(float));
     if (!c->queries || !c->found || !c->out || (c->k && !c->nb)) return fail(c, LB_ENOMEM, err, errlen, cs->id, LT_ENOMEM);
-    if (ds && stored) memcpy(c->queries, ds->test, c->nq * c->d * sizeof(float));
-    else lb_fill_uniform(c->queries, c->nq * c->d, (seed + 1) ^ ((uint64_t)c->d << 32));
+    if (ds && stored) memcpy(c->queries, ds->test, qd * sizeof(float));
+    else lb_fill_uniform(c->queries, qd, (env->seed + 1) ^ ((uint64_t)c->d << 32));
+    if (dist && is_attn(c->kind)) {
+        c->state_floats = lt_attention_state_floats(&c->cfg);
+        lt_space *none = NULL;
+        c->states = lb_malloc(c->nq * c->state_floats * sizeof(float));
+        c->empty_state = lb_malloc(c->state_floats * sizeof(float));
+        if (!c->states || !c->empty_state) return fail(c, LB_ENOMEM, err, errlen, cs->id, LT_ENOMEM);
+        if ((lrc = lt_space_create(&c->cfg, &none)) || (lrc = lt_space_attention_state(none, c->queries, c->empty_state))) {
+            lt_space_destroy(none);
+            return fail(c, LB_EDATA, err, errlen, cs->id, lrc);
+        }
+        lt_space_destroy(none);
+    }
 
     if (stored) {
-        if ((lrc = lt_space_create(&c->cfg, &c->space)) || (lrc = lt_space_add_batch(c->space, c->data, c->nrows, NULL)))
+        if ((lrc = lt_space_create(&c->cfg, &c->space)) ||
+            (c->nrows && (lrc = lt_space_add_batch(c->space, c->data, c->nrows, c->ids))))
             return fail(c, LB_EDATA, err, errlen, cs->id, lrc);
         lb_free(c->data); /* the space holds its own copy */
         c->data = NULL;
@@ -187,7 +285,24 @@ int lb_op_prepare(const lb_case *cs, const lb_dataset *ds, uint64_t seed, lb_op_
 void lb_op_shape(const lb_op_ctx *c, size_t *dimension, size_t *rows)
 {
     *dimension = c->d;
-    *rows = c->nrows;
+    *rows = c->nrows_total;
+}
+
+uint64_t lb_op_comm_ns(const lb_op_ctx *c) { return c->comm_ns; }
+
+const lt_neighbor *lb_op_neighbors(const lb_op_ctx *c, size_t *nq, size_t *k, const size_t **found)
+{
+    *nq = c->nq;
+    *k = c->k;
+    *found = c->found;
+    return is_knn(c->kind) ? c->nb : NULL;
+}
+
+const float *lb_op_outputs(const lb_op_ctx *c, size_t *nq, size_t *dimension)
+{
+    *nq = c->nq;
+    *dimension = c->d;
+    return is_attn(c->kind) ? c->out : NULL;
 }
 
 /* Builds a space from c->data with explicit ids, as the memory groups do. */
@@ -195,25 +310,71 @@ static int build(lb_op_ctx *c, lt_space **s)
 {
     int rc = lt_space_create(&c->cfg, s);
     for (size_t r = 0; r < c->nrows && !rc; r++) {
-        uint64_t id = r;
+        uint64_t id = c->ids ? c->ids[r] : r;
         rc = lt_space_add(*s, c->data + r * c->d, &id, NULL);
     }
     return rc;
+}
+
+/* Data sharding: rank 0's queries to every rank (timed, as a service would
+ * receive them). */
+static void share_queries(lb_op_ctx *c)
+{
+    uint64_t t0 = lb_clock_ns();
+    lb_cluster_bcast(c->cl, 0, c->queries, c->nq * c->d * sizeof(float));
+    c->comm_ns += lb_clock_ns() - t0;
+}
+
+/* Data sharding: this rank's top-k, then the merge on rank 0. A local failure
+ * still takes part in the merge (with empty lists), so the ranks stay in step. */
+static int knn_sharded(lb_op_ctx *c)
+{
+    share_queries(c);
+    int rc = c->nq == 1 ? lt_space_knn(c->space, c->queries, c->k, c->nb, c->found)
+                        : lt_space_knn_batch(c->space, c->queries, c->nq, c->k, c->nb, c->found);
+    for (size_t q = 0; q < c->nq; q++) lb_knn_pad(c->nb + q * c->k, rc ? 0 : c->found[q], c->k);
+    uint64_t ns = 0;
+    int mrc = lb_cluster_knn_merge(c->cl, c->nb, c->nq, c->k, c->found, &ns);
+    c->comm_ns += ns;
+    return rc ? rc : mrc;
+}
+
+/* Data sharding: this rank's attention states, merged on rank 0, finished there. */
+static int attention_sharded(lb_op_ctx *c, const lt_space *s)
+{
+    share_queries(c);
+    int rc = 0;
+    for (size_t q = 0; q < c->nq; q++) {
+        float *st = c->states + q * c->state_floats;
+        int r = lt_space_attention_state(s, c->queries + q * c->d, st);
+        if (r) { /* an empty state, the merge's identity, keeps the others' answer whole */
+            rc = rc ? rc : r;
+            memcpy(st, c->empty_state, c->state_floats * sizeof *st);
+        }
+    }
+    uint64_t ns = 0;
+    int mrc = lb_cluster_attention_merge(c->cl, &c->cfg, c->states, c->nq, &ns);
+    c->comm_ns += ns;
+    for (size_t q = 0; !rc && !mrc && c->cl->rank == 0 && q < c->nq; q++)
+        rc = lt_attention_state_finish(&c->cfg, c->queries + q * c->d, c->states + q * c->state_floats,
+                                       c->out + q * c->d);
+    return rc ? rc : mrc;
 }
 
 int lb_op_run(void *vctx, uint64_t iters, uint64_t *elapsed_ns)
 {
     lb_op_ctx *c = vctx;
     uint64_t total = 0, t0;
-    int rc = 0;
+    int rc = 0, dist = c->cl && sharded(c->kind);
     lt_space *s = NULL;
+    c->comm_ns = 0;
     switch (c->kind) {
-    case OP_NOOP:
+    case LB_OP_NOOP:
         t0 = lb_clock_ns();
         for (uint64_t i = 0; i < iters; i++) lb_consume(c);
         total = lb_clock_ns() - t0;
         break;
-    case OP_CREATE:
+    case LB_OP_CREATE:
         t0 = lb_clock_ns();
         for (uint64_t i = 0; i < iters && !rc; i++) {
             rc = lt_space_create(&c->cfg, &s);
@@ -222,7 +383,7 @@ int lb_op_run(void *vctx, uint64_t iters, uint64_t *elapsed_ns)
         }
         total = lb_clock_ns() - t0;
         break;
-    case OP_ADD:
+    case LB_OP_ADD:
         for (uint64_t done = 0; done < iters && !rc;) {
             uint64_t chunk = iters - done < c->nrows ? iters - done : c->nrows;
             if ((rc = lt_space_create(&c->cfg, &s))) break;
@@ -233,48 +394,42 @@ int lb_op_run(void *vctx, uint64_t iters, uint64_t *elapsed_ns)
             done += chunk;
         }
         break;
-    case OP_ADD_BATCH:
+    case LB_OP_ADD_BATCH:
         for (uint64_t i = 0; i < iters && !rc; i++) {
             if ((rc = lt_space_create(&c->cfg, &s))) break;
             t0 = lb_clock_ns();
-            rc = lt_space_add_batch(s, c->data, c->nrows, NULL);
+            rc = c->nrows ? lt_space_add_batch(s, c->data, c->nrows, c->ids) : 0;
             total += lb_clock_ns() - t0;
             lt_space_destroy(s);
         }
         break;
-    case OP_KNN:
+    case LB_OP_KNN:
+    case LB_OP_KNN_BATCH:
         t0 = lb_clock_ns();
-        for (uint64_t i = 0; i < iters && !rc; i++) {
-            rc = lt_space_knn(c->space, c->queries, c->k, c->nb, c->found);
+        /* sharded: every iteration is collective, so a local failure is kept
+         * and returned at the end rather than cutting the loop short */
+        for (uint64_t i = 0; i < iters && (dist || !rc); i++) {
+            int r = dist ? knn_sharded(c)
+                         : c->kind == LB_OP_KNN ? lt_space_knn(c->space, c->queries, c->k, c->nb, c->found)
+                                                : lt_space_knn_batch(c->space, c->queries, c->nq, c->k, c->nb, c->found);
+            rc = rc ? rc : r;
             lb_consume(c->nb);
         }
         total = lb_clock_ns() - t0;
         break;
-    case OP_KNN_BATCH:
+    case LB_OP_ATTN:
+    case LB_OP_ATTN_BATCH:
         t0 = lb_clock_ns();
-        for (uint64_t i = 0; i < iters && !rc; i++) {
-            rc = lt_space_knn_batch(c->space, c->queries, c->nq, c->k, c->nb, c->found);
-            lb_consume(c->nb);
-        }
-        total = lb_clock_ns() - t0;
-        break;
-    case OP_ATTN:
-        t0 = lb_clock_ns();
-        for (uint64_t i = 0; i < iters && !rc; i++) {
-            rc = lt_space_attention(c->space, c->queries, c->out);
+        for (uint64_t i = 0; i < iters && (dist || !rc); i++) {
+            int r = dist ? attention_sharded(c, c->space)
+                         : c->kind == LB_OP_ATTN ? lt_space_attention(c->space, c->queries, c->out)
+                                                 : lt_space_attention_batch(c->space, c->queries, c->nq, c->out);
+            rc = rc ? rc : r;
             lb_consume(c->out);
         }
         total = lb_clock_ns() - t0;
         break;
-    case OP_ATTN_BATCH:
-        t0 = lb_clock_ns();
-        for (uint64_t i = 0; i < iters && !rc; i++) {
-            rc = lt_space_attention_batch(c->space, c->queries, c->nq, c->out);
-            lb_consume(c->out);
-        }
-        total = lb_clock_ns() - t0;
-        break;
-    case OP_BUILD:
+    case LB_OP_BUILD:
         t0 = lb_clock_ns();
         for (uint64_t i = 0; i < iters && !rc; i++) {
             rc = build(c, &s);
@@ -284,16 +439,22 @@ int lb_op_run(void *vctx, uint64_t iters, uint64_t *elapsed_ns)
         }
         total = lb_clock_ns() - t0;
         break;
-    case OP_ATTN_BUILD:
+    case LB_OP_ATTN_BUILD:
         t0 = lb_clock_ns();
-        for (uint64_t i = 0; i < iters && !rc; i++) {
-            rc = build(c, &s);
-            if (!rc) rc = lt_space_attention(s, c->queries, c->out);
+        for (uint64_t i = 0; i < iters && (dist || !rc); i++) {
+            int r = build(c, &s);
+            if (dist) { /* collective: taken part in even after a failed build */
+                int a = attention_sharded(c, r ? NULL : s);
+                r = r ? r : a;
+            } else if (!r) r = lt_space_attention(s, c->queries, c->out);
+            rc = rc ? rc : r;
             lb_consume(c->out);
             lt_space_destroy(s);
             s = NULL;
         }
         total = lb_clock_ns() - t0;
+        break;
+    case LB_OP_COUNT:
         break;
     }
     *elapsed_ns = total;

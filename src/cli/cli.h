@@ -4,6 +4,7 @@
 
 #include "latentbench/cluster.h"
 #include "latentbench/results.h"
+#include "latentbench/runner.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -13,21 +14,11 @@
 /* Every command's entry: argc/argv after the command word. Returns an LB_*
  * status or, for run/compare, a non-negative exit status (0/1/2). */
 int lb_cmd_list(int argc, char **argv, const lb_cluster *cl);
-int lb_cmd_run(int argc, char **argv, const lb_cluster *cl, const char *command_line);
+int lb_cmd_run(int argc, char **argv, lb_cluster *cl, const char *command_line);
 int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl);
 int lb_cmd_compare(int argc, char **argv, const lb_cluster *cl);  /* src/cli/compare.c */
 int lb_cmd_report(int argc, char **argv, const lb_cluster *cl);   /* src/cli/report_cmd.c */
 int lb_cmd_baseline(int argc, char **argv, const lb_cluster *cl); /* src/cli/baseline_cmd.c */
-
-/* Fills the run metadata (machine fingerprint, versions, time, command line);
- * strings are lb_malloc'd, freed by lb_results_free. */
-int lb_meta_fill(lb_meta *m, const lb_cluster *cl, const char *command_line);
-
-/* This process's hostname and the number of cores it may run on. */
-void lb_host_info(char *host, size_t len, long *cores);
-
-/* Process RSS high-water mark in bytes. */
-unsigned long long lb_rss_peak_bytes(void);
 
 /* Earlier baselines given with --history (compare, run --baseline): they set
  * the gate's run-to-run drift floor. */

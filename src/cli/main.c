@@ -4,7 +4,6 @@
 #include "latentbench/error.h"
 
 #include <latent/latent.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +20,16 @@ static void usage(FILE *out)
           "  list    [--suite NAME|FILE]... [--filter REGEX]\n"
           "  run     [--suite NAME|FILE]... [--filter REGEX] [-o results.h5] [--quick]\n"
           "          [--warm-up-time S] [--measurement-time S] [--sample-size N] [--budget S]\n"
-          "          [--seed N] [--dataset ann-benchmarks.h5] [--quiet]\n"
-          "          [--baseline B.h5 [--config regression_config.toml]]\n"
+          "          [--rounds N] [--seed N] [--dataset ann-benchmarks.h5] [--quiet]\n"
+          "          [--shard matrix|data|none] [--node-concurrency N] [--max-memory SIZE]\n"
+          "          [--scaling-reference R.h5 [--weak-scaling]]\n"
+          "          [--baseline B.h5 [--config regression_config.toml] [--history H.h5]...]\n"
           "  compare BASELINE.h5 CURRENT.h5 [--config C.toml] [--threshold PCT] [--report report.md]\n"
           "          [--strict-machine] [--history EARLIER.h5]...\n"
           "  report  RESULTS.h5 [--baseline B.h5] [--config C.toml] [--format md|json|csv|toml|gbench] [-o FILE]\n"
           "  baseline save RESULTS.h5 [--name NAME] | list [--all] | show [NAME] [--path-only] | prune [--keep N]\n"
           "           | notify --results R --baseline B | config      [--dir D] [--config C.toml]\n"
-          "  verify  --dataset ann-benchmarks.h5 [--k K] [--metric M]\n"
+          "  verify  --dataset ann-benchmarks.h5 [--k K] [--metric M] [--shard data]\n"
           "\n"
           "suites: latency throughput memory matrix critical_path attention_comparison\n"
           "        distance_comparison flash_attention ci all (default: ci), or a suite file\n"
@@ -67,17 +68,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "latentbench: MPI could not start\n");
         return lb_exit_code(LB_EINTERNAL);
     }
-    /* Ranks that share a node must not each start a thread per core: unless
-     * OMP_NUM_THREADS says otherwise, split the cores a rank may use by the
-     * ranks on its node (with binding, libgomp already sees only its own). */
-    int local = lb_cluster_local_size(&cl);
-    char host[64];
-    long cores = 1;
-    lb_host_info(host, sizeof host, &cores);
-    if (!getenv("OMP_NUM_THREADS") && local > 1 && (long)omp_get_max_threads() * local > cores) {
-        int t = (int)(cores / local);
-        omp_set_num_threads(t < 1 ? 1 : t);
-    }
+    /* Ranks that share a node's cores must not each start a thread per core */
+    char threads[256];
+    lb_threads_decide(&cl, threads, sizeof threads);
+    if (cl.size > 1 && cl.rank == 0 && strcmp(argv[1], "run") == 0) fprintf(stderr, "latentbench: %s\n", threads);
     const char *cmd = argv[1];
     int rc;
     if (strcmp(cmd, "list") == 0) rc = lb_cmd_list(argc - 2, argv + 2, &cl);
@@ -93,7 +87,7 @@ int main(int argc, char **argv)
         }
         rc = LB_EUSAGE;
     }
-    lb_cluster_finalize();
+    lb_cluster_finalize(&cl);
     /* Tests set this: every allocation of the harness and of liblatent must be
      * returned by now (MPI's own allocations are outside both allocators). */
     const char *check = getenv("LATENTBENCH_CHECK_LEAKS");

@@ -112,4 +112,22 @@ void lb_print_summary(FILE *out, const lb_results *r)
         if (row->note[0]) fprintf(out, "  %s", row->note);
         fputc('\n', out);
     }
+    const lb_meta *m = &r->meta;
+    if (m->mpi_ranks <= 1 || !m->shard) return;
+    fprintf(out, "shard %s over %lld ranks on %lld node%s", m->shard, (long long)m->mpi_ranks, (long long)m->nodes,
+            m->nodes == 1 ? "" : "s");
+    if (strcmp(m->shard, "matrix") == 0)
+        fprintf(out, ", %lld measuring per node: makespan %.1f s (schedule predicted %.1f s; ideal %.1f s)\n",
+                (long long)m->node_concurrency, m->makespan_s, m->predicted_makespan_s, m->ideal_makespan_s);
+    else
+        fprintf(out, ": makespan %.1f s\n", m->makespan_s);
+    if (strcmp(m->shard, "data") == 0 && r->nrows) {
+        double lo = 1, hi = 0;
+        for (size_t i = 0; i < r->nrows; i++) {
+            double c = r->rows[i].comm_fraction;
+            if (c < lo) lo = c;
+            if (c > hi) hi = c;
+        }
+        fprintf(out, "communication: %.1f%% to %.1f%% of the ranks' time (row field comm_fraction)\n", 100 * lo, 100 * hi);
+    }
 }

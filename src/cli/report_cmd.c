@@ -118,5 +118,5 @@ int lb_cmd_report(int argc, char **argv, const lb_cluster *cl)
     int rc = parse_args(argc, argv, &o, err, sizeof err);
     if (rc == LB_OK && cl->rank == 0) rc = report(&o, err, sizeof err);
     if (rc != LB_OK) lb_report(cl, err);
-    return lb_cluster_agree_status(cl, rc);
+    return lb_cluster_agree_status(cl, rc, NULL);
 }

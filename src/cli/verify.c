@@ -1,6 +1,8 @@
 /* verify: recall@k of liblatent's exact search against an ann-benchmarks
  * file's ground truth. Exact search reaches 1.0 except where the k-th and
- * (k+1)-th true distances tie; such ties are counted as hits. */
+ * (k+1)-th true distances tie; such ties are counted as hits. With --shard
+ * data each rank reads and searches its slice of the train rows and the
+ * top-k lists are merged on rank 0 (latentbench/cluster.h). */
 #include "cli.h"
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
@@ -24,6 +26,7 @@ static int parse_size(const char *s, size_t *out)
 int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl)
 {
     const char *path = NULL, *metric_name = NULL;
+    int sharded = 0;
     size_t k = 10;
     char err[LB_ERRLEN];
     for (int i = 0; i < argc; i++) {
@@ -35,6 +38,15 @@ int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl)
                 return LB_EUSAGE;
             }
         } else if (strcmp(argv[i], "--metric") == 0 && i + 1 < argc) metric_name = argv[++i];
+        else if (strcmp(argv[i], "--shard") == 0 && i + 1 < argc) {
+            const char *m = argv[++i];
+            if (strcmp(m, "data") != 0 && strcmp(m, "none") != 0) {
+                snprintf(err, sizeof err, "verify: --shard must be data or none, got '%s'", m);
+                lb_report(cl, err);
+                return LB_EUSAGE;
+            }
+            sharded = strcmp(m, "data") == 0;
+        }
         else {
             snprintf(err, sizeof err, "verify: unknown option '%s'", argv[i]);
             lb_report(cl, err);
@@ -46,9 +58,14 @@ int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl)
         return LB_EUSAGE;
     }
     lb_dataset ds;
-    int rc = lb_dataset_read(path, &ds, err, sizeof err);
+    int rc = sharded ? lb_dataset_read_part(path, (size_t)cl->rank, (size_t)cl->size, &ds, err, sizeof err)
+                     : lb_dataset_read(path, &ds, err, sizeof err);
+    int failed = -1, read_ok = rc == LB_OK;
+    rc = lb_cluster_agree_status(cl, rc, &failed);
     if (rc) {
+        if (sharded) lb_cluster_bcast(cl, failed, err, sizeof err);
         lb_report(cl, err);
+        if (read_ok) lb_dataset_free(&ds);
         return rc;
     }
     lt_metric metric = strcmp(ds.distance, "angular") == 0 ? LT_METRIC_COSINE : LT_METRIC_EUCLIDEAN;
@@ -72,15 +89,28 @@ int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl)
     lt_config cfg = lt_config_default(ds.d);
     cfg.metric = metric;
     lt_space *s = NULL;
+    uint64_t *ids = NULL;
     lt_neighbor *nb = lb_malloc(ds.q * k * sizeof *nb);
     size_t *found = lb_malloc(ds.q * sizeof *found);
-    if (!nb || !found || (rc = lt_space_create(&cfg, &s)) || (rc = lt_space_add_batch(s, ds.train, ds.n, NULL)) ||
-        (rc = lt_space_knn_batch(s, ds.test, ds.q, k, nb, found))) {
-        snprintf(err, sizeof err, "%s: %s", path, rc ? lt_strerror(rc) : "out of memory");
+    if (ds.n) ids = lb_malloc(ds.n * sizeof *ids); /* global row numbers: the ground truth's ids */
+    for (size_t r = 0; ids && r < ds.n; r++) ids[r] = ds.row0 + r;
+    int lrc = 0;
+    if (!nb || !found || (ds.n && !ids)) rc = LB_ENOMEM;
+    else if ((lrc = lt_space_create(&cfg, &s)) || (ds.n && (lrc = lt_space_add_batch(s, ds.train, ds.n, ids))) ||
+             (lrc = lt_space_knn_batch(s, ds.test, ds.q, k, nb, found)))
+        rc = lrc == LT_ENONFINITE ? LB_EDATA : LB_EINTERNAL;
+    if (!rc && sharded) { /* every rank's lists, merged on rank 0 */
+        for (size_t q = 0; q < ds.q; q++) lb_knn_pad(nb + q * k, found[q], k);
+        rc = lb_cluster_knn_merge(cl, nb, ds.q, k, found, NULL);
+    }
+    if (rc) snprintf(err, sizeof err, "%s: %s", path, lrc ? lt_strerror(lrc) : lb_strerror(rc));
+    rc = lb_cluster_agree_status(cl, rc, &failed);
+    if (rc) {
+        if (sharded) lb_cluster_bcast(cl, failed, err, sizeof err);
         lb_report(cl, err);
         lt_space_destroy(s);
-        lb_free(nb); lb_free(found); lb_dataset_free(&ds);
-        return rc == LT_ENONFINITE ? LB_EDATA : LB_EINTERNAL;
+        lb_free(ids); lb_free(nb); lb_free(found); lb_dataset_free(&ds);
+        return rc;
     }
     /* a hit: the returned id is among the true k, or it ties the true k-th
      * distance (within 1e-3 relative): exact search reaches 1.0 but for ties */
@@ -97,11 +127,12 @@ int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl)
         }
     }
     double recall = (double)hits / (double)(ds.q * k);
+    if (sharded) lb_cluster_bcast(cl, 0, &recall, sizeof recall); /* rank 0 holds the merged answer */
     if (cl->rank == 0)
-        printf("%s: recall@%zu = %.6f (%zu queries, %zu train vectors, d = %zu, %s)\n", path, k, recall, ds.q, ds.n,
-               ds.d, metric == LT_METRIC_COSINE ? "cosine" : "euclidean");
+        printf("%s: recall@%zu = %.6f (%zu queries, %zu train vectors%s, d = %zu, %s)\n", path, k, recall, ds.q,
+               ds.n_total, sharded ? " over the ranks" : "", ds.d, metric == LT_METRIC_COSINE ? "cosine" : "euclidean");
     lt_space_destroy(s);
-    lb_free(nb); lb_free(found); lb_dataset_free(&ds);
+    lb_free(ids); lb_free(nb); lb_free(found); lb_dataset_free(&ds);
     if (recall < 1.0) {
         snprintf(err, sizeof err, "%s: recall@%zu %.6f is below 1.0", path, k, recall);
         lb_report(cl, err);

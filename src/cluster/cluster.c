@@ -1,46 +1,151 @@
-#include "latentbench/cluster.h"
+/* Ranks, nodes, status agreement, failure notices and gathers. */
+#include "cluster_internal.h"
+#include "latentbench/alloc.h"
 #include "latentbench/error.h"
 
-#include <mpi.h>
+#include <limits.h>
+#include <string.h>
+
+#define LB_TAG_FAILURE 7301 /* a failure notice between independently measuring ranks */
+
+static MPI_Comm world(const lb_cluster *c) { return c->comms ? c->comms->world : MPI_COMM_WORLD; }
 
 int lb_cluster_init(int *argc, char ***argv, lb_cluster *c)
 {
+    memset(c, 0, sizeof *c);
     int provided = 0;
     if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) return LB_EINTERNAL;
-    MPI_Comm_rank(MPI_COMM_WORLD, &c->rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &c->size);
+    lb__cluster_comms *k = lb_calloc(1, sizeof *k);
+    if (!k) return LB_ENOMEM;
+    c->comms = k;
+    /* a duplicate: the harness's messages never mix with a library's */
+    MPI_Comm_dup(MPI_COMM_WORLD, &k->world);
+    MPI_Comm_rank(k->world, &c->rank);
+    MPI_Comm_size(k->world, &c->size);
+    MPI_Comm_split_type(k->world, MPI_COMM_TYPE_SHARED, c->rank, MPI_INFO_NULL, &k->node);
+    MPI_Comm_rank(k->node, &c->node_rank);
+    MPI_Comm_size(k->node, &c->node_size);
+    /* nodes numbered by their lowest rank: the node leaders' order in world */
+    MPI_Comm leaders;
+    MPI_Comm_split(k->world, c->node_rank == 0 ? 0 : MPI_UNDEFINED, c->rank, &leaders);
+    int ids[2] = {0, 1};
+    if (leaders != MPI_COMM_NULL) {
+        MPI_Comm_rank(leaders, &ids[0]);
+        MPI_Comm_size(leaders, &ids[1]);
+        MPI_Comm_free(&leaders);
+    }
+    MPI_Bcast(ids, 2, MPI_INT, 0, k->node);
+    c->node = ids[0];
+    c->nodes = ids[1];
+    lb__cluster_ops_init(k);
     return LB_OK;
 }
 
-void lb_cluster_finalize(void)
+void lb_cluster_finalize(lb_cluster *c)
 {
     int done = 0;
     MPI_Finalized(&done);
+    if (!done && c && c->comms) {
+        lb__cluster_ops_free(c->comms);
+        MPI_Comm_free(&c->comms->node);
+        MPI_Comm_free(&c->comms->world);
+    }
+    if (c) {
+        lb_free(c->comms);
+        c->comms = NULL;
+    }
     if (!done) MPI_Finalize();
 }
 
 void lb_cluster_barrier(const lb_cluster *c)
 {
-    if (c->size > 1) MPI_Barrier(MPI_COMM_WORLD);
+    if (c->size > 1) MPI_Barrier(world(c));
 }
 
-double lb_cluster_max(const lb_cluster *c, double v)
+void lb_sync_set(lb_sync *v, int status, double x)
 {
-    double r = v;
-    if (c->size > 1) MPI_Allreduce(&v, &r, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-    return r;
+    memset(v, 0, sizeof *v);
+    v->status = status;
+    v->max[0] = v->max[1] = v->min = v->sum[0] = x;
 }
 
-int lb_cluster_agree_status(const lb_cluster *c, int status)
+void lb_cluster_sync(const lb_cluster *c, lb_sync *v)
 {
-    int r = status;
-    if (c->size > 1) MPI_Allreduce(&status, &r, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    return r;
+    v->failed = v->status != LB_OK;
+    v->failed_rank = v->failed ? c->rank : INT_MAX;
+    v->notices = c->notices_sent;
+    if (c->size > 1) {
+        lb_sync in = *v;
+        MPI_Allreduce(&in, v, 1, c->comms->sync_type, c->comms->sync_op, world(c));
+    }
+    if (v->failed_rank == INT_MAX) v->failed_rank = -1;
+}
+
+int lb_cluster_agree_status(const lb_cluster *c, int status, int *failed_rank)
+{
+    lb_sync v;
+    lb_sync_set(&v, status, 0.0);
+    lb_cluster_sync(c, &v);
+    if (failed_rank) *failed_rank = v.failed_rank;
+    return v.status;
+}
+
+void lb_cluster_notify_failure(lb_cluster *c)
+{
+    if (c->size == 1 || c->notices_sent) return;
+    static const int one = 1;
+    lb__cluster_comms *k = c->comms;
+    k->notice_reqs = lb_calloc((size_t)c->size, sizeof *k->notice_reqs);
+    if (!k->notice_reqs) return; /* the others then learn of it at the final agreement */
+    for (int r = 0; r < c->size; r++) {
+        k->notice_reqs[r] = MPI_REQUEST_NULL;
+        if (r != c->rank) MPI_Isend(&one, 1, MPI_INT, r, LB_TAG_FAILURE, k->world, &k->notice_reqs[r]);
+    }
+    c->notices_sent = 1;
+}
+
+int lb_cluster_failure_pending(const lb_cluster *c)
+{
+    if (c->size == 1) return 0;
+    int flag = 0;
+    MPI_Iprobe(MPI_ANY_SOURCE, LB_TAG_FAILURE, world(c), &flag, MPI_STATUS_IGNORE);
+    return flag;
+}
+
+void lb_cluster_drain_notices(lb_cluster *c, int total)
+{
+    if (c->size == 1) return;
+    int mine = total - c->notices_sent; /* every sender wrote to every other rank */
+    for (int i = 0; i < mine; i++) {
+        int v;
+        MPI_Recv(&v, 1, MPI_INT, MPI_ANY_SOURCE, LB_TAG_FAILURE, world(c), MPI_STATUS_IGNORE);
+    }
+    if (c->comms->notice_reqs) {
+        MPI_Waitall(c->size, c->comms->notice_reqs, MPI_STATUSES_IGNORE);
+        lb_free(c->comms->notice_reqs);
+        c->comms->notice_reqs = NULL;
+    }
+}
+
+void lb_cluster_bcast(const lb_cluster *c, int root, void *buf, size_t len)
+{
+    if (c->size == 1 || len == 0) return;
+    /* in chunks: MPI counts are int */
+    for (size_t off = 0; off < len; off += (size_t)INT_MAX) {
+        size_t n = len - off < (size_t)INT_MAX ? len - off : (size_t)INT_MAX;
+        MPI_Bcast((char *)buf + off, (int)n, MPI_BYTE, root, world(c));
+    }
+}
+
+void lb_cluster_allgather_int(const lb_cluster *c, int v, int *out)
+{
+    if (c->size > 1) MPI_Allgather(&v, 1, MPI_INT, out, 1, MPI_INT, world(c));
+    else out[0] = v;
 }
 
 void lb_cluster_gather(const lb_cluster *c, double v, double *out)
 {
-    if (c->size > 1) MPI_Gather(&v, 1, MPI_DOUBLE, out, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    if (c->size > 1) MPI_Gather(&v, 1, MPI_DOUBLE, out, 1, MPI_DOUBLE, 0, world(c));
     else out[0] = v;
 }
 
@@ -48,24 +153,78 @@ void lb_cluster_gather_ranks(const lb_cluster *c, const lb_rank_row *mine, lb_ra
 {
     /* plain bytes: every rank runs the same binary, so the layout is shared */
     if (c->size > 1)
-        MPI_Gather(mine, (int)sizeof *mine, MPI_BYTE, out, (int)sizeof *mine, MPI_BYTE, 0, MPI_COMM_WORLD);
+        MPI_Gather(mine, (int)sizeof *mine, MPI_BYTE, out, (int)sizeof *mine, MPI_BYTE, 0, world(c));
     else
         out[0] = *mine;
 }
 
-int lb_cluster_local_size(const lb_cluster *c)
+int lb_cluster_gatherv(const lb_cluster *c, const void *buf, size_t len, void **out, size_t *out_len)
 {
-    if (c->size == 1) return 1;
-    MPI_Comm node;
-    int n = 1;
-    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, c->rank, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
-        MPI_Comm_size(node, &n);
-        MPI_Comm_free(&node);
+    *out = NULL;
+    *out_len = 0;
+    if (c->size == 1) {
+        void *p = lb_malloc(len ? len : 1);
+        if (!p) return LB_ENOMEM;
+        if (len) memcpy(p, buf, len);
+        *out = p;
+        *out_len = len;
+        return LB_OK;
     }
-    return n;
+    long long mine = (long long)len, *lens = NULL;
+    int *counts = NULL, *displs = NULL, rc = LB_OK;
+    if (c->rank == 0) {
+        lens = lb_calloc((size_t)c->size, sizeof *lens);
+        counts = lb_calloc((size_t)c->size, sizeof *counts);
+        displs = lb_calloc((size_t)c->size, sizeof *displs);
+        if (!lens || !counts || !displs) rc = LB_ENOMEM;
+    }
+    rc = lb_cluster_agree_status(c, rc, NULL);
+    if (rc) goto done;
+    MPI_Gather(&mine, 1, MPI_LONG_LONG, lens, 1, MPI_LONG_LONG, 0, world(c));
+    long long total = 0;
+    if (c->rank == 0) {
+        for (int r = 0; r < c->size; r++) {
+            if (lens[r] > INT_MAX || total > INT_MAX - lens[r]) {
+                rc = LB_EINTERNAL;
+                break;
+            }
+            counts[r] = (int)lens[r];
+            displs[r] = (int)total;
+            total += lens[r];
+        }
+        if (!rc && !(*out = lb_malloc(total ? (size_t)total : 1))) rc = LB_ENOMEM;
+    }
+    rc = lb_cluster_agree_status(c, rc, NULL);
+    if (rc) {
+        lb_free(*out);
+        *out = NULL;
+        goto done;
+    }
+    MPI_Gatherv(buf, (int)len, MPI_BYTE, *out, counts, displs, MPI_BYTE, 0, world(c));
+    *out_len = (size_t)total;
+done:
+    lb_free(lens);
+    lb_free(counts);
+    lb_free(displs);
+    return rc;
 }
 
-void lb_cluster_bcast_str(const lb_cluster *c, char *buf, int len)
+int lb_cluster_node_overlap(const lb_cluster *c, const void *mask, size_t len)
 {
-    if (c->size > 1) MPI_Bcast(buf, len, MPI_CHAR, 0, MPI_COMM_WORLD);
+    if (c->node_size == 1 || len > (size_t)INT_MAX / (size_t)c->node_size) return c->node_size;
+    unsigned char *all = lb_malloc(len * (size_t)c->node_size);
+    if (!all) return c->node_size; /* the cautious answer: every local rank shares */
+    MPI_Allgather(mask, (int)len, MPI_BYTE, all, (int)len, MPI_BYTE, c->comms->node);
+    const unsigned char *m = mask;
+    int n = 0;
+    for (int r = 0; r < c->node_size; r++) {
+        const unsigned char *o = all + (size_t)r * len;
+        for (size_t b = 0; b < len; b++)
+            if (m[b] & o[b]) {
+                n++;
+                break;
+            }
+    }
+    lb_free(all);
+    return n < 1 ? 1 : n;
 }

@@ -12,6 +12,24 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* Operation names as suite files spell them, indexed by lb_op_kind. */
+static const char *const g_op_names[LB_OP_COUNT] = {
+    "noop", "create", "add", "add_batch", "knn", "knn_batch", "attention", "attention_batch", "build",
+    "attention_build",
+};
+
+int lb_op_kind_parse(const char *name)
+{
+    for (int i = 0; i < LB_OP_COUNT; i++)
+        if (name && strcmp(name, g_op_names[i]) == 0) return i;
+    return -1;
+}
+
+const char *lb_op_kind_name(int kind)
+{
+    return kind >= 0 && kind < LB_OP_COUNT ? g_op_names[kind] : NULL;
+}
+
 #ifndef LB_SUITE_DIR
 #define LB_SUITE_DIR "bench"
 #endif
@@ -227,7 +245,7 @@ static int load_group(const lb_toml_node *g, const char *suite, const regex_t *r
     const lb_toml_node *params = lb_toml_find(g, "params");
     if ((rc = lb_toml_expect(params, LB_TOML_TABLE, err, errlen))) return rc;
     if (strlen(name) >= LB_NAME_LEN) return lb_toml_errorf(lb_toml_find(g, "name"), err, errlen, "name is too long");
-    if (!lb_op_known(op)) return lb_toml_errorf(lb_toml_find(g, "op"), err, errlen, "unknown operation '%s'", op);
+    if (lb_op_kind_parse(op) < 0) return lb_toml_errorf(lb_toml_find(g, "op"), err, errlen, "unknown operation '%s'", op);
     int tp_index = -1;
     if (tp) {
         tp_index = param_index(tp);

@@ -1,6 +1,6 @@
 /* Run metadata: who ran what, where, with which build. */
 #define _GNU_SOURCE
-#include "cli.h"
+#include "latentbench/runner.h"
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
 
@@ -11,11 +11,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <stdlib.h>
 #include <unistd.h>
 
-#ifndef LB_GIT_COMMIT
-#define LB_GIT_COMMIT "unknown"
-#endif
+/* the commit being built, written at build time (cmake/build_info.cmake) */
+extern const char lb_build_commit[];
 #ifndef LB_BUILD_TYPE
 #define LB_BUILD_TYPE "unknown"
 #endif
@@ -64,8 +64,12 @@ int lb_meta_fill(lb_meta *m, const lb_cluster *cl, const char *command_line)
     long cores;
     lb_host_info(host, sizeof host, &cores);
     cpu_model(cpu, sizeof cpu);
-    /* the fingerprint: what makes timings comparable (not the hostname) */
-    snprintf(machine, sizeof machine, "%s; %ld cores; %s", cpu, cores, lt_isa_name(lt_isa_active()));
+    /* the fingerprint: what makes timings comparable (not the hostname); the
+     * machine's cores, not this rank's share, so that single-node and MPI
+     * runs on one machine match */
+    (void)cores;
+    snprintf(machine, sizeof machine, "%s; %ld cores; %s", cpu, sysconf(_SC_NPROCESSORS_ONLN),
+             lt_isa_name(lt_isa_active()));
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
@@ -73,7 +77,7 @@ int lb_meta_fill(lb_meta *m, const lb_cluster *cl, const char *command_line)
     memset(m, 0, sizeof *m);
     m->schema_version = LB_SCHEMA_VERSION;
     m->tool_version = lb_strdup(LB_VERSION);
-    m->git_commit = lb_strdup(LB_GIT_COMMIT);
+    m->git_commit = lb_strdup(lb_build_commit);
     m->created = lb_strdup(created);
     m->hostname = lb_strdup(host);
     m->machine = lb_strdup(machine);
@@ -86,4 +90,28 @@ int lb_meta_fill(lb_meta *m, const lb_cluster *cl, const char *command_line)
         !m->build_type || !m->command_line)
         return LB_ENOMEM;
     return LB_OK;
+}
+
+int lb_threads_decide(const lb_cluster *cl, char *msg, size_t len)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    long mine = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
+    if (mine < 1) mine = 1;
+    /* collective over the node even when the answer is not needed, so every
+     * rank makes the same calls */
+    int sharing = lb_cluster_node_overlap(cl, &set, sizeof set);
+    const char *env = getenv("OMP_NUM_THREADS");
+    int t;
+    if (env && *env) {
+        t = omp_get_max_threads();
+        snprintf(msg, len, "threads: %d per rank (OMP_NUM_THREADS)", t);
+    } else {
+        t = (int)(mine / sharing);
+        if (t < 1) t = 1;
+        omp_set_num_threads(t);
+        snprintf(msg, len, "threads: %d per rank (%ld cores in its affinity set, shared by %d rank%s of the node)", t,
+                 mine, sharing, sharing == 1 ? "" : "s");
+    }
+    return t;
 }

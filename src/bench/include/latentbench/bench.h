@@ -18,13 +18,25 @@ void lb_clock_calibrate(double *resolution_ns, double *overhead_ns);
 /* Returns LB_OK or a negative LB_* code; *elapsed_ns is the timed part. */
 typedef int (*lb_routine)(void *ctx, uint64_t iters, uint64_t *elapsed_ns);
 
-/* Called before every sample (MPI ranks synchronise here); may be NULL. */
-typedef void (*lb_sample_hook)(void *arg);
+/* Hooks through which ranks run one plan. Each takes this process's status
+ * (LB_OK, or the failure that stopped it) and returns the status every rank
+ * agreed on: a failing process still calls the next hook, so that under MPI
+ * the ranks leave the measurement after the same collective. NULL hooks are
+ * skipped. */
+
+/* Before every sample (MPI: barrier and status agreement). */
+typedef int (*lb_sample_hook)(int status, void *arg);
 
 /* Turns this process's per-iteration estimate into the one every process
  * plans with (MPI: the maximum over ranks), so all ranks take the same
- * samples; may be NULL. */
-typedef double (*lb_agree_hook)(double estimate_ns, void *arg);
+ * samples. */
+typedef int (*lb_agree_hook)(int status, double *estimate_ns, void *arg);
+
+/* After every warm-up batch and every sample: replaces this process's timed
+ * and wall nanoseconds by the values the ranks agree on (data sharding: the
+ * slowest rank's). When set, warm-up decisions use only agreed values, so
+ * every rank runs the same batches (the operation itself is collective). */
+typedef int (*lb_after_hook)(int status, uint64_t *elapsed_ns, uint64_t *wall_ns, void *arg);
 
 typedef struct {
     double   warm_up_s;       /* default 3 */
@@ -33,6 +45,7 @@ typedef struct {
     double   budget_s;        /* whole benchmark incl. warm-up; 0 = 2 x (warm-up + measurement) + 1 */
     lb_sample_hook before_sample;
     lb_agree_hook  agree;
+    lb_after_hook  after;
     void    *hook_arg;
 } lb_measure_opts;
 

@@ -2,7 +2,9 @@
  *
  *   root attributes   schema, schema_version, tool_version, git_commit, created,
  *                     hostname, machine, mpi_ranks, omp_threads, compiler,
- *                     build_type, command_line, timer_resolution_ns, timer_overhead_ns
+ *                     build_type, command_line, timer_resolution_ns, timer_overhead_ns;
+ *                     distributed runs: shard, failure, scaling, nodes, node_concurrency,
+ *                     complete, makespan_s, ideal_makespan_s, predicted_makespan_s
  *   /benchmarks       1-D compound dataset, one lb_row per benchmark
  *   /samples/<i>      raw samples of row i: compound {iterations, ns_per_iter, round}
  *                     (attribute "id" = the row's id)
@@ -48,6 +50,16 @@ typedef struct {
     double rank_min_ns, rank_median_ns, rank_max_ns; /* min / median / max over ranks of their medians */
     char note[LB_NOTE_LEN];                       /* e.g. "budget: 12 of 100 samples" */
     int64_t rounds;                               /* rounds the samples came from (files before rounds: 0) */
+    /* Distributed runs (optional members: files without them read as noted). */
+    int64_t measured_rank;       /* matrix sharding: the rank that measured it; -1: every rank (shard
+                                    none or data; files without the member read as 0) */
+    char host[LB_HOST_LEN];      /* that rank's host ("" when every rank measured it) */
+    uint64_t peak_bytes_sum;     /* sum over the measuring ranks of their liblatent peaks (peak_bytes
+                                    is the largest of them) */
+    uint64_t rss_peak_bytes_sum; /* the same for the process high-water mark */
+    double rank_mean_ns;         /* mean over ranks of their medians */
+    double comm_fraction;        /* data sharding: share of the slowest rank's time spent in MPI */
+    double parallel_efficiency;  /* against a --scaling-reference run; 0 when none was given */
 } lb_row;
 
 typedef struct {
@@ -69,6 +81,18 @@ typedef struct {
     char   *tool_version, *git_commit, *created, *hostname, *machine, *compiler, *build_type, *command_line;
     int64_t mpi_ranks, omp_threads;
     double  timer_resolution_ns, timer_overhead_ns;
+    /* Distributed runs (optional attributes: a file without them reads as shard "none", one node,
+     * node_concurrency 0, complete 1, failure and scaling "", the doubles 0). Written NULL
+     * strings become "". */
+    char   *shard;             /* "none", "matrix" or "data" */
+    char   *failure;           /* why the run stopped early ("rank 1 (host): cause"); NULL or "" if none */
+    char   *scaling;           /* "strong" or "weak" against a reference run; NULL or "" if none */
+    int64_t nodes;             /* distinct hosts among the ranks */
+    int64_t node_concurrency;  /* matrix: ranks of a node that measure at the same time */
+    int64_t complete;          /* 1: every benchmark of the list has its row; 0: stopped early */
+    double  makespan_s;        /* wall time of the measuring phase */
+    double  ideal_makespan_s;  /* matrix: predicted cost of all cases / measuring slots */
+    double  predicted_makespan_s; /* matrix: the schedule's largest predicted slot load */
 } lb_meta;
 
 typedef struct {
@@ -97,9 +121,12 @@ int lb_results_read(const char *path, lb_results *r, char *err, size_t errlen);
 void lb_results_free(lb_results *r);
 
 /* An ann-benchmarks dataset: train (n x d), test (q x d), neighbors (q x kn),
- * distances (q x kn), root attribute distance "euclidean" or "angular". */
+ * distances (q x kn), root attribute distance "euclidean" or "angular".
+ * A part read with lb_dataset_read_part holds train rows [row0, row0 + n) of
+ * n_total; a whole read has row0 = 0 and n_total = n. */
 typedef struct {
     size_t  n, q, d, kn;
+    size_t  row0, n_total;
     float  *train, *test, *distances;
     int32_t *neighbors;
     char    distance[16];
@@ -109,6 +136,13 @@ typedef struct {
  * type or shape, mismatched dimensions, unknown distance), with err naming the
  * file, the dataset and the cause. */
 int  lb_dataset_read(const char *path, lb_dataset *ds, char *err, size_t errlen);
+
+/* Reads part `part` of `nparts` of the train rows (rows [n*part/nparts,
+ * n*(part+1)/nparts), a hyperslab: the other rows are never read) and the
+ * whole test, neighbors and distances. Same errors as lb_dataset_read, and
+ * LB_EINTERNAL when part >= nparts. */
+int  lb_dataset_read_part(const char *path, size_t part, size_t nparts, lb_dataset *ds, char *err,
+                          size_t errlen);
 void lb_dataset_free(lb_dataset *ds);
 
 /* Writes an ann-benchmarks file (tests and tools make small datasets with it;

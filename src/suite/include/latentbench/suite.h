@@ -8,6 +8,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The operations a case can name; the suite owns this vocabulary, the
+ * operations module (latentbench/ops.h) implements each kind. */
+typedef enum {
+    LB_OP_NOOP,        /* nothing: the harness's own cost per iteration */
+    LB_OP_CREATE,      /* lt_space_create + destroy */
+    LB_OP_ADD,         /* lt_space_add into a fresh space */
+    LB_OP_ADD_BATCH,   /* lt_space_add_batch of batch_size into a fresh space */
+    LB_OP_KNN,         /* lt_space_knn over dataset_size rows */
+    LB_OP_KNN_BATCH,   /* lt_space_knn_batch of batch_size queries */
+    LB_OP_ATTN,        /* lt_space_attention over seq_len rows */
+    LB_OP_ATTN_BATCH,  /* lt_space_attention_batch */
+    LB_OP_BUILD,       /* create + dataset_size adds with explicit ids + destroy */
+    LB_OP_ATTN_BUILD,  /* create + seq_len adds + one attention + destroy */
+    LB_OP_COUNT
+} lb_op_kind;
+
+/* The kind an operation name denotes, or -1 for an unknown name. */
+int lb_op_kind_parse(const char *name);
+
+/* The name of a kind ("knn", ...), or NULL when out of range. */
+const char *lb_op_kind_name(int kind);
+
 /* One benchmark: the operation and every parameter it runs with. */
 typedef struct {
     char    id[LB_ID_LEN];
@@ -37,10 +59,6 @@ const char *lb_suite_dir(void);
  * ids only. Errors: LB_ENOINPUT (unknown suite or missing file), LB_EDATA
  * (malformed file: err holds "file:line:column: cause"), LB_EUSAGE (bad regex),
  * LB_ENOMEM. */
-/* 1 when op names an operation the harness can measure (noop, create, add, add_batch,
- * knn, knn_batch, attention, attention_batch, build, attention_build). */
-int lb_op_known(const char *op);
-
 int  lb_suite_load(const char *name_or_path, const char *filter, lb_case_list *list, char *err, size_t errlen);
 void lb_case_list_free(lb_case_list *list);
 

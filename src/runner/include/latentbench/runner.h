@@ -1,0 +1,112 @@
+/* How a run happens, on one process or many MPI ranks (docs/CLUSTER.md):
+ *
+ *   plan      load the suites into the case list (every rank the same list),
+ *             check every case's sizes before anything is measured
+ *   schedule  matrix sharding: a calibrated cost per case, longest first onto
+ *             the measuring slots (node_concurrency ranks a node);
+ *             none / data: every rank takes every case
+ *   measure   rounds x this rank's cases; data sharding runs each case as one
+ *             collective operation over all ranks
+ *   gather    every measuring rank's rows, samples and memory to rank 0 (MPI)
+ *   store     rank 0 writes one results file, rows in the list's order
+ *
+ * A failing rank never leaves the others in a collective: failures are agreed
+ * on at each synchronisation point (or told by message between independently
+ * measuring ranks), and rank 0 writes the rows completed so far, marked
+ * incomplete. The command line (src/cli) only parses options into
+ * lb_run_opts and prints. */
+#ifndef LATENTBENCH_RUNNER_H
+#define LATENTBENCH_RUNNER_H
+
+#include "latentbench/bench.h"
+#include "latentbench/cluster.h"
+#include "latentbench/results.h"
+#include "latentbench/suite.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    LB_SHARD_AUTO,   /* matrix with more than one rank, none alone */
+    LB_SHARD_NONE,   /* every rank measures every case (node-to-node variability) */
+    LB_SHARD_MATRIX, /* each case measured by one rank */
+    LB_SHARD_DATA    /* each case's data split over all ranks */
+} lb_shard;
+
+/* "none", "matrix", "data" (AUTO: "auto"); parse returns -1 for anything else. */
+const char *lb_shard_name(lb_shard s);
+int         lb_shard_parse(const char *s);
+
+/* Called on rank 0 as its cases start: round (0-based), this rank's i-th case
+ * of n, its id. */
+typedef void (*lb_progress_fn)(void *arg, unsigned round, size_t i, size_t n, const char *id);
+
+typedef struct {
+    const char *suites[64];
+    size_t      nsuites;
+    const char *filter, *output, *dataset, *command_line;
+    double      workload_scale;   /* 1: the suite's sizes */
+    lb_measure_opts mo;
+    uint64_t    seed;
+    size_t      resamples;
+    unsigned    rounds;           /* >= 1 */
+    lb_shard    shard;
+    int         node_concurrency; /* matrix: ranks of a node measuring at once (>= 1) */
+    uint64_t    max_memory;       /* bytes a rank may use for one case; 0: no limit */
+    const char *scaling_reference; /* results of the run to compare efficiency against, or NULL */
+    int         scaling_weak;     /* 1: weak scaling (the same work per rank), 0: strong */
+    lb_progress_fn progress;
+    void       *progress_arg;
+} lb_run_opts;
+
+/* Defaults: the ci suite, seed 42, Criterion's measurement options, one
+ * round, automatic sharding, node concurrency 1. */
+void lb_run_opts_init(lb_run_opts *o);
+
+/* The whole run. On rank 0 *res holds what was written (free with
+ * lb_results_free; other ranks get an empty one). Returns LB_OK, or the
+ * failure every rank agreed on: err names the rank, its host and the cause,
+ * and when some rows were complete rank 0 has written them to o->output
+ * with complete = 0. */
+int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, size_t errlen);
+
+/* ---- scheduling (pure functions, unit-tested) ---- */
+
+/* Longest processing time first: cases in order of cost (largest first, ties
+ * by index), each onto the slot with the least load so far (ties: the lowest
+ * slot). slot[i] gets case i's slot, load[s] (nslots entries, may be NULL) the
+ * predicted load. Deterministic for a given list and slot count. */
+void lb_schedule_lpt(const double *cost, size_t n, size_t nslots, size_t *slot, double *load);
+
+/* What one case costs to measure, in seconds, from its parameters: the setup
+ * (data and space, per float built) and the measurement (warm-up plus samples,
+ * where an iteration costs the floats it touches times a per-float time). */
+typedef struct {
+    double build_ns_per_float; /* generate + insert */
+    double scan_ns_per_float;  /* one query over stored rows */
+    double batch_ns_per_float; /* per query and float in a batch (GEMM) */
+} lb_cost_model;
+
+/* Measures the model's constants on this process (a few tens of ms). */
+void   lb_cost_model_calibrate(lb_cost_model *m);
+double lb_case_cost(const lb_cost_model *m, const lb_case *c, const lb_measure_opts *mo, unsigned rounds);
+
+/* ---- the machine ---- */
+
+/* Fills the run metadata (machine fingerprint, versions, the commit built,
+ * time, command line); strings are lb_malloc'd, freed by lb_results_free. */
+int lb_meta_fill(lb_meta *m, const lb_cluster *cl, const char *command_line);
+
+/* This process's hostname and the number of cores it may run on. */
+void lb_host_info(char *host, size_t len, long *cores);
+
+/* Process RSS high-water mark in bytes. */
+unsigned long long lb_rss_peak_bytes(void);
+
+/* OpenMP threads for this rank unless OMP_NUM_THREADS says otherwise: the
+ * cores of its affinity set shared among the ranks of its node whose sets
+ * overlap it. Collective over the node. msg gets one line saying what was
+ * decided (for rank 0 to print). Returns the thread count. */
+int lb_threads_decide(const lb_cluster *cl, char *msg, size_t len);
+
+#endif

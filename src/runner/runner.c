@@ -1,0 +1,709 @@
+/* A run: plan -> schedule -> measure -> gather -> store (latentbench/runner.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "latentbench/runner.h"
+#include "latentbench/alloc.h"
+#include "latentbench/error.h"
+#include "latentbench/ops.h"
+#include "latentbench/stats.h"
+
+#include <errno.h>
+#include <latent/latent.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LB_DEFAULT_OUTPUT "results/latest.h5"
+#define LB_ERRLEN_MAX 512
+
+const char *lb_shard_name(lb_shard s)
+{
+    static const char *const names[] = {"auto", "none", "matrix", "data"};
+    return (unsigned)s < 4 ? names[s] : "?";
+}
+
+int lb_shard_parse(const char *s)
+{
+    for (int i = LB_SHARD_NONE; i <= LB_SHARD_DATA; i++)
+        if (s && strcmp(s, lb_shard_name((lb_shard)i)) == 0) return i;
+    return -1;
+}
+
+void lb_run_opts_init(lb_run_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->mo = lb_measure_defaults();
+    o->seed = 42;
+    o->resamples = LB_STATS_DEFAULT_RESAMPLES;
+    o->workload_scale = 1.0;
+    o->rounds = 1;
+    o->shard = LB_SHARD_AUTO;
+    o->node_concurrency = 1;
+    o->output = LB_DEFAULT_OUTPUT;
+}
+
+/* ---- measuring one case ---------------------------------------------------- */
+
+/* One benchmark's samples over all rounds on this rank, and its memory. */
+typedef struct {
+    lb_sample *s;
+    double    *rmin, *rmean; /* data sharding: per sample, fastest rank and mean over ranks (ns/iter) */
+    size_t     n, cap;
+    uint64_t   total_iters;
+    double     sum_peak;
+    size_t     max_peak, nmem;
+    uint64_t   allocs;
+    double     comm_ns, busy_ns; /* data sharding: summed over ranks and samples */
+    int        all_linear, budget_limited;
+    size_t     dim, rows;
+    unsigned   rounds_done;
+} case_acc;
+
+/* What the measurement hooks need. */
+typedef struct {
+    lb_op_ctx        *op;
+    const lb_cluster *cl;
+    lb_shard          mode;
+    int               sampling, remote;
+    double            sum_peak;
+    size_t            max_peak, nsamples;
+    uint64_t          allocs;
+    double           *rmin, *rmean; /* sample_size entries */
+    size_t            nr, rcap;
+    double            comm_ns, busy_ns;
+} hook_ctx;
+
+static int lockstep(lb_shard m) { return m == LB_SHARD_NONE || m == LB_SHARD_DATA; }
+
+/* A sync that also notes whether a failure came from another rank. */
+static int sync_status(hook_ctx *h, lb_sync *v)
+{
+    lb_cluster_sync(h->cl, v);
+    if (v->status && v->failed_rank != h->cl->rank) h->remote = 1;
+    return v->status;
+}
+
+static int measured(void *vctx, uint64_t iters, uint64_t *elapsed_ns)
+{
+    hook_ctx *h = vctx;
+    if (h->sampling) lt_mem_reset_peak();
+    int rc = lb_op_run(h->op, iters, elapsed_ns);
+    if (h->sampling) {
+        lt_mem_stats st = lt_mem_stats_get();
+        h->sum_peak += (double)st.peak_bytes;
+        if (st.peak_bytes > h->max_peak) h->max_peak = st.peak_bytes;
+        h->allocs += st.allocations;
+        h->nsamples++;
+    }
+    return rc;
+}
+
+static int before_sample(int status, void *arg)
+{
+    hook_ctx *h = arg;
+    h->sampling = 1;
+    if (lockstep(h->mode)) { /* OSU: the ranks start each sample together */
+        lb_sync v;
+        lb_sync_set(&v, status, 0.0);
+        return sync_status(h, &v);
+    }
+    if (!status && lb_cluster_failure_pending(h->cl)) {
+        h->remote = 1;
+        return LB_EINTERNAL;
+    }
+    return status;
+}
+
+static int agree(int status, double *est, void *arg)
+{
+    hook_ctx *h = arg;
+    if (!lockstep(h->mode)) return status;
+    lb_sync v;
+    lb_sync_set(&v, status, *est);
+    int rc = sync_status(h, &v);
+    *est = v.max[0];
+    return rc;
+}
+
+/* Data sharding: a sample's time is the slowest rank's (the answer exists only
+ * when it has its part); the fastest and the mean are kept beside it. */
+static int after(int status, uint64_t *t, uint64_t *wall, void *arg)
+{
+    hook_ctx *h = arg;
+    lb_sync v;
+    lb_sync_set(&v, status, (double)*t);
+    v.max[1] = (double)*wall;
+    v.sum[1] = (double)lb_op_comm_ns(h->op);
+    int rc = sync_status(h, &v);
+    *t = (uint64_t)v.max[0];
+    *wall = (uint64_t)v.max[1];
+    if (h->sampling && !rc && h->nr < h->rcap) {
+        h->rmin[h->nr] = v.min;
+        h->rmean[h->nr] = v.sum[0] / h->cl->size;
+        h->nr++;
+        h->comm_ns += v.sum[1];
+        h->busy_ns += v.sum[0];
+    }
+    return rc;
+}
+
+static int acc_reserve(case_acc *a, size_t more)
+{
+    if (a->n + more <= a->cap) return LB_OK;
+    size_t cap = (a->n + more) * 2;
+    lb_sample *s = lb_realloc(a->s, cap * sizeof *s);
+    if (s) a->s = s;
+    double *mn = lb_realloc(a->rmin, cap * sizeof *mn);
+    if (mn) a->rmin = mn;
+    double *me = lb_realloc(a->rmean, cap * sizeof *me);
+    if (me) a->rmean = me;
+    if (!s || !mn || !me) return LB_ENOMEM;
+    a->cap = cap;
+    return LB_OK;
+}
+
+static void acc_free(case_acc *a)
+{
+    lb_free(a->s);
+    lb_free(a->rmin);
+    lb_free(a->rmean);
+}
+
+/* The options of one round: the measurement time, warm-up and budget split
+ * evenly, the samples too, but at least LB_ROUND_MIN_SAMPLES per round so each
+ * round has a median of its own. */
+#define LB_ROUND_MIN_SAMPLES 5
+static lb_measure_opts round_opts(const lb_measure_opts *all, unsigned rounds)
+{
+    lb_measure_opts mo = *all;
+    if (rounds <= 1) return mo;
+    mo.warm_up_s /= rounds;
+    mo.measurement_s /= rounds;
+    if (mo.budget_s > 0) mo.budget_s /= rounds;
+    unsigned n = (all->sample_size + rounds - 1) / rounds;
+    mo.sample_size = n < LB_ROUND_MIN_SAMPLES ? LB_ROUND_MIN_SAMPLES : n;
+    return mo;
+}
+
+/* One round of one benchmark: build the op, measure, append the samples to a.
+ * *remote is set when the failure returned came from another rank. */
+static int measure_round(const lb_case *c, const lb_op_env *env, lb_shard mode, const lb_measure_opts *round_mo,
+                         unsigned round, const lb_cluster *cl, case_acc *a, int *remote, char *err, size_t errlen)
+{
+    hook_ctx h;
+    memset(&h, 0, sizeof h);
+    h.cl = cl;
+    h.mode = mode;
+    int rc = lb_op_prepare(c, env, &h.op, err, errlen);
+    if (lockstep(mode)) {
+        lb_sync v;
+        lb_sync_set(&v, rc, 0.0);
+        rc = sync_status(&h, &v);
+    }
+    h.rcap = round_mo->sample_size;
+    if (!rc && mode == LB_SHARD_DATA) {
+        h.rmin = lb_malloc(h.rcap * sizeof *h.rmin);
+        h.rmean = lb_malloc(h.rcap * sizeof *h.rmean);
+        if (!h.rmin || !h.rmean) rc = lb_errorf(err, errlen, LB_ENOMEM, "%s: out of memory", c->id);
+        if (lockstep(mode)) { /* every rank has its buffers, or none measures */
+            lb_sync v;
+            lb_sync_set(&v, rc, 0.0);
+            rc = sync_status(&h, &v);
+        }
+    }
+    lb_measurement m;
+    memset(&m, 0, sizeof m);
+    if (!rc) {
+        lb_op_shape(h.op, &a->dim, &a->rows);
+        lb_measure_opts mo = *round_mo;
+        mo.before_sample = before_sample;
+        mo.agree = agree;
+        mo.after = mode == LB_SHARD_DATA ? after : NULL;
+        mo.hook_arg = &h;
+        rc = lb_measure(measured, &h, &mo, &m);
+        if (!rc && lockstep(mode)) { /* the last sample's status */
+            lb_sync v;
+            lb_sync_set(&v, LB_OK, 0.0);
+            rc = sync_status(&h, &v);
+        }
+    }
+    lb_op_free(h.op);
+    if (!rc) rc = acc_reserve(a, m.nsamples);
+    if (!rc) {
+        for (size_t j = 0; j < m.nsamples; j++) {
+            lb_sample *s = &a->s[a->n];
+            s->iterations = m.iters[j];
+            s->ns_per_iter = m.ns_per_iter[j];
+            s->round = round;
+            a->rmin[a->n] = j < h.nr ? h.rmin[j] / (double)m.iters[j] : NAN;
+            a->rmean[a->n] = j < h.nr ? h.rmean[j] / (double)m.iters[j] : NAN;
+            a->n++;
+        }
+        a->all_linear = (round == 0 || a->all_linear) && m.sampling == LB_SAMPLING_LINEAR;
+        a->budget_limited |= m.budget_limited;
+        a->total_iters += m.total_iters;
+        a->sum_peak += h.sum_peak;
+        a->nmem += h.nsamples;
+        a->allocs += h.allocs;
+        a->comm_ns += h.comm_ns;
+        a->busy_ns += h.busy_ns;
+        if (h.max_peak > a->max_peak) a->max_peak = h.max_peak;
+        a->rounds_done++;
+    } else if (!err[0] && !h.remote) {
+        snprintf(err, errlen, "%s: the measurement failed (%s)", c->id, lb_strerror(rc));
+    }
+    lb_measurement_free(&m);
+    lb_free(h.rmin);
+    lb_free(h.rmean);
+    *remote = rc && h.remote;
+    return rc;
+}
+
+/* ---- rows ------------------------------------------------------------------ */
+
+static lb_case scaled_case(const lb_case *in, double scale)
+{
+    lb_case c = *in;
+    if (scale != 1.0) {
+        c.dataset_size = (int64_t)llround((double)c.dataset_size * scale);
+        c.seq_len = (int64_t)llround((double)c.seq_len * scale);
+        c.batch_size = (int64_t)llround((double)c.batch_size * scale);
+    }
+    return c;
+}
+
+static double median_of(double *v, size_t n)
+{
+    if (!n) return NAN;
+    for (size_t i = 1; i < n; i++) /* insertion sort: rank and sample counts are small */
+        for (size_t j = i; j > 0 && v[j] < v[j - 1]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* This rank's row of a case from all its rounds. */
+static int make_row(const lb_case *c, const case_acc *a, const lb_run_opts *o, lb_shard mode, const lb_cluster *cl,
+                    const char *host, lb_row *row, char *err, size_t errlen)
+{
+    double *t = lb_malloc((a->n ? a->n : 1) * sizeof *t);
+    uint64_t *it = lb_malloc((a->n ? a->n : 1) * sizeof *it);
+    if (!t || !it) {
+        lb_free(t);
+        lb_free(it);
+        return lb_errorf(err, errlen, LB_ENOMEM, "%s: out of memory", c->id);
+    }
+    for (size_t j = 0; j < a->n; j++) {
+        t[j] = a->s[j].ns_per_iter;
+        it[j] = a->s[j].iterations;
+    }
+    lb_stats_summary st;
+    int rc = lb_stats_summarize(t, it, a->n, o->resamples, LB_STATS_DEFAULT_SEED, LB_STATS_DEFAULT_CONFIDENCE, &st);
+    lb_free(it);
+    if (rc) {
+        lb_free(t);
+        return lb_errorf(err, errlen, rc, "%s: statistics failed (%s)", c->id, lb_strerror(rc));
+    }
+    memset(row, 0, sizeof *row);
+    snprintf(row->id, sizeof row->id, "%s", c->id);
+    snprintf(row->suite, sizeof row->suite, "%s", c->suite);
+    snprintf(row->group, sizeof row->group, "%s", c->group);
+    snprintf(row->op, sizeof row->op, "%s", c->op);
+    row->dimension = c->dimension;
+    row->k = c->k;
+    row->dataset_size = c->dataset_size;
+    row->batch_size = c->batch_size;
+    row->seq_len = c->seq_len;
+    row->num_heads = !strcmp(c->attention, "MultiHead") ? (c->num_heads ? c->num_heads : 8) : 0;
+    row->num_experts = !strcmp(c->attention, "MoE") ? (c->num_experts ? c->num_experts : 4) : 0;
+    snprintf(row->metric, sizeof row->metric, "%s", c->metric);
+    snprintf(row->attention, sizeof row->attention, "%s", c->attention);
+    row->samples = (int64_t)a->n;
+    row->iterations = (int64_t)a->total_iters;
+    row->rounds = o->rounds;
+    row->mean_ns = st.mean;
+    row->median_ns = st.median;
+    row->std_dev_ns = st.std_dev;
+    row->mad_ns = st.mad;
+    row->min_ns = st.min;
+    row->max_ns = st.max;
+    row->ci_low_ns = st.mean_ci_low;
+    row->ci_high_ns = st.mean_ci_high;
+    row->slope_ns = a->all_linear ? st.slope : NAN;
+    row->outliers_mild = (int64_t)st.outliers.mild;
+    row->outliers_severe = (int64_t)st.outliers.severe;
+    if (c->elements > 0 && st.median > 0) {
+        row->throughput_elements = (double)c->elements / st.median * 1e9;
+        row->throughput_bytes = row->throughput_elements * (double)c->dimension * sizeof(float);
+    }
+    row->peak_bytes = row->peak_bytes_sum = a->max_peak;
+    row->avg_bytes = a->nmem ? (uint64_t)(a->sum_peak / (double)a->nmem) : 0;
+    row->allocations = a->total_iters ? (a->allocs + a->total_iters / 2) / a->total_iters : 0;
+    row->rss_peak_bytes = row->rss_peak_bytes_sum = lb_rss_peak_bytes();
+    row->ranks = 1;
+    row->rank_min_ns = row->rank_median_ns = row->rank_max_ns = row->rank_mean_ns = st.median;
+    row->measured_rank = mode == LB_SHARD_MATRIX ? cl->rank : -1;
+    if (mode == LB_SHARD_MATRIX) snprintf(row->host, sizeof row->host, "%s", host);
+    if (mode == LB_SHARD_DATA) { /* OSU's min / mean / max over ranks, as medians over the samples */
+        for (size_t j = 0; j < a->n; j++) t[j] = a->rmin[j];
+        row->rank_min_ns = median_of(t, a->n);
+        for (size_t j = 0; j < a->n; j++) t[j] = a->rmean[j];
+        row->rank_mean_ns = median_of(t, a->n);
+        row->rank_median_ns = NAN; /* per-rank medians are not kept: the samples are agreed maxima */
+        row->rank_max_ns = st.median;
+        row->comm_fraction = a->busy_ns > 0 ? a->comm_ns / a->busy_ns : 0.0;
+    }
+    lb_free(t);
+    if (o->dataset) { /* the dataset decides the shape; the id stays the suite's */
+        row->dimension = (int64_t)a->dim;
+        if (row->seq_len) row->seq_len = (int64_t)a->rows;
+        else if (row->dataset_size) row->dataset_size = (int64_t)a->rows;
+        const char *base = strrchr(o->dataset, '/');
+        snprintf(row->note, sizeof row->note, "dataset %s", base ? base + 1 : o->dataset);
+    }
+    if (a->budget_limited)
+        snprintf(row->note, sizeof row->note, "budget: %zu of %u samples", a->n,
+                 o->rounds * round_opts(&o->mo, o->rounds).sample_size);
+    return LB_OK;
+}
+
+/* ---- gather ---------------------------------------------------------------- */
+
+/* One row on the wire: the case, whether this rank's row is the one stored
+ * (then its samples follow), the row. */
+typedef struct {
+    uint64_t index, nsamples;
+    int64_t  primary;
+    lb_row   row;
+} record;
+
+/* Appends a record to a growing byte buffer. */
+static int put_record(unsigned char **buf, size_t *len, size_t *cap, const record *r, const lb_sample *s)
+{
+    size_t need = sizeof *r + r->nsamples * sizeof *s;
+    if (*len + need > *cap) {
+        size_t c = (*len + need) * 2;
+        unsigned char *p = lb_realloc(*buf, c);
+        if (!p) return LB_ENOMEM;
+        *buf = p;
+        *cap = c;
+    }
+    memcpy(*buf + *len, r, sizeof *r);
+    if (r->nsamples) memcpy(*buf + *len + sizeof *r, s, r->nsamples * sizeof *s);
+    *len += need;
+    return LB_OK;
+}
+
+/* Rank 0: combines the records of every rank into res, rows in list order. */
+static int combine(const unsigned char *buf, size_t len, size_t ncases, int nranks, lb_shard mode, lb_results *res,
+                   size_t *complete)
+{
+    lb_row *rows = lb_calloc(ncases, sizeof *rows);
+    lb_sample **samples = lb_calloc(ncases, sizeof *samples);
+    size_t *nsamples = lb_calloc(ncases, sizeof *nsamples);
+    unsigned char *have = lb_calloc(ncases, 1);
+    double *medians = lb_calloc(ncases * (size_t)nranks, sizeof *medians);
+    size_t *nmed = lb_calloc(ncases, sizeof *nmed);
+    int rc = (!rows || !samples || !nsamples || !have || !medians || !nmed) ? LB_ENOMEM : LB_OK;
+    uint64_t *peak_max = NULL, *peak_sum = NULL, *rss_max = NULL, *rss_sum = NULL;
+    if (!rc) {
+        peak_max = lb_calloc(ncases * 4, sizeof *peak_max);
+        if (!peak_max) rc = LB_ENOMEM;
+        else {
+            peak_sum = peak_max + ncases;
+            rss_max = peak_sum + ncases;
+            rss_sum = rss_max + ncases;
+        }
+    }
+    for (size_t off = 0; !rc && off + sizeof(record) <= len;) {
+        record r;
+        memcpy(&r, buf + off, sizeof r);
+        off += sizeof r;
+        size_t sbytes = r.nsamples * sizeof(lb_sample);
+        if (r.index >= ncases || off + sbytes > len) {
+            rc = LB_EINTERNAL;
+            break;
+        }
+        size_t i = r.index;
+        if (r.primary) {
+            rows[i] = r.row;
+            have[i] = 1;
+            if (r.nsamples && !(samples[i] = lb_malloc(sbytes))) rc = LB_ENOMEM;
+            else if (r.nsamples) memcpy(samples[i], buf + off, sbytes);
+            nsamples[i] = r.nsamples;
+        }
+        off += sbytes;
+        if (nmed[i] < (size_t)nranks) medians[i * (size_t)nranks + nmed[i]++] = r.row.median_ns;
+        if (r.row.peak_bytes > peak_max[i]) peak_max[i] = r.row.peak_bytes;
+        peak_sum[i] += r.row.peak_bytes;
+        if (r.row.rss_peak_bytes > rss_max[i]) rss_max[i] = r.row.rss_peak_bytes;
+        rss_sum[i] += r.row.rss_peak_bytes;
+    }
+    size_t n = 0;
+    for (size_t i = 0; !rc && i < ncases; i++) {
+        if (!have[i]) continue;
+        lb_row *row = &rows[i];
+        row->ranks = (int64_t)nmed[i];
+        row->peak_bytes = peak_max[i];
+        row->peak_bytes_sum = peak_sum[i];
+        row->rss_peak_bytes = rss_max[i];
+        row->rss_peak_bytes_sum = rss_sum[i];
+        if (mode == LB_SHARD_NONE) { /* node-to-node spread: every rank's own median */
+            double *m = medians + i * (size_t)nranks, sum = 0;
+            for (size_t j = 0; j < nmed[i]; j++) sum += m[j];
+            row->rank_mean_ns = sum / (double)nmed[i];
+            row->rank_median_ns = median_of(m, nmed[i]); /* sorts m */
+            row->rank_min_ns = m[0];
+            row->rank_max_ns = m[nmed[i] - 1];
+        }
+        res->rows[n] = *row;
+        res->samples[n] = samples[i];
+        res->nsamples[n] = nsamples[i];
+        samples[i] = NULL;
+        n++;
+    }
+    res->nrows = n;
+    *complete = n;
+    for (size_t i = 0; samples && i < ncases; i++) lb_free(samples[i]);
+    lb_free(rows);
+    lb_free(samples);
+    lb_free(nsamples);
+    lb_free(have);
+    lb_free(medians);
+    lb_free(nmed);
+    lb_free(peak_max);
+    return rc;
+}
+
+/* ---- the run --------------------------------------------------------------- */
+
+/* Fails early, before hours of measuring, when the output cannot be written:
+ * creates the default results/ directory, then a probe file beside the target. */
+static int check_output(const char *path, char *err, size_t errlen)
+{
+    if (strcmp(path, LB_DEFAULT_OUTPUT) == 0) mkdir("results", 0777);
+    char probe[1200];
+    snprintf(probe, sizeof probe, "%s.probe.%ld", path, (long)getpid());
+    FILE *f = fopen(probe, "wb");
+    if (!f) return lb_errorf(err, errlen, LB_EIO, "%s: cannot write: %s", path, strerror(errno));
+    fclose(f);
+    remove(probe);
+    return LB_OK;
+}
+
+/* Which cases this rank measures (mine[i] = 1), and the schedule's figures. */
+static int schedule(const lb_run_opts *o, const lb_case_list *list, lb_shard mode, const lb_cluster *cl,
+                    unsigned char *mine, lb_meta *meta)
+{
+    if (mode != LB_SHARD_MATRIX) {
+        memset(mine, 1, list->count);
+        return LB_OK;
+    }
+    /* the measuring slots: the first node_concurrency ranks of every node */
+    int *node_rank = lb_calloc((size_t)cl->size, sizeof *node_rank);
+    size_t *slot_rank = lb_calloc((size_t)cl->size, sizeof *slot_rank);
+    double *cost = lb_calloc(list->count ? list->count : 1, sizeof *cost);
+    size_t *slot = lb_calloc(list->count ? list->count : 1, sizeof *slot);
+    double *load = lb_calloc((size_t)cl->size, sizeof *load);
+    int rc = (!node_rank || !slot_rank || !cost || !slot || !load) ? LB_ENOMEM : LB_OK;
+    rc = lb_cluster_agree_status(cl, rc, NULL);
+    if (!rc) {
+        lb_cluster_allgather_int(cl, cl->node_rank, node_rank);
+        size_t nslots = 0;
+        for (int r = 0; r < cl->size; r++)
+            if (node_rank[r] < o->node_concurrency) slot_rank[nslots++] = (size_t)r;
+        /* rank 0 calibrates; every rank plans with its constants, so the plan is one */
+        lb_cost_model cm;
+        if (cl->rank == 0) lb_cost_model_calibrate(&cm);
+        lb_cluster_bcast(cl, 0, &cm, sizeof cm);
+        double total = 0, worst = 0;
+        for (size_t i = 0; i < list->count; i++) {
+            lb_case c = scaled_case(&list->cases[i], o->workload_scale);
+            cost[i] = lb_case_cost(&cm, &c, &o->mo, o->rounds);
+            total += cost[i];
+        }
+        lb_schedule_lpt(cost, list->count, nslots, slot, load);
+        for (size_t s = 0; s < nslots; s++)
+            if (load[s] > worst) worst = load[s];
+        for (size_t i = 0; i < list->count; i++) mine[i] = slot_rank[slot[i]] == (size_t)cl->rank;
+        meta->ideal_makespan_s = total / (double)nslots;
+        meta->predicted_makespan_s = worst;
+    }
+    lb_free(node_rank);
+    lb_free(slot_rank);
+    lb_free(cost);
+    lb_free(slot);
+    lb_free(load);
+    return rc;
+}
+
+/* Efficiency against an earlier run of the same ids: strong scaling
+ * T_ref * P_ref / (T * P), weak T_ref / T. */
+static int apply_scaling(const lb_run_opts *o, const lb_results *ref, lb_results *res)
+{
+    double p = (double)res->meta.mpi_ranks, pref = (double)(ref->meta.mpi_ranks > 0 ? ref->meta.mpi_ranks : 1);
+    for (size_t i = 0; i < res->nrows; i++)
+        for (size_t j = 0; j < ref->nrows; j++)
+            if (strcmp(res->rows[i].id, ref->rows[j].id) == 0 && res->rows[i].median_ns > 0) {
+                double r = ref->rows[j].median_ns / res->rows[i].median_ns;
+                res->rows[i].parallel_efficiency = o->scaling_weak ? r : r * pref / p;
+                break;
+            }
+    lb_free(res->meta.scaling);
+    res->meta.scaling = lb_strdup(o->scaling_weak ? "weak" : "strong");
+    return res->meta.scaling ? LB_OK : LB_ENOMEM;
+}
+
+int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, size_t errlen)
+{
+    memset(res, 0, sizeof *res);
+    err[0] = '\0';
+    lb_shard mode = o->shard == LB_SHARD_AUTO ? (cl->size > 1 ? LB_SHARD_MATRIX : LB_SHARD_NONE) : o->shard;
+    char host[LB_HOST_LEN];
+    long cores;
+    lb_host_info(host, sizeof host, &cores);
+
+    /* plan: the list, its sizes, the data */
+    lb_case_list list = {0};
+    int rc = LB_OK;
+    for (size_t s = 0; s < o->nsuites && !rc; s++) rc = lb_suite_load(o->suites[s], o->filter, &list, err, errlen);
+    if (!rc && list.count == 0) rc = lb_errorf(err, errlen, LB_EUSAGE, "run: no benchmark matches");
+    lb_dataset ds, *dsp = NULL;
+    if (!rc && o->dataset) {
+        rc = mode == LB_SHARD_DATA ? lb_dataset_read_part(o->dataset, (size_t)cl->rank, (size_t)cl->size, &ds, err, errlen)
+                                   : lb_dataset_read(o->dataset, &ds, err, errlen);
+        if (!rc) dsp = &ds;
+    }
+    lb_op_env env = {o->seed, dsp, mode == LB_SHARD_DATA ? cl : NULL, o->max_memory};
+    for (size_t i = 0; !rc && i < list.count; i++) { /* sizes that overflow stop the run before it starts */
+        lb_case c = scaled_case(&list.cases[i], o->workload_scale);
+        if (lb_op_memory_estimate(&c, &env, err, errlen) == 0) rc = LB_EDATA;
+    }
+    if (!rc && cl->rank == 0) rc = check_output(o->output, err, errlen);
+    lb_results ref; /* read before measuring: a bad reference must not cost the run */
+    memset(&ref, 0, sizeof ref);
+    if (!rc && cl->rank == 0 && o->scaling_reference) rc = lb_results_read(o->scaling_reference, &ref, err, errlen);
+    int failed_rank = -1;
+    rc = lb_cluster_agree_status(cl, rc, &failed_rank);
+    if (rc) {
+        lb_cluster_bcast(cl, failed_rank < 0 ? 0 : failed_rank, err, errlen);
+        lb_results_free(&ref);
+        lb_case_list_free(&list);
+        if (dsp) lb_dataset_free(dsp);
+        return rc;
+    }
+
+    res->rows = lb_calloc(list.count, sizeof *res->rows);
+    res->samples = lb_calloc(list.count, sizeof *res->samples);
+    res->nsamples = lb_calloc(list.count, sizeof *res->nsamples);
+    res->ranks = lb_calloc((size_t)cl->size, sizeof *res->ranks);
+    case_acc *acc = lb_calloc(list.count, sizeof *acc);
+    unsigned char *mine = lb_calloc(list.count, 1);
+    if (!res->rows || !res->samples || !res->nsamples || !res->ranks || !acc || !mine) rc = LB_ENOMEM;
+    if (!rc) rc = lb_meta_fill(&res->meta, cl, o->command_line);
+    if (!rc) {
+        lb_clock_calibrate(&res->meta.timer_resolution_ns, &res->meta.timer_overhead_ns);
+        res->meta.shard = lb_strdup(lb_shard_name(mode));
+        res->meta.nodes = cl->nodes;
+        res->meta.node_concurrency = mode == LB_SHARD_MATRIX ? o->node_concurrency : 0;
+        if (!res->meta.shard) rc = LB_ENOMEM;
+    }
+    rc = lb_cluster_agree_status(cl, rc, NULL);
+
+    /* schedule */
+    if (!rc) rc = schedule(o, &list, mode, cl, mine, &res->meta);
+    size_t nmine = 0;
+    for (size_t i = 0; i < list.count; i++) nmine += mine ? mine[i] : 0;
+
+    /* measure: rounds run the whole share again, each case on a freshly built
+     * op, so one benchmark's samples span the run (docs/REGRESSION.md) */
+    int local = LB_OK; /* this rank's own failure, not one it heard of */
+    lb_cluster_barrier(cl);
+    uint64_t t_start = lb_clock_ns();
+    lb_measure_opts mo = round_opts(&o->mo, o->rounds);
+    for (unsigned r = 0; r < o->rounds && !rc; r++)
+        for (size_t i = 0, j = 0; i < list.count && !rc; i++) {
+            if (!mine[i]) continue;
+            lb_case c = scaled_case(&list.cases[i], o->workload_scale);
+            if (o->progress && cl->rank == 0) o->progress(o->progress_arg, r, j, nmine, c.id);
+            j++;
+            int remote = 0;
+            rc = measure_round(&c, &env, mode, &mo, r, cl, &acc[i], &remote, err, errlen);
+            if (rc && !remote) {
+                local = rc;
+                if (mode == LB_SHARD_MATRIX) lb_cluster_notify_failure(cl);
+            }
+        }
+    double my_wall = (double)(lb_clock_ns() - t_start) * 1e-9;
+
+    /* agree on the outcome; the failing rank tells everyone why */
+    lb_sync v;
+    lb_sync_set(&v, local, my_wall);
+    lb_cluster_sync(cl, &v);
+    lb_cluster_drain_notices(cl, v.notices);
+    res->meta.makespan_s = v.max[0];
+    int status = v.status, failed = v.failed_rank;
+    char why[LB_ERRLEN_MAX + 96];
+    if (status) {
+        snprintf(why, sizeof why, "rank %d (%.64s): %.*s", cl->rank, host, LB_ERRLEN_MAX - 1,
+                 err[0] ? err : lb_strerror(status));
+        lb_cluster_bcast(cl, failed, why, sizeof why);
+    }
+
+    /* gather: each rank's rows of the cases it completed */
+    unsigned char *buf = NULL, *all = NULL;
+    size_t len = 0, cap = 0, all_len = 0;
+    int grc = LB_OK;
+    for (size_t i = 0; i < list.count && !grc; i++) {
+        if (!mine[i] || acc[i].rounds_done != o->rounds) continue;
+        lb_case c = scaled_case(&list.cases[i], o->workload_scale);
+        record rec;
+        memset(&rec, 0, sizeof rec);
+        rec.index = i;
+        rec.primary = mode == LB_SHARD_MATRIX || cl->rank == 0;
+        rec.nsamples = rec.primary ? acc[i].n : 0;
+        grc = make_row(&c, &acc[i], o, mode, cl, host, &rec.row, err, errlen);
+        if (!grc) grc = put_record(&buf, &len, &cap, &rec, acc[i].s);
+    }
+    grc = lb_cluster_agree_status(cl, grc, NULL);
+    if (!grc) grc = lb_cluster_gatherv(cl, buf, len, (void **)&all, &all_len);
+    lb_free(buf);
+    size_t complete = 0;
+    if (!grc && cl->rank == 0) grc = combine(all, all_len, list.count, cl->size, mode, res, &complete);
+    lb_free(all);
+    for (size_t i = 0; acc && i < list.count; i++) acc_free(&acc[i]);
+    lb_free(acc);
+    lb_free(mine);
+
+    lb_rank_row me;
+    memset(&me, 0, sizeof me);
+    me.rank = cl->rank;
+    snprintf(me.hostname, sizeof me.hostname, "%s", host);
+    me.cores = cores;
+    me.peak_bytes = lt_mem_stats_get().peak_bytes;
+    me.rss_peak_bytes = lb_rss_peak_bytes();
+    if (res->ranks) lb_cluster_gather_ranks(cl, &me, res->ranks);
+    res->nranks = (size_t)cl->size;
+
+    /* store: everything completed, even when a rank failed */
+    if (!grc && cl->rank == 0) {
+        res->meta.complete = !status && complete == list.count;
+        if (status && !(res->meta.failure = lb_strdup(why))) grc = LB_ENOMEM;
+        if (!grc && !status && o->scaling_reference) grc = apply_scaling(o, &ref, res);
+        if (!grc && (complete > 0 || !status)) grc = lb_results_write(o->output, res, err, errlen);
+    }
+    grc = lb_cluster_agree_status(cl, grc, &failed_rank);
+    lb_results_free(&ref);
+    lb_case_list_free(&list);
+    if (dsp) lb_dataset_free(dsp);
+    if (status) {
+        snprintf(err, errlen, "%s%s", why,
+                 cl->rank == 0 && complete > 0 ? "; the completed rows are written, marked incomplete" : "");
+        return status;
+    }
+    if (grc && !err[0]) snprintf(err, errlen, "run: %s", lb_strerror(grc));
+    return grc;
+}
