@@ -38,7 +38,10 @@ if(LATENTBENCH_BUILD_TESTS)
     ${PROJECT_SOURCE_DIR}/scripts/benchmark_ci.sh
     ${PROJECT_SOURCE_DIR}/scripts/update_baseline.sh
     ${PROJECT_SOURCE_DIR}/scripts/generate_report.sh
-    ${PROJECT_SOURCE_DIR}/tests/test_scripts.sh)
+    ${PROJECT_SOURCE_DIR}/tests/test_scripts.sh
+    ${PROJECT_SOURCE_DIR}/tests/cli_lib.sh
+    ${PROJECT_SOURCE_DIR}/tests/test_cli.sh
+    ${PROJECT_SOURCE_DIR}/tests/test_mpi.sh)
 
   # The CI scripts end to end against the real binary (tiny, fast runs).
   add_test(NAME test_scripts COMMAND ${CMAKE_COMMAND} -E env

@@ -31,4 +31,11 @@ if(LATENTBENCH_BUILD_TESTS)
     ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
     bash ${PROJECT_SOURCE_DIR}/tests/test_cli.sh)
   set_tests_properties(test_cli PROPERTIES TIMEOUT 1800)
+  # Distributed runs under mpirun -np 1, 2, 3: shard modes, verify, failures.
+  add_test(NAME test_mpi COMMAND ${CMAKE_COMMAND} -E env
+    LATENTBENCH=$<TARGET_FILE:latentbench> MPIEXEC=${MPIEXEC_EXECUTABLE}
+    LATENTBENCH_CHECK_LEAKS=1
+    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+    bash ${PROJECT_SOURCE_DIR}/tests/test_mpi.sh)
+  set_tests_properties(test_mpi PROPERTIES TIMEOUT 1800)
 endif()

@@ -14,7 +14,9 @@
 /* Every command's entry: argc/argv after the command word. Returns an LB_*
  * status or, for run/compare, a non-negative exit status (0/1/2). */
 int lb_cmd_list(int argc, char **argv, const lb_cluster *cl);
-int lb_cmd_run(int argc, char **argv, lb_cluster *cl, const char *command_line);
+/* threads: the line saying how many OpenMP threads each rank runs (printed
+ * by run under MPI unless --quiet) */
+int lb_cmd_run(int argc, char **argv, lb_cluster *cl, const char *command_line, const char *threads);
 int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl);
 int lb_cmd_compare(int argc, char **argv, const lb_cluster *cl);  /* src/cli/compare.c */
 int lb_cmd_report(int argc, char **argv, const lb_cluster *cl);   /* src/cli/report_cmd.c */

@@ -71,11 +71,10 @@ int main(int argc, char **argv)
     /* Ranks that share a node's cores must not each start a thread per core */
     char threads[256];
     lb_threads_decide(&cl, threads, sizeof threads);
-    if (cl.size > 1 && cl.rank == 0 && strcmp(argv[1], "run") == 0) fprintf(stderr, "latentbench: %s\n", threads);
     const char *cmd = argv[1];
     int rc;
     if (strcmp(cmd, "list") == 0) rc = lb_cmd_list(argc - 2, argv + 2, &cl);
-    else if (strcmp(cmd, "run") == 0) rc = lb_cmd_run(argc - 2, argv + 2, &cl, cmdline);
+    else if (strcmp(cmd, "run") == 0) rc = lb_cmd_run(argc - 2, argv + 2, &cl, cmdline, threads);
     else if (strcmp(cmd, "verify") == 0) rc = lb_cmd_verify(argc - 2, argv + 2, &cl);
     else if (strcmp(cmd, "compare") == 0) rc = lb_cmd_compare(argc - 2, argv + 2, &cl);
     else if (strcmp(cmd, "report") == 0) rc = lb_cmd_report(argc - 2, argv + 2, &cl);

@@ -178,7 +178,7 @@ static void progress(void *arg, unsigned round, size_t i, size_t n, const char *
     lb_progress_step(p, round, i, id);
 }
 
-int lb_cmd_run(int argc, char **argv, lb_cluster *cl, const char *command_line)
+int lb_cmd_run(int argc, char **argv, lb_cluster *cl, const char *command_line, const char *threads)
 {
     char err[LB_ERRLEN] = "";
     run_opts o;
@@ -186,6 +186,8 @@ int lb_cmd_run(int argc, char **argv, lb_cluster *cl, const char *command_line)
     if (rc) { lb_report(cl, err); return rc; }
     lb_progress prog;
     lb_progress_init(&prog, 0, o.run.rounds, o.quiet || cl->rank != 0);
+    if (cl->size > 1 && cl->rank == 0 && !o.quiet) fprintf(stderr, "%d ranks on %d node%s; %s\n", cl->size, cl->nodes,
+                                                          cl->nodes == 1 ? "" : "s", threads);
     o.run.command_line = command_line;
     o.run.progress = progress;
     o.run.progress_arg = &prog;
