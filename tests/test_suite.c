@@ -27,7 +27,7 @@ START_TEST(builtin_counts)
     static const struct { const char *suite; size_t n; } want[] = {
         {"latency", 41}, {"throughput", 12}, {"memory", 16}, {"matrix", 480}, {"critical_path", 18},
         {"attention_comparison", 54}, {"distance_comparison", 12}, {"flash_attention", 16}, {"ci", 20},
-        {"all", 625},
+        {"all", 625}, {"scaling", 6},
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
         size_t n = count_suite(want[i].suite, NULL);

@@ -38,6 +38,7 @@ if(LATENTBENCH_BUILD_TESTS)
     ${PROJECT_SOURCE_DIR}/scripts/benchmark_ci.sh
     ${PROJECT_SOURCE_DIR}/scripts/update_baseline.sh
     ${PROJECT_SOURCE_DIR}/scripts/generate_report.sh
+    ${PROJECT_SOURCE_DIR}/scripts/scaling.sh
     ${PROJECT_SOURCE_DIR}/tests/test_scripts.sh
     ${PROJECT_SOURCE_DIR}/tests/cli_lib.sh
     ${PROJECT_SOURCE_DIR}/tests/test_cli.sh

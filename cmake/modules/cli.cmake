@@ -17,7 +17,7 @@ install(TARGETS latentbench RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES
   bench/latency.toml bench/throughput.toml bench/memory.toml bench/matrix.toml
   bench/critical_path.toml bench/attention_comparison.toml bench/distance_comparison.toml
-  bench/flash_attention.toml bench/ci.toml bench/all.toml
+  bench/flash_attention.toml bench/ci.toml bench/all.toml bench/scaling.toml
   DESTINATION ${CMAKE_INSTALL_DATADIR}/latentbench/bench)
 
 if(LATENTBENCH_BUILD_TESTS)

@@ -98,7 +98,7 @@ static int stores_rows(lb_op_kind k)
     return k == LB_OP_KNN || k == LB_OP_KNN_BATCH || k == LB_OP_ATTN || k == LB_OP_ATTN_BATCH;
 }
 
-static int is_knn(lb_op_kind k) { return k == LB_OP_KNN || k == LB_OP_KNN_BATCH; }
+static int is_knn(lb_op_kind k) { return k == LB_OP_KNN || k == LB_OP_KNN_BATCH || k == LB_OP_KNN_MERGE; }
 static int is_attn(lb_op_kind k) { return k == LB_OP_ATTN || k == LB_OP_ATTN_BATCH || k == LB_OP_ATTN_BUILD; }
 
 /* Operations whose rows are split over the ranks under data sharding; the
@@ -124,13 +124,14 @@ static int case_shape(const lb_case *cs, const lb_op_env *env, lb_op_kind kind, 
     if (kind == LB_OP_ADD) rows = LB_ADD_RESET;
     if (kind == LB_OP_ADD_BATCH) rows = cs->batch_size;
     sh->rows = (size_t)rows;
-    sh->nq = (kind == LB_OP_KNN_BATCH || kind == LB_OP_ATTN_BATCH) ? (size_t)cs->batch_size : 1;
+    sh->nq = (kind == LB_OP_KNN_BATCH || kind == LB_OP_ATTN_BATCH || kind == LB_OP_KNN_MERGE) ? (size_t)cs->batch_size : 1;
+    if (kind == LB_OP_KNN_MERGE) rows = 0;
     sh->k = (size_t)cs->k;
     if (ds && stores_rows(kind)) {
         sh->rows = ds->n_total;
         if (sh->nq > ds->q) sh->nq = ds->q;
     }
-    if (kind != LB_OP_CREATE && sh->rows == 0)
+    if (kind != LB_OP_CREATE && kind != LB_OP_KNN_MERGE && sh->rows == 0)
         return lb_errorf(err, errlen, LB_EDATA, "%s: operation '%s' needs rows (dataset_size, seq_len or batch_size)",
                          cs->id, cs->op);
     if (is_knn(kind) && sh->k == 0) return lb_errorf(err, errlen, LB_EDATA, "%s: kNN needs k > 0", cs->id);
@@ -271,6 +272,20 @@ int lb_op_prepare(const lb_case *cs, const lb_op_env *env, lb_op_ctx **out, char
         lt_space_destroy(none);
     }
 
+    if (c->kind == LB_OP_KNN_MERGE) { /* sorted lists of this rank's own: distinct ids, increasing distances */
+        int rank = c->cl ? c->cl->rank : 0;
+        for (size_t q = 0; q < c->nq; q++) {
+            lt_neighbor *l = c->nb + q * c->k;
+            float base = 0.0f;
+            for (size_t j = 0; j < c->k; j++) {
+                float u;
+                lb_fill_uniform_at(&u, (q * c->k + j) * 64 + (uint64_t)rank, 1, env->seed);
+                base += 1.0f + u; /* steps in (0, 2): sorted, interleaving across ranks */
+                l[j].distance = base;
+                l[j].id = (uint64_t)rank << 40 | (q * c->k + j);
+            }
+        }
+    }
     if (stored) {
         if ((lrc = lt_space_create(&c->cfg, &c->space)) ||
             (c->nrows && (lrc = lt_space_add_batch(c->space, c->data, c->nrows, c->ids))))
@@ -451,6 +466,19 @@ int lb_op_run(void *vctx, uint64_t iters, uint64_t *elapsed_ns)
             lb_consume(c->out);
             lt_space_destroy(s);
             s = NULL;
+        }
+        total = lb_clock_ns() - t0;
+        break;
+    case LB_OP_KNN_MERGE:
+        /* rank 0's lists become the merged ones, still sorted and k long: the
+         * same merge work every iteration */
+        t0 = lb_clock_ns();
+        for (uint64_t i = 0; i < iters && (dist || !rc); i++) {
+            uint64_t ns = 0;
+            int r = c->cl ? lb_cluster_knn_merge(c->cl, c->nb, c->nq, c->k, c->found, &ns) : 0;
+            c->comm_ns += ns;
+            rc = rc ? rc : r;
+            lb_consume(c->nb);
         }
         total = lb_clock_ns() - t0;
         break;

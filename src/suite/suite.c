@@ -15,7 +15,7 @@
 /* Operation names as suite files spell them, indexed by lb_op_kind. */
 static const char *const g_op_names[LB_OP_COUNT] = {
     "noop", "create", "add", "add_batch", "knn", "knn_batch", "attention", "attention_batch", "build",
-    "attention_build",
+    "attention_build", "knn_merge",
 };
 
 int lb_op_kind_parse(const char *name)

@@ -21,6 +21,7 @@ typedef enum {
     LB_OP_ATTN_BATCH,  /* lt_space_attention_batch */
     LB_OP_BUILD,       /* create + dataset_size adds with explicit ids + destroy */
     LB_OP_ATTN_BUILD,  /* create + seq_len adds + one attention + destroy */
+    LB_OP_KNN_MERGE,   /* data sharding's top-k merge alone: batch_size lists of k over the ranks */
     LB_OP_COUNT
 } lb_op_kind;
 
