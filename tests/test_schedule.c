@@ -89,10 +89,16 @@ START_TEST(cost_model_orders_cases)
     double cs = lb_case_cost(&m, &small, &mo, 1), cb = lb_case_cost(&m, &big, &mo, 1);
     ck_assert(cs >= mo.warm_up_s + mo.measurement_s - 1e-9); /* Criterion spends its times at least */
     ck_assert(cb > cs);
-    /* 1e6 x 128 floats built at 2 ns: 0.256 s more setup; and 20 samples of 32 ms scans */
-    ck_assert_double_eq_tol(cb, 0.256 + fmin(0.3 + fmax(1.0, 20 * 0.032), 2 * 1.3 + 1), 1e-6);
-    /* rounds rebuild the op each time */
-    ck_assert_double_eq_tol(lb_case_cost(&m, &big, &mo, 3) - cb, 2 * 0.256, 1e-6);
+    /* 1e6 x 128 floats built at 2 ns: 0.256 s of setup; a 32 ms scan: linear
+     * sampling would take 210 x 32 ms > 2 s, so flat, ceil(1 s / (20 x 32 ms))
+     * = 2 iterations a sample: 1.28 s after the 0.3 s warm-up */
+    ck_assert_double_eq_tol(cb, 0.256 + 0.3 + 20 * 2 * 0.032, 1e-6);
+    lb_plan p = lb_measure_plan(&mo, 32e6);
+    ck_assert_int_eq(p.sampling, LB_SAMPLING_FLAT);
+    ck_assert_double_eq(p.step, 2.0);
+    /* three rounds: each rebuilds the op and measures a third (0.1 s warm-up,
+     * 7 flat samples of 2 iterations) */
+    ck_assert_double_eq_tol(lb_case_cost(&m, &big, &mo, 3), 3 * (0.256 + 0.1 + 7 * 2 * 0.032), 1e-6);
 }
 END_TEST
 

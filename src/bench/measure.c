@@ -26,6 +26,19 @@ lb_measure_opts lb_measure_quick(void)
     return o;
 }
 
+#define LB_ROUND_MIN_SAMPLES 5
+lb_measure_opts lb_measure_round_opts(const lb_measure_opts *all, unsigned rounds)
+{
+    lb_measure_opts mo = *all;
+    if (rounds <= 1) return mo;
+    mo.warm_up_s /= rounds;
+    mo.measurement_s /= rounds;
+    if (mo.budget_s > 0) mo.budget_s /= rounds;
+    unsigned n = (all->sample_size + rounds - 1) / rounds;
+    mo.sample_size = n < LB_ROUND_MIN_SAMPLES ? LB_ROUND_MIN_SAMPLES : n;
+    return mo;
+}
+
 void lb_measurement_free(lb_measurement *m)
 {
     if (!m) return;
@@ -33,6 +46,40 @@ void lb_measurement_free(lb_measurement *m)
     lb_free(m->ns_per_iter);
     m->iters = NULL;
     m->ns_per_iter = NULL;
+}
+
+lb_plan lb_measure_plan(const lb_measure_opts *opts, double est)
+{
+    lb_plan p;
+    memset(&p, 0, sizeof p);
+    double budget_s = opts->budget_s > 0 ? opts->budget_s : 2.0 * (opts->warm_up_s + opts->measurement_s) + 1.0;
+    size_t n = opts->sample_size;
+    double meas_ns = opts->measurement_s * 1e9;
+    double tri = (double)n * (double)(n + 1) / 2.0;
+    double d = fmax(1.0, ceil(meas_ns / (est * tri)));
+    double flat = fmax(1.0, ceil(meas_ns / (est * (double)n)));
+    p.sampling = LB_SAMPLING_LINEAR;
+    p.step = d;
+    p.planned_ns = est * tri * d;
+    if (p.planned_ns > 2.0 * meas_ns) {
+        p.sampling = LB_SAMPLING_FLAT;
+        p.step = flat;
+        p.planned_ns = est * (double)n * flat;
+    }
+    /* budget: what is left of it after the warm-up (the same on every rank,
+     * since it derives from the agreed estimate and the options) */
+    double left_ns = budget_s * 1e9 - opts->warm_up_s * 1e9;
+    if (left_ns < meas_ns) left_ns = meas_ns;
+    if (p.planned_ns > left_ns) {
+        p.sampling = LB_SAMPLING_FLAT;
+        p.step = 1.0;
+        size_t fit = (size_t)(left_ns / est);
+        n = fit < 2 ? 2 : (fit < n ? fit : n);
+        p.budget_limited = n < opts->sample_size;
+        p.planned_ns = est * (double)n;
+    }
+    p.nsamples = n;
+    return p;
 }
 
 /* One run of the routine and, when set, the after hook's agreement on it. */
@@ -52,7 +99,6 @@ int lb_measure(lb_routine fn, void *ctx, const lb_measure_opts *opts, lb_measure
         return LB_EUSAGE;
     memset(m, 0, sizeof *m);
     uint64_t start = lb_clock_ns();
-    double budget_s = opts->budget_s > 0 ? opts->budget_s : 2.0 * (opts->warm_up_s + opts->measurement_s) + 1.0;
 
     /* warm-up: double the iterations until the warm-up time is spent, counted
      * as Criterion does by the routine's own time, or by the wall clock when
@@ -77,36 +123,17 @@ int lb_measure(lb_routine fn, void *ctx, const lb_measure_opts *opts, lb_measure
     if (rc) return rc;
     m->estimate_ns = est;
 
-    /* plan: linear unless it would take over twice the measurement time */
-    size_t n = opts->sample_size;
-    double meas_ns = opts->measurement_s * 1e9;
-    double tri = (double)n * (double)(n + 1) / 2.0;
-    double d = fmax(1.0, ceil(meas_ns / (est * tri)));
-    double flat = fmax(1.0, ceil(meas_ns / (est * (double)n)));
-    double planned = est * tri * d;
-    m->sampling = LB_SAMPLING_LINEAR;
-    if (planned > 2.0 * meas_ns) {
-        m->sampling = LB_SAMPLING_FLAT;
-        planned = est * (double)n * flat;
-    }
-    /* budget: what is left of it after the warm-up (the same on every rank,
-     * since it derives from the agreed estimate and the options) */
-    double left_ns = budget_s * 1e9 - opts->warm_up_s * 1e9;
-    if (left_ns < meas_ns) left_ns = meas_ns;
-    if (planned > left_ns) {
-        m->sampling = LB_SAMPLING_FLAT;
-        flat = 1.0;
-        size_t fit = (size_t)(left_ns / est);
-        n = fit < 2 ? 2 : (fit < n ? fit : n);
-        m->budget_limited = n < opts->sample_size;
-    }
+    lb_plan plan = lb_measure_plan(opts, est);
+    size_t n = plan.nsamples;
+    m->sampling = plan.sampling;
+    m->budget_limited = plan.budget_limited;
 
     m->iters = lb_malloc(n * sizeof *m->iters);
     m->ns_per_iter = lb_malloc(n * sizeof *m->ns_per_iter);
     rc = (!m->iters || !m->ns_per_iter) ? LB_ENOMEM : LB_OK;
     m->nsamples = n;
     for (size_t i = 0; !rc && i < n; i++)
-        m->iters[i] = m->sampling == LB_SAMPLING_LINEAR ? (uint64_t)d * (i + 1) : (uint64_t)flat;
+        m->iters[i] = m->sampling == LB_SAMPLING_LINEAR ? (uint64_t)plan.step * (i + 1) : (uint64_t)plan.step;
 
     for (size_t i = 0; i < n; i++) {
         if (opts->before_sample) rc = opts->before_sample(rc, opts->hook_arg);

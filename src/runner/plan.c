@@ -77,13 +77,15 @@ double lb_case_cost(const lb_cost_model *m, const lb_case *c, const lb_measure_o
     case_work(c, &scan, &batch, &built);
     double iter_s = (scan * m->scan_ns_per_float + batch * m->batch_ns_per_float) * 1e-9;
     double setup_s = built * m->build_ns_per_float * 1e-9;
-    double budget = mo->budget_s > 0 ? mo->budget_s : 2.0 * (mo->warm_up_s + mo->measurement_s) + 1.0;
-    /* Criterion's plan: the measurement time, unless the samples (at least one
-     * iteration each) take longer; the budget caps it */
-    double samples = fmax(mo->measurement_s, (double)mo->sample_size * iter_s);
-    double meas = fmin(mo->warm_up_s + samples, fmax(budget, mo->warm_up_s + mo->measurement_s));
-    /* warm-up runs at least one iteration; each round rebuilds the op */
-    return (double)(rounds ? rounds : 1) * setup_s + fmax(meas, iter_s);
+    /* the sample plan lb_measure will make from this estimate; linear plans
+     * round up to whole steps, so a case can take up to twice the
+     * measurement time */
+    lb_measure_opts o = lb_measure_round_opts(mo, rounds);
+    lb_plan p = lb_measure_plan(&o, fmax(iter_s * 1e9, 1.0));
+    /* warm-up runs doubling batches until its time is spent: at least one
+     * iteration, at most about twice the warm-up time past one iteration */
+    double warm = fmax(o.warm_up_s, iter_s);
+    return (double)(rounds ? rounds : 1) * (setup_s + warm + p.planned_ns * 1e-9);
 }
 
 /* Median time of `reps` calls of a routine, in ns. */

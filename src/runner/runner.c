@@ -170,22 +170,6 @@ static void acc_free(case_acc *a)
     lb_free(a->rmean);
 }
 
-/* The options of one round: the measurement time, warm-up and budget split
- * evenly, the samples too, but at least LB_ROUND_MIN_SAMPLES per round so each
- * round has a median of its own. */
-#define LB_ROUND_MIN_SAMPLES 5
-static lb_measure_opts round_opts(const lb_measure_opts *all, unsigned rounds)
-{
-    lb_measure_opts mo = *all;
-    if (rounds <= 1) return mo;
-    mo.warm_up_s /= rounds;
-    mo.measurement_s /= rounds;
-    if (mo.budget_s > 0) mo.budget_s /= rounds;
-    unsigned n = (all->sample_size + rounds - 1) / rounds;
-    mo.sample_size = n < LB_ROUND_MIN_SAMPLES ? LB_ROUND_MIN_SAMPLES : n;
-    return mo;
-}
-
 /* One round of one benchmark: build the op, measure, append the samples to a.
  * *remote is set when the failure returned came from another rank. */
 static int measure_round(const lb_case *c, const lb_op_env *env, lb_shard mode, const lb_measure_opts *round_mo,
@@ -366,7 +350,7 @@ static int make_row(const lb_case *c, const case_acc *a, const lb_run_opts *o, l
     }
     if (a->budget_limited)
         snprintf(row->note, sizeof row->note, "budget: %zu of %u samples", a->n,
-                 o->rounds * round_opts(&o->mo, o->rounds).sample_size);
+                 o->rounds * lb_measure_round_opts(&o->mo, o->rounds).sample_size);
     return LB_OK;
 }
 
@@ -623,7 +607,7 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
     int local = LB_OK; /* this rank's own failure, not one it heard of */
     lb_cluster_barrier(cl);
     uint64_t t_start = lb_clock_ns();
-    lb_measure_opts mo = round_opts(&o->mo, o->rounds);
+    lb_measure_opts mo = lb_measure_round_opts(&o->mo, o->rounds);
     for (unsigned r = 0; r < o->rounds && !rc; r++)
         for (size_t i = 0, j = 0; i < list.count && !rc; i++) {
             if (!mine[i]) continue;

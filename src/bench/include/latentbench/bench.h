@@ -62,7 +62,26 @@ typedef struct {
     double      elapsed_s;    /* wall time of the whole measurement */
 } lb_measurement;
 
+/* The sample plan for a per-iteration estimate: what lb_measure will run. */
+typedef struct {
+    lb_sampling sampling;
+    size_t      nsamples;
+    double      step;           /* linear: iterations added per sample; flat: iterations per sample */
+    double      planned_ns;     /* est x the iterations of all samples */
+    int         budget_limited;
+} lb_plan;
+
+/* Criterion's plan: linear (step, 2 step, ..., n step iterations) unless that
+ * would take over twice the measurement time, then flat; under the budget
+ * (what is left of it after the warm-up) the sample count shrinks, at least 2. */
+lb_plan lb_measure_plan(const lb_measure_opts *opts, double est_ns);
+
 lb_measure_opts lb_measure_defaults(void);
+
+/* The options of one of `rounds` rounds: warm-up, measurement time and budget
+ * split evenly, the samples too but at least 5 a round, so that each round has
+ * a median of its own. */
+lb_measure_opts lb_measure_round_opts(const lb_measure_opts *all, unsigned rounds);
 lb_measure_opts lb_measure_quick(void); /* 0.3 s warm-up, 1 s measurement, 20 samples */
 
 /* Warm-up by time (iterations doubling), estimate, then samples: linear
