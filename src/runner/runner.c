@@ -269,10 +269,18 @@ static double median_of(double *v, size_t n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* This rank's row of a case from all its rounds. */
+/* This rank's row of a case from all its rounds. A row that only carries
+ * this rank's memory to rank 0 (data sharding, ranks other than 0) skips the
+ * statistics. */
 static int make_row(const lb_case *c, const case_acc *a, const lb_run_opts *o, lb_shard mode, const lb_cluster *cl,
                     const char *host, lb_row *row, char *err, size_t errlen)
 {
+    if (mode == LB_SHARD_DATA && cl->rank != 0) {
+        memset(row, 0, sizeof *row);
+        row->peak_bytes = row->peak_bytes_sum = a->max_peak;
+        row->rss_peak_bytes = row->rss_peak_bytes_sum = lb_rss_peak_bytes();
+        return LB_OK;
+    }
     double *t = lb_malloc((a->n ? a->n : 1) * sizeof *t);
     uint64_t *it = lb_malloc((a->n ? a->n : 1) * sizeof *it);
     if (!t || !it) {
@@ -599,6 +607,16 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
 
     /* schedule */
     if (!rc) rc = schedule(o, &list, mode, cl, mine, &res->meta);
+    if (rc) { /* agreed: nothing was measured, nothing is written */
+        if (!err[0]) snprintf(err, errlen, "run: %s", lb_strerror(rc));
+        lb_free(acc);
+        lb_free(mine);
+        lb_results_free(res);
+        lb_results_free(&ref);
+        lb_case_list_free(&list);
+        if (dsp) lb_dataset_free(dsp);
+        return rc;
+    }
     size_t nmine = 0;
     for (size_t i = 0; i < list.count; i++) nmine += mine ? mine[i] : 0;
 
@@ -669,7 +687,7 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
     me.cores = cores;
     me.peak_bytes = lt_mem_stats_get().peak_bytes;
     me.rss_peak_bytes = lb_rss_peak_bytes();
-    if (res->ranks) lb_cluster_gather_ranks(cl, &me, res->ranks);
+    lb_cluster_gather_ranks(cl, &me, res->ranks);
     res->nranks = (size_t)cl->size;
 
     /* store: everything completed, even when a rank failed */
