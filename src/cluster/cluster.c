@@ -125,6 +125,9 @@ void lb_cluster_drain_notices(lb_cluster *c, int total)
         lb_free(c->comms->notice_reqs);
         c->comms->notice_reqs = NULL;
     }
+    /* settled: a later sync must not count these again (the others would wait
+     * for messages already received), and a later failure can notify anew */
+    c->notices_sent = 0;
 }
 
 void lb_cluster_bcast(const lb_cluster *c, int root, void *buf, size_t len)

@@ -45,8 +45,8 @@ static void knn_fn(void *invec, void *inoutvec, int *len, MPI_Datatype *dt)
     int bytes = 0;
     MPI_Type_size(*dt, &bytes);
     size_t k = (size_t)bytes / sizeof(lt_neighbor);
-    if (k > g_knn_cap) { /* sized by lb_cluster_knn_merge before the reduction */
-        return;
+    if (k > g_knn_cap) { /* sized by lb_cluster_knn_merge before the reduction; if that failed, */
+        return;          /* the lists pass unmerged and that rank reports LB_ENOMEM */
     }
     const lt_neighbor *in = invec;
     lt_neighbor *io = inoutvec;
@@ -120,9 +120,11 @@ int lb_cluster_knn_merge(const lb_cluster *c, lt_neighbor *nb, size_t nq, size_t
         if (k > (size_t)INT32_MAX / sizeof *nb || nq > (size_t)INT32_MAX) return LB_EINTERNAL;
         if (k > g_knn_cap) {
             lt_neighbor *p = lb_realloc(g_knn_tmp, k * sizeof *p);
-            if (!p) return LB_ENOMEM;
-            g_knn_tmp = p;
-            g_knn_cap = k;
+            if (p) {
+                g_knn_tmp = p;
+                g_knn_cap = k;
+            } else
+                rc = LB_ENOMEM; /* still take part: the other ranks enter the reduction anyway */
         }
         MPI_Datatype t = block_type(k * sizeof *nb);
         MPI_Reduce(c->rank == 0 ? MPI_IN_PLACE : nb, nb, (int)nq, t, c->comms->knn_op, 0, c->comms->world);
