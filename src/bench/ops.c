@@ -241,6 +241,11 @@ int lb_op_prepare(const lb_case *cs, const lb_op_env *env, lb_op_ctx **out, char
     local_rows(&sh, env, c->kind, &lo, &hi);
     c->nrows = (size_t)(hi - lo);
     size_t nd = c->nrows * c->d, qd = c->nq * c->d; /* bounded by the estimate's checked products */
+    if (ds && stored && (dist ? ds->row0 != lo || ds->n != hi - lo : ds->n != ds->n_total)) {
+        lb_op_free(c); /* a slice of another split, or a slice where the whole set is needed */
+        return lb_errorf(err, errlen, LB_EINTERNAL, "%s: the dataset holds rows %zu..%zu, this rank needs %llu..%llu",
+                         cs->id, ds->row0, ds->row0 + ds->n, (unsigned long long)lo, (unsigned long long)hi);
+    }
     if (nd) {
         c->data = lb_malloc(nd * sizeof(float));
         if (!c->data) return fail(c, LB_ENOMEM, err, errlen, cs->id, LT_ENOMEM);

@@ -18,7 +18,7 @@ typedef struct {
     int rank, size;           /* in MPI_COMM_WORLD */
     int node_rank, node_size; /* among the ranks sharing this node's memory (MPI_COMM_TYPE_SHARED) */
     int node, nodes;          /* this node's index (nodes ordered by their lowest rank) and the count */
-    int notices_sent;         /* failure notices this rank sent (lb_cluster_notify_failure) */
+    int notices_sent;         /* failure notices this rank sent and has not yet drained */
     lb__cluster_comms *comms; /* the communicators; NULL in a process that never started MPI */
 } lb_cluster;
 
@@ -86,7 +86,8 @@ int lb_cluster_node_overlap(const lb_cluster *c, const void *mask, size_t len);
  * top-k lists (nq x k, short lists padded with lb_knn_pad); out, on rank 0:
  * the k best by (distance, id) over all ranks, padded likewise, found[q] the
  * count of real entries. One MPI_Reduce with a user-defined operation merging
- * sorted lists. *comm_ns: the time spent in MPI. */
+ * sorted lists. *comm_ns: the time spent in MPI. LB_OK; LB_ENOMEM (this rank
+ * still took part, its lists unmerged); LB_EINTERNAL past MPI's int counts. */
 void lb_knn_pad(lt_neighbor *nb, size_t found, size_t k);
 int  lb_cluster_knn_merge(const lb_cluster *c, lt_neighbor *nb, size_t nq, size_t k, size_t *found,
                           uint64_t *comm_ns);
