@@ -30,7 +30,8 @@ static void fresh(char *dir, size_t len, const char *tag)
     ck_assert_int_eq(system(cmd), 0);
 }
 
-static void make_results(const char *path, const char *machine, const char *commit)
+/* complete: 0 writes a run that a rank stopped early */
+static void make_results_c(const char *path, const char *machine, const char *commit, int complete)
 {
     lb_results r;
     lb_row row;
@@ -45,12 +46,19 @@ static void make_results(const char *path, const char *machine, const char *comm
     r.meta.machine = (char *)machine;
     r.meta.git_commit = (char *)commit;
     r.meta.created = "2024-05-01T12:00:00Z";
+    r.meta.complete = complete;
+    r.meta.failure = complete ? NULL : "rank 1 (node7): out of memory";
     r.rows = &row;
     r.nrows = 1;
     r.samples = &sp;
     r.nsamples = &ns;
     char err[512] = "";
     ck_assert_msg(lb_results_write(path, &r, err, sizeof err) == LB_OK, "%s", err);
+}
+
+static void make_results(const char *path, const char *machine, const char *commit)
+{
+    make_results_c(path, machine, commit, 1);
 }
 
 static size_t count_files(const char *dir, const char *prefix, const char *suffix)
@@ -309,6 +317,13 @@ START_TEST(save_rejects_bad_input)
     make_results(src, MACHINE_A, "abc");
     ck_assert_int_eq(lb_baseline_save(store, "no/slash", src, 0, NULL, 0, NULL, err, sizeof err), LB_EUSAGE);
     ck_assert_int_eq(lb_baseline_save(store, NULL, src, 0, NULL, 0, NULL, err, sizeof err), LB_EUSAGE);
+
+    /* a run stopped early by a failing rank lacks rows: never a baseline */
+    snprintf(src, sizeof src, "%s/partial.h5", dir);
+    make_results_c(src, MACHINE_A, "abc", 0);
+    ck_assert_int_eq(lb_baseline_save(store, "main", src, 0, NULL, 0, NULL, err, sizeof err), LB_EDATA);
+    ck_assert_msg(strstr(err, "incomplete") && strstr(err, "rank 1"), "%s", err);
+    ck_assert_int_ne(stat(store, &st), 0);
 
     /* a store that cannot exist: under a regular file */
     char blocked[500];

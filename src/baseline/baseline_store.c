@@ -230,6 +230,12 @@ int lb_baseline_save(const char *dir, const char *name, const char *results_path
     lb_results r;
     int rc = lb_results_read(results_path, &r, err, errlen);
     if (rc) return rc;
+    if (!r.meta.complete) { /* a run a rank stopped early lacks rows: no baseline */
+        rc = lb_errorf(err, errlen, LB_EDATA, "%s: the run is incomplete (%s); it cannot be a baseline", results_path,
+                       r.meta.failure && *r.meta.failure ? r.meta.failure : "stopped early");
+        lb_results_free(&r);
+        return rc;
+    }
     char slug[LB_BASELINE_SLUG_LEN], commit[COMMIT_MAX + 1];
     lb_baseline_machine_slug(r.meta.machine, slug);
     commit_token(r.meta.git_commit, commit);

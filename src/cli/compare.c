@@ -114,6 +114,12 @@ int lb_cmd_compare(int argc, char **argv, const lb_cluster *cl)
         rc = lb_gate_compare_history(&base, hist.p, hist.n, &cur, &cfg, &cmp, err, sizeof err);
         if (rc) name_side(err, sizeof err, &o);
     }
+    for (int side = 0; !rc && side < 2 && cl->rank == 0; side++) { /* its missing rows will show as such */
+        const lb_results *r = side ? &cur : &base;
+        if (!r->meta.complete)
+            fprintf(stderr, "latentbench: warning: %s: the run is incomplete (%s)\n", side ? o.cur : o.base,
+                    r->meta.failure && *r->meta.failure ? r->meta.failure : "stopped early");
+    }
     if (!rc && cmp.machine_differs) {
         char msg[LB_ERRLEN + 2 * sizeof cmp.cur_machine];
         snprintf(msg, sizeof msg, "%s: machine '%s' differs from the baseline's '%s'%s", o.cur, cmp.cur_machine,
