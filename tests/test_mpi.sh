@@ -56,6 +56,10 @@ if np_ > 1:
 assert (b["samples"] >= 5).all() and (b["median_ns"] > 0).all()
 r = f["ranks"][:]
 assert sorted(r["rank"].tolist()) == list(range(np_)) and (r["rss_peak_bytes"] > 0).all()
+if np_ > 1:  # each rank's liblatent peak over the run is that of the largest case it measured
+    for x in r:
+        mine = [row["peak_bytes"] for row in b if row["measured_rank"] == x["rank"]]
+        assert x["peak_bytes"] == max(mine), (x, mine)
 PYEOF
 
     # data: every case over all ranks at once; the row's time is the slowest rank's

@@ -676,7 +676,11 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
     size_t complete = 0;
     if (!grc && cl->rank == 0) grc = combine(all, all_len, list.count, cl->size, mode, res, &complete);
     lb_free(all);
-    for (size_t i = 0; acc && i < list.count; i++) acc_free(&acc[i]);
+    size_t lib_peak = 0; /* the largest of this rank's per-case peaks: the peak is reset before each sample */
+    for (size_t i = 0; acc && i < list.count; i++) {
+        if (acc[i].max_peak > lib_peak) lib_peak = acc[i].max_peak;
+        acc_free(&acc[i]);
+    }
     lb_free(acc);
     lb_free(mine);
 
@@ -685,7 +689,7 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
     me.rank = cl->rank;
     snprintf(me.hostname, sizeof me.hostname, "%s", host);
     me.cores = cores;
-    me.peak_bytes = lt_mem_stats_get().peak_bytes;
+    me.peak_bytes = lib_peak;
     me.rss_peak_bytes = lb_rss_peak_bytes();
     lb_cluster_gather_ranks(cl, &me, res->ranks);
     res->nranks = (size_t)cl->size;
