@@ -54,6 +54,12 @@ assert r["ci_low_ns"] <= r["mean_ns"] <= r["ci_high_ns"]
 assert r["peak_bytes"] >= 10000 * 128 * 4, r["peak_bytes"]
 assert r["throughput_elements"] > 0
 PYEOF
+# the file names the commit that was built (written at build time, not at configure time)
+if [ -n "${LB_SOURCE_DIR:-}" ] && want=$(git -C "$LB_SOURCE_DIR" describe --always --dirty --abbrev=12 2>/dev/null); then
+    got=$($PY -c "import h5py; v = h5py.File('one.h5').attrs['git_commit']; print(v.decode() if isinstance(v, bytes) else v)")
+    # the tree may have changed since the build (an edit while tests run): compare the commit part
+    if [ "${got%-dirty}" = "${want%-dirty}" ]; then ok "git_commit is the built commit ($got)"; else bad "git_commit $got, tree at $want"; fi
+fi
 
 # rounds: every round measures every benchmark again, on a fresh op; the
 # samples carry their round, at least 5 a round

@@ -19,22 +19,6 @@ quick=(--warm-up-time 0.02 --measurement-time 0.05 --sample-size 5 --resamples 1
 # every operation, metric and attention type once, small
 filter='^(latent_space_creation|add_embedding|batch_add_embeddings|knn_search/dim_128/10$|parallel_knn_search/8$|distance_comparison/(Cosine|Hyperbolic)|attention_computation)'
 
-# mpi_expect NAME STATUS PATTERN -- command...: exit status and exactly one
-# "latentbench:" line matching PATTERN (mpirun adds lines of its own)
-mpi_expect() {
-    local name=$1 want=$2 pattern=$3
-    shift 4
-    "$@" >out.txt 2>err.txt
-    local got=$?
-    if [ "$got" -ne "$want" ]; then
-        bad "$name: exit $got, want $want ($(head -c 400 err.txt))"
-    elif [ "$(grep -c '^latentbench: ' err.txt)" -ne 1 ] || ! grep '^latentbench: ' err.txt | grep -Eq -- "$pattern"; then
-        bad "$name: want one 'latentbench:' line matching /$pattern/, got: $(head -c 600 err.txt)"
-    else
-        ok "$name"
-    fi
-}
-
 "$LB" list --suite ci --filter "$filter" >ids.txt
 
 for np in 1 2 3; do
@@ -104,8 +88,8 @@ PYEOF
     else
         bad "np $np verify --shard data: exit $st $(cat v_out.txt v_err.txt | head -c 400)"
     fi
-    mpi_expect "np $np verify --shard data, wrong ground truth" 1 "below 1.0" -- mpi -np $np "$LB" verify --shard data --dataset wrong.h5 --k 10
-    mpi_expect "np $np verify --shard data, missing file" 66 "missing.h5" -- mpi -np $np "$LB" verify --shard data --dataset missing.h5
+    expect "np $np verify --shard data, wrong ground truth" 1 "below 1.0" -- mpi -np $np "$LB" verify --shard data --dataset wrong.h5 --k 10
+    expect "np $np verify --shard data, missing file" 66 "missing.h5" -- mpi -np $np "$LB" verify --shard data --dataset missing.h5
     mpi -np $np "$LB" run "${quick[@]}" --shard data --suite ci --filter '^knn_search/dim_128/10$' --dataset good.h5 -o dd$np.h5 >/dev/null 2>dd_err.txt
     st=$?
     if [ $st -eq 0 ] && $PY -c "import h5py; b = h5py.File('dd$np.h5')['benchmarks'][0]; assert b['dataset_size'] == 1001 and b['dimension'] == 16, b"; then
@@ -127,9 +111,9 @@ else
     bad "np 2 shard none: exit $st $(tail -3 n_err.txt)"
 fi
 
-mpi_expect "bad --shard" 64 "--shard" -- mpi -np 2 "$LB" run --shard rows
-mpi_expect "--node-concurrency with data" 64 "node-concurrency" -- mpi -np 2 "$LB" run --shard data --node-concurrency 2
-mpi_expect "bad --max-memory" 64 "max-memory" -- mpi -np 2 "$LB" run --max-memory 12Q
+expect "bad --shard" 64 "--shard" -- mpi -np 2 "$LB" run --shard rows
+expect "--node-concurrency with data" 64 "node-concurrency" -- mpi -np 2 "$LB" run --shard data --node-concurrency 2
+expect "bad --max-memory" 64 "max-memory" -- mpi -np 2 "$LB" run --max-memory 12Q
 
 # A rank that runs out of memory on a case: the others must not hang, rank 0
 # writes the rows completed before it, marked incomplete, and names the rank.
@@ -146,7 +130,7 @@ dataset_size = [1000, 2000, 400000]
 EOF
 # 400,000 x 128 halves need ~100 MB a rank; 60 MB on rank 1 stops the third case
 start=$(date +%s)
-mpi_expect "data: rank 1 over its memory limit" 70 "rank 1 .*grow/400000.*max-memory" -- \
+expect "data: rank 1 over its memory limit" 70 "rank 1 .*grow/400000.*max-memory" -- \
     mpi -np 1 "$LB" run "${quick[@]}" --shard data --suite ./grow.toml -o fail.h5 : \
         -np 1 -x LATENTBENCH_MAX_MEMORY=60M "$LB" run "${quick[@]}" --shard data --suite ./grow.toml -o fail.h5
 took=$(($(date +%s) - start))
@@ -167,7 +151,7 @@ if ls fail.h5.* >/dev/null 2>&1; then bad "temporary files left"; else ok "no te
 # rank 1 hears of it between samples and stops, no row is complete
 echo keep >mfail.h5
 start=$(date +%s)
-mpi_expect "matrix: rank 0 over its memory limit" 70 "rank 0 .*grow/400000" -- \
+expect "matrix: rank 0 over its memory limit" 70 "rank 0 .*grow/400000" -- \
     mpi -np 1 -x LATENTBENCH_MAX_MEMORY=60M "$LB" run --warm-up-time 0.5 --measurement-time 20 --quiet --suite ./grow.toml --node-concurrency 2 -o mfail.h5 : \
         -np 1 "$LB" run --warm-up-time 0.5 --measurement-time 20 --quiet --suite ./grow.toml --node-concurrency 2 -o mfail.h5
 took=$(($(date +%s) - start))

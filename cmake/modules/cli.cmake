@@ -21,21 +21,18 @@ install(FILES
   DESTINATION ${CMAKE_INSTALL_DATADIR}/latentbench/bench)
 
 if(LATENTBENCH_BUILD_TESTS)
-  # The command line end to end: exit codes, files, MPI ranks, verify.
-  add_test(NAME test_cli COMMAND ${CMAKE_COMMAND} -E env
-    LATENTBENCH=$<TARGET_FILE:latentbench> MPIEXEC=${MPIEXEC_EXECUTABLE}
-    LATENTBENCH_CHECK_LEAKS=1
-    # Open MPI's plugins leak at exit from unloaded modules LeakSanitizer cannot
-    # name; the harness's and liblatent's own allocations are checked at exit by
-    # LATENTBENCH_CHECK_LEAKS, and every module's own test runs with leak checks.
-    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
-    bash ${PROJECT_SOURCE_DIR}/tests/test_cli.sh)
-  set_tests_properties(test_cli PROPERTIES TIMEOUT 1800)
-  # Distributed runs under mpirun -np 1, 2, 3: shard modes, verify, failures.
-  add_test(NAME test_mpi COMMAND ${CMAKE_COMMAND} -E env
-    LATENTBENCH=$<TARGET_FILE:latentbench> MPIEXEC=${MPIEXEC_EXECUTABLE}
-    LATENTBENCH_CHECK_LEAKS=1
-    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
-    bash ${PROJECT_SOURCE_DIR}/tests/test_mpi.sh)
-  set_tests_properties(test_mpi PROPERTIES TIMEOUT 1800)
+  # The command line end to end (exit codes, files, verify), and distributed
+  # runs under mpirun -np 1, 2, 3 (shard modes, sharded verify, failures).
+  foreach(t test_cli test_mpi)
+    add_test(NAME ${t} COMMAND ${CMAKE_COMMAND} -E env
+      LATENTBENCH=$<TARGET_FILE:latentbench> MPIEXEC=${MPIEXEC_EXECUTABLE}
+      LB_SOURCE_DIR=${PROJECT_SOURCE_DIR}
+      LATENTBENCH_CHECK_LEAKS=1
+      # Open MPI's plugins leak at exit from unloaded modules LeakSanitizer cannot
+      # name; the harness's and liblatent's own allocations are checked at exit by
+      # LATENTBENCH_CHECK_LEAKS, and every module's own test runs with leak checks.
+      ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+      bash ${PROJECT_SOURCE_DIR}/tests/${t}.sh)
+    set_tests_properties(${t} PROPERTIES TIMEOUT 1800)
+  endforeach()
 endif()
