@@ -54,6 +54,29 @@ assert r["ci_low_ns"] <= r["mean_ns"] <= r["ci_high_ns"]
 assert r["peak_bytes"] >= 10000 * 128 * 4, r["peak_bytes"]
 assert r["throughput_elements"] > 0
 PYEOF
+# the file names the library file measured: the build beside the binary by default
+if $PY -c "
+import h5py, os; a = h5py.File('one.h5').attrs
+lib = a['library']; lib = lib.decode() if isinstance(lib, bytes) else lib
+h = a['library_hash']; h = h.decode() if isinstance(h, bytes) else h
+assert os.path.basename(lib).startswith('liblatent.so') and os.path.getsize(lib) == a['library_size'], lib
+assert len(h) == 16 and int(h, 16) >= 0, h"; then ok "library path, size and hash recorded"; else bad "library attributes"; fi
+# --lib: another copy of the build is measured and named; bad libraries are refused before anything runs
+lib=$($PY -c "import h5py; v = h5py.File('one.h5').attrs['library']; print(v.decode() if isinstance(v, bytes) else v)")
+cp "$lib" liblatent-copy.so  # not copy.so: Python would import it as the module "copy"
+expect "--lib a copy" 0 "" -- "$LB" run "${quick[@]}" --suite ci --filter '^latent_space_creation' --lib ./liblatent-copy.so -o copy.h5
+if $PY -c "
+import h5py, os; a = h5py.File('copy.h5').attrs; b = h5py.File('one.h5').attrs
+assert a['library'] != b['library'] and os.path.basename(a['library']) == 'liblatent-copy.so', a['library']
+assert a['library_hash'] == b['library_hash']"; then ok "the copy recorded, same build hash"; else bad "copy attributes"; fi
+expect "--lib missing" 66 "nosuch.so" -- "$LB" run --quick --lib ./nosuch.so -o x.h5
+echo "not a library" >text.so
+expect "--lib not a library" 65 "text.so: not a loadable library" -- "$LB" run --quick --lib ./text.so -o x.h5
+if [ -n "${LB_NOT_LATENT:-}" ]; then
+    expect "--lib lacks the API" 65 "lacks the symbol lt_version_string" -- "$LB" run --quick --lib "$LB_NOT_LATENT" -o x.h5
+fi
+if [ ! -e x.h5 ]; then ok "no output after a refused library"; else bad "x.h5 written"; fi
+
 # the file names the commit that was built (written at build time, not at configure time)
 if [ -n "${LB_SOURCE_DIR:-}" ] && want=$(git -C "$LB_SOURCE_DIR" describe --always --dirty --abbrev=12 2>/dev/null); then
     got=$($PY -c "import h5py; v = h5py.File('one.h5').attrs['git_commit']; print(v.decode() if isinstance(v, bytes) else v)")

@@ -14,6 +14,7 @@
  * the ranks stay in step. LB_SHARD_SEED=<n> replays a run. */
 #define _POSIX_C_SOURCE 200809L
 
+#include <dlfcn.h>
 #include "latentbench/bench.h"
 #include "latentbench/cluster.h"
 #include "latentbench/error.h"
@@ -42,6 +43,8 @@ typedef struct {
     unsigned   unit_fails; /* this rank's failed checks in the current unit */
     unsigned   passed, failed;
     uint64_t   units;      /* units begun: the per-unit seed stream */
+    lb_latent  lt;         /* the build of liblatent under test (the one beside this binary) */
+    void     (*fail_after)(long n); /* lt_mem_fail_after of that build */
 } tstate;
 
 static tstate T;
@@ -142,7 +145,7 @@ static int run_pair(const lb_case *c, const lb_dataset *part, const lb_dataset *
     char err[256] = "";
     uint64_t ns = 0;
     *sh = *loc = NULL;
-    lb_op_env env = {T.seed, part, &T.cl, 0};
+    lb_op_env env = {&T.lt, T.seed, part, &T.cl, 0};
     int rc = lb_op_prepare(c, &env, sh, err, sizeof err);
     CHECK(rc == LB_OK, "sharded prepare: %s (%d)", err, rc);
     /* the run is collective: every rank runs it or none does */
@@ -154,7 +157,7 @@ static int run_pair(const lb_case *c, const lb_dataset *part, const lb_dataset *
     rc = lb_op_run(*sh, 1, &ns);
     CHECK(rc == LB_OK, "sharded run: %s", lb_strerror(rc));
     if (T.cl.rank != 0) return rc == LB_OK;
-    lb_op_env alone = {T.seed, whole, NULL, 0};
+    lb_op_env alone = {&T.lt, T.seed, whole, NULL, 0};
     int lrc = lb_op_prepare(c, &alone, loc, err, sizeof err);
     CHECK(lrc == LB_OK, "whole prepare: %s (%d)", err, lrc);
     if (lrc) return 0;
@@ -590,17 +593,17 @@ static void test_failures(void)
         unit_begin("%s: rank %d out of memory mid-operation", ops[o], last);
         int64_t n = 1000, k = 10;
         lb_case c = make_case(ops[o], "Euclidean", "Standard", 16, n, k, o == 1 ? 3 : 0);
-        lb_op_env env = {T.seed, NULL, &T.cl, 0};
+        lb_op_env env = {&T.lt, T.seed, NULL, &T.cl, 0};
         lb_op_ctx *ctx = NULL;
         char err[256] = "";
         int rc = lb_op_prepare(&c, &env, &ctx, err, sizeof err);
         CHECK(rc == LB_OK, "prepare: %s", err);
         if (lb_cluster_agree_status(&T.cl, rc, NULL) == LB_OK) {
             uint64_t ns;
-            if (r == last) lt_mem_fail_after(1); /* the next allocation of liblatent */
+            if (r == last) T.fail_after(1); /* the next allocation of liblatent */
             double t0 = now_s();
             rc = lb_op_run(ctx, 1, &ns);
-            lt_mem_fail_after(-1);
+            T.fail_after(-1);
             CHECK_INT_EQ(rc, r == last ? LB_EINTERNAL : LB_OK);
             int failed_rank = -2;
             int st = lb_cluster_agree_status(&T.cl, rc, &failed_rank);
@@ -676,6 +679,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "test_shard: MPI did not start\n");
         return 1;
     }
+    char lerr[512];
+    int lrc = lb_latent_open(NULL, &T.lt, lerr, sizeof lerr);
+    if (!lrc && !(*(void **)&T.fail_after = dlsym(T.lt.handle, "lt_mem_fail_after"))) lrc = LB_EDATA;
+    if (lb_cluster_agree_status(&T.cl, lrc, NULL) != LB_OK) {
+        fprintf(stderr, "test_shard: liblatent: %s\n", lrc ? lerr : "another rank could not load it");
+        lb_latent_close(&T.lt);
+        lb_cluster_finalize(&T.cl);
+        return 1;
+    }
     const char *env = getenv("LB_SHARD_SEED");
     T.base_seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
     lb_cluster_bcast(&T.cl, 0, &T.base_seed, sizeof T.base_seed); /* one stream for every rank */
@@ -703,6 +715,7 @@ int main(int argc, char **argv)
         printf("total %.2f s\n%u passed, %u failed\n", now_s() - t_all, T.passed, T.failed);
         fflush(stdout);
     }
+    lb_latent_close(&T.lt);
     lb_cluster_finalize(&T.cl);
     return st == LB_OK ? 0 : 1;
 }

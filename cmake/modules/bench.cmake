@@ -5,7 +5,7 @@ add_library(lb_bench STATIC
   src/bench/measure.c
   src/bench/ops.c)
 target_include_directories(lb_bench PUBLIC ${PROJECT_SOURCE_DIR}/src/bench/include)
-target_link_libraries(lb_bench PUBLIC lb_util lb_suite lb_store lb_cluster latent_static m)
+target_link_libraries(lb_bench PUBLIC lb_util lb_suite lb_store lb_cluster lb_loader m)
 
 if(LATENTBENCH_BUILD_TESTS)
   add_executable(test_measure tests/test_measure.c)
@@ -17,7 +17,8 @@ if(LATENTBENCH_BUILD_TESTS)
   # leaves some ranks without rows when n is small). A plain MPI program:
   # Check's forked tests cannot take part in MPI collectives.
   add_executable(test_shard tests/test_shard.c)
-  target_link_libraries(test_shard PRIVATE lb_bench lb_store lb_cluster m)
+  target_link_libraries(test_shard PRIVATE lb_bench lb_store lb_cluster lb_loader ${CMAKE_DL_LIBS} m)
+  add_dependencies(test_shard latent)
   foreach(np 1 2 3)
     add_test(NAME test_shard_np${np}
       COMMAND ${MPIEXEC_EXECUTABLE} --allow-run-as-root --oversubscribe -np ${np} $<TARGET_FILE:test_shard>)

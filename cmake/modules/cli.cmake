@@ -9,8 +9,13 @@ add_executable(latentbench
   src/cli/report.c
   src/cli/compare.c
   src/cli/report_cmd.c
-  src/cli/baseline_cmd.c)
-target_link_libraries(latentbench PRIVATE lb_runner lb_bench lb_suite lb_cluster lb_stats lb_store lb_gate lb_export lb_baseline)
+  src/cli/baseline_cmd.c
+  src/cli/library.c)
+target_link_libraries(latentbench PRIVATE lb_runner lb_loader lb_bench lb_suite lb_cluster lb_stats lb_store lb_gate
+  lb_export lb_baseline)
+# The kernel library is loaded at run time (lb_loader), never linked: the
+# default build is the one beside the binary, built with it.
+add_dependencies(latentbench latent)
 target_compile_definitions(latentbench PRIVATE LB_VERSION="${PROJECT_VERSION}")
 
 install(TARGETS latentbench RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -27,6 +32,7 @@ if(LATENTBENCH_BUILD_TESTS)
     add_test(NAME ${t} COMMAND ${CMAKE_COMMAND} -E env
       LATENTBENCH=$<TARGET_FILE:latentbench> MPIEXEC=${MPIEXEC_EXECUTABLE}
       LB_SOURCE_DIR=${PROJECT_SOURCE_DIR}
+      LB_NOT_LATENT=$<TARGET_FILE:lb_test_not_latent>
       LATENTBENCH_CHECK_LEAKS=1
       # Open MPI's plugins leak at exit from unloaded modules LeakSanitizer cannot
       # name; the harness's and liblatent's own allocations are checked at exit by

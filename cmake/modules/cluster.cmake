@@ -4,4 +4,4 @@ find_package(MPI REQUIRED COMPONENTS C)
 
 add_library(lb_cluster STATIC src/cluster/cluster.c src/cluster/cluster_ops.c)
 target_include_directories(lb_cluster PUBLIC ${PROJECT_SOURCE_DIR}/src/cluster/include)
-target_link_libraries(lb_cluster PUBLIC lb_util lb_store latent_static MPI::MPI_C)
+target_link_libraries(lb_cluster PUBLIC lb_util lb_store lb_loader MPI::MPI_C)

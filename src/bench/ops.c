@@ -13,6 +13,7 @@
 #define LB_ADD_RESET 1024 /* add_embedding: a fresh space every this many adds */
 
 struct lb_op_ctx {
+    const lb_latent *lt; /* the build of liblatent measured */
     lb_op_kind kind;
     lt_config  cfg;
     lt_space  *space;
@@ -74,7 +75,7 @@ static int parse_attention(const char *s, lt_attention *a)
 void lb_op_free(lb_op_ctx *c)
 {
     if (!c) return;
-    lt_space_destroy(c->space);
+    if (c->space) c->lt->space_destroy(c->space);
     lb_free(c->data);
     lb_free(c->ids);
     lb_free(c->queries);
@@ -88,7 +89,7 @@ void lb_op_free(lb_op_ctx *c)
 
 static int fail(lb_op_ctx *c, int code, char *err, size_t errlen, const char *what, int lt_code)
 {
-    lb_errorf(err, errlen, code, "%s: %s", what, lt_strerror(lt_code));
+    lb_errorf(err, errlen, code, "%s: %s", what, c->lt->strerror(lt_code));
     lb_op_free(c);
     return code;
 }
@@ -159,7 +160,7 @@ uint64_t lb_op_memory_estimate(const lb_case *cs, const lb_op_env *env, char *er
 {
     int kind = lb_op_kind_parse(cs->op);
     shape sh;
-    if (kind < 0 || case_shape(cs, env, (lb_op_kind)kind, &sh, err, errlen)) return 0;
+    if (!env->lt || kind < 0 || case_shape(cs, env, (lb_op_kind)kind, &sh, err, errlen)) return 0;
     uint64_t lo, hi;
     local_rows(&sh, env, (lb_op_kind)kind, &lo, &hi);
     uint64_t padded = (sh.d + 15) / 16 * 16, bytes = 1 << 20; /* rows are padded to 64 bytes */
@@ -167,11 +168,11 @@ uint64_t lb_op_memory_estimate(const lb_case *cs, const lb_op_env *env, char *er
     int ok = mul_add(&bytes, (hi - lo) * 2, padded * sizeof(float) + 16) &&
              mul_add(&bytes, sh.nq, sh.d * 2 * sizeof(float)) && mul_add(&bytes, sh.nq, sh.k * sizeof(lt_neighbor));
     if (ok && is_attn((lb_op_kind)kind)) {
-        lt_config cfg = lt_config_default(sh.d ? sh.d : 1);
+        lt_config cfg = env->lt->config_default(sh.d ? sh.d : 1);
         if (cs->num_heads > 0) cfg.num_heads = (unsigned)cs->num_heads;
         if (cs->num_experts > 0 && cs->num_experts < 1 << 20) cfg.num_experts = (unsigned)cs->num_experts;
         parse_attention(cs->attention, &cfg.attention);
-        ok = mul_add(&bytes, sh.nq, lt_attention_state_floats(&cfg) * sizeof(float));
+        ok = mul_add(&bytes, sh.nq, env->lt->attention_state_floats(&cfg) * sizeof(float));
     }
     if (!ok) {
         lb_errorf(err, errlen, LB_EDATA, "%s: sizes overflow (%zu rows x %zu dimensions, %zu queries, k %zu)", cs->id,
@@ -186,8 +187,10 @@ int lb_op_prepare(const lb_case *cs, const lb_op_env *env, lb_op_ctx **out, char
     *out = NULL;
     int kind = lb_op_kind_parse(cs->op);
     if (kind < 0) return lb_errorf(err, errlen, LB_EDATA, "%s: unknown operation '%s'", cs->id, cs->op);
+    if (!env->lt) return lb_errorf(err, errlen, LB_EINTERNAL, "%s: no liblatent loaded", cs->id);
     lb_op_ctx *c = lb_calloc(1, sizeof *c);
     if (!c) return lb_errorf(err, errlen, LB_ENOMEM, "%s: out of memory", cs->id);
+    c->lt = env->lt;
     c->kind = (lb_op_kind)kind;
     c->cl = env->shard && env->shard->size >= 1 ? env->shard : NULL;
     if (c->kind == LB_OP_NOOP) { /* no space, no data */
@@ -215,7 +218,7 @@ int lb_op_prepare(const lb_case *cs, const lb_op_env *env, lb_op_ctx **out, char
     c->nq = sh.nq;
     c->k = sh.k;
     c->nrows_total = sh.rows;
-    c->cfg = lt_config_default(c->d);
+    c->cfg = c->lt->config_default(c->d);
     if (!parse_metric(cs->metric, &c->cfg.metric) || !parse_attention(cs->attention, &c->cfg.attention)) {
         lb_op_free(c);
         return lb_errorf(err, errlen, LB_EDATA, "%s: unknown metric '%s' or attention '%s'", cs->id, cs->metric,
@@ -232,8 +235,8 @@ int lb_op_prepare(const lb_case *cs, const lb_op_env *env, lb_op_ctx **out, char
 
     /* check the configuration once, up front */
     lt_space *probe = NULL;
-    int lrc = lt_space_create(&c->cfg, &probe);
-    lt_space_destroy(probe);
+    int lrc = c->lt->space_create(&c->cfg, &probe);
+    c->lt->space_destroy(probe);
     if (lrc) return fail(c, LB_EDATA, err, errlen, cs->id, lrc);
 
     int stored = stores_rows(c->kind), dist = c->cl && sharded(c->kind);
@@ -265,16 +268,16 @@ int lb_op_prepare(const lb_case *cs, const lb_op_env *env, lb_op_ctx **out, char
     if (ds && stored) memcpy(c->queries, ds->test, qd * sizeof(float));
     else lb_fill_uniform(c->queries, qd, (env->seed + 1) ^ ((uint64_t)c->d << 32));
     if (dist && is_attn(c->kind)) {
-        c->state_floats = lt_attention_state_floats(&c->cfg);
+        c->state_floats = c->lt->attention_state_floats(&c->cfg);
         lt_space *none = NULL;
         c->states = lb_malloc(c->nq * c->state_floats * sizeof(float));
         c->empty_state = lb_malloc(c->state_floats * sizeof(float));
         if (!c->states || !c->empty_state) return fail(c, LB_ENOMEM, err, errlen, cs->id, LT_ENOMEM);
-        if ((lrc = lt_space_create(&c->cfg, &none)) || (lrc = lt_space_attention_state(none, c->queries, c->empty_state))) {
-            lt_space_destroy(none);
+        if ((lrc = c->lt->space_create(&c->cfg, &none)) || (lrc = c->lt->space_attention_state(none, c->queries, c->empty_state))) {
+            c->lt->space_destroy(none);
             return fail(c, LB_EDATA, err, errlen, cs->id, lrc);
         }
-        lt_space_destroy(none);
+        c->lt->space_destroy(none);
     }
 
     if (c->kind == LB_OP_KNN_MERGE) { /* sorted lists of this rank's own: distinct ids, increasing distances */
@@ -292,8 +295,8 @@ int lb_op_prepare(const lb_case *cs, const lb_op_env *env, lb_op_ctx **out, char
         }
     }
     if (stored) {
-        if ((lrc = lt_space_create(&c->cfg, &c->space)) ||
-            (c->nrows && (lrc = lt_space_add_batch(c->space, c->data, c->nrows, c->ids))))
+        if ((lrc = c->lt->space_create(&c->cfg, &c->space)) ||
+            (c->nrows && (lrc = c->lt->space_add_batch(c->space, c->data, c->nrows, c->ids))))
             return fail(c, LB_EDATA, err, errlen, cs->id, lrc);
         lb_free(c->data); /* the space holds its own copy */
         c->data = NULL;
@@ -328,10 +331,10 @@ const float *lb_op_outputs(const lb_op_ctx *c, size_t *nq, size_t *dimension)
 /* Builds a space from c->data with explicit ids, as the memory groups do. */
 static int build(lb_op_ctx *c, lt_space **s)
 {
-    int rc = lt_space_create(&c->cfg, s);
+    int rc = c->lt->space_create(&c->cfg, s);
     for (size_t r = 0; r < c->nrows && !rc; r++) {
         uint64_t id = c->ids ? c->ids[r] : r;
-        rc = lt_space_add(*s, c->data + r * c->d, &id, NULL);
+        rc = c->lt->space_add(*s, c->data + r * c->d, &id, NULL);
     }
     return rc;
 }
@@ -350,8 +353,8 @@ static void share_queries(lb_op_ctx *c)
 static int knn_sharded(lb_op_ctx *c)
 {
     share_queries(c);
-    int rc = c->nq == 1 ? lt_space_knn(c->space, c->queries, c->k, c->nb, c->found)
-                        : lt_space_knn_batch(c->space, c->queries, c->nq, c->k, c->nb, c->found);
+    int rc = c->nq == 1 ? c->lt->space_knn(c->space, c->queries, c->k, c->nb, c->found)
+                        : c->lt->space_knn_batch(c->space, c->queries, c->nq, c->k, c->nb, c->found);
     for (size_t q = 0; q < c->nq; q++) lb_knn_pad(c->nb + q * c->k, rc ? 0 : c->found[q], c->k);
     uint64_t ns = 0;
     int mrc = lb_cluster_knn_merge(c->cl, c->nb, c->nq, c->k, c->found, &ns);
@@ -366,17 +369,17 @@ static int attention_sharded(lb_op_ctx *c, const lt_space *s)
     int rc = 0;
     for (size_t q = 0; q < c->nq; q++) {
         float *st = c->states + q * c->state_floats;
-        int r = lt_space_attention_state(s, c->queries + q * c->d, st);
+        int r = c->lt->space_attention_state(s, c->queries + q * c->d, st);
         if (r) { /* an empty state, the merge's identity, keeps the others' answer whole */
             rc = rc ? rc : r;
             memcpy(st, c->empty_state, c->state_floats * sizeof *st);
         }
     }
     uint64_t ns = 0;
-    int mrc = lb_cluster_attention_merge(c->cl, &c->cfg, c->states, c->nq, &ns);
+    int mrc = lb_cluster_attention_merge(c->cl, c->lt, &c->cfg, c->states, c->nq, &ns);
     c->comm_ns += ns;
     for (size_t q = 0; !rc && !mrc && c->cl->rank == 0 && q < c->nq; q++)
-        rc = lt_attention_state_finish(&c->cfg, c->queries + q * c->d, c->states + q * c->state_floats,
+        rc = c->lt->attention_state_finish(&c->cfg, c->queries + q * c->d, c->states + q * c->state_floats,
                                        c->out + q * c->d);
     return rc ? rc : mrc;
 }
@@ -397,30 +400,30 @@ int lb_op_run(void *vctx, uint64_t iters, uint64_t *elapsed_ns)
     case LB_OP_CREATE:
         t0 = lb_clock_ns();
         for (uint64_t i = 0; i < iters && !rc; i++) {
-            rc = lt_space_create(&c->cfg, &s);
+            rc = c->lt->space_create(&c->cfg, &s);
             lb_consume(s);
-            lt_space_destroy(s);
+            c->lt->space_destroy(s);
         }
         total = lb_clock_ns() - t0;
         break;
     case LB_OP_ADD:
         for (uint64_t done = 0; done < iters && !rc;) {
             uint64_t chunk = iters - done < c->nrows ? iters - done : c->nrows;
-            if ((rc = lt_space_create(&c->cfg, &s))) break;
+            if ((rc = c->lt->space_create(&c->cfg, &s))) break;
             t0 = lb_clock_ns();
-            for (uint64_t i = 0; i < chunk && !rc; i++) rc = lt_space_add(s, c->data + i * c->d, NULL, NULL);
+            for (uint64_t i = 0; i < chunk && !rc; i++) rc = c->lt->space_add(s, c->data + i * c->d, NULL, NULL);
             total += lb_clock_ns() - t0;
-            lt_space_destroy(s);
+            c->lt->space_destroy(s);
             done += chunk;
         }
         break;
     case LB_OP_ADD_BATCH:
         for (uint64_t i = 0; i < iters && !rc; i++) {
-            if ((rc = lt_space_create(&c->cfg, &s))) break;
+            if ((rc = c->lt->space_create(&c->cfg, &s))) break;
             t0 = lb_clock_ns();
-            rc = c->nrows ? lt_space_add_batch(s, c->data, c->nrows, c->ids) : 0;
+            rc = c->nrows ? c->lt->space_add_batch(s, c->data, c->nrows, c->ids) : 0;
             total += lb_clock_ns() - t0;
-            lt_space_destroy(s);
+            c->lt->space_destroy(s);
         }
         break;
     case LB_OP_KNN:
@@ -430,8 +433,8 @@ int lb_op_run(void *vctx, uint64_t iters, uint64_t *elapsed_ns)
          * and returned at the end rather than cutting the loop short */
         for (uint64_t i = 0; i < iters && (dist || !rc); i++) {
             int r = dist ? knn_sharded(c)
-                         : c->kind == LB_OP_KNN ? lt_space_knn(c->space, c->queries, c->k, c->nb, c->found)
-                                                : lt_space_knn_batch(c->space, c->queries, c->nq, c->k, c->nb, c->found);
+                         : c->kind == LB_OP_KNN ? c->lt->space_knn(c->space, c->queries, c->k, c->nb, c->found)
+                                                : c->lt->space_knn_batch(c->space, c->queries, c->nq, c->k, c->nb, c->found);
             rc = rc ? rc : r;
             lb_consume(c->nb);
         }
@@ -442,8 +445,8 @@ int lb_op_run(void *vctx, uint64_t iters, uint64_t *elapsed_ns)
         t0 = lb_clock_ns();
         for (uint64_t i = 0; i < iters && (dist || !rc); i++) {
             int r = dist ? attention_sharded(c, c->space)
-                         : c->kind == LB_OP_ATTN ? lt_space_attention(c->space, c->queries, c->out)
-                                                 : lt_space_attention_batch(c->space, c->queries, c->nq, c->out);
+                         : c->kind == LB_OP_ATTN ? c->lt->space_attention(c->space, c->queries, c->out)
+                                                 : c->lt->space_attention_batch(c->space, c->queries, c->nq, c->out);
             rc = rc ? rc : r;
             lb_consume(c->out);
         }
@@ -454,7 +457,7 @@ int lb_op_run(void *vctx, uint64_t iters, uint64_t *elapsed_ns)
         for (uint64_t i = 0; i < iters && !rc; i++) {
             rc = build(c, &s);
             lb_consume(s);
-            lt_space_destroy(s);
+            c->lt->space_destroy(s);
             s = NULL;
         }
         total = lb_clock_ns() - t0;
@@ -466,10 +469,10 @@ int lb_op_run(void *vctx, uint64_t iters, uint64_t *elapsed_ns)
             if (dist) { /* collective: taken part in even after a failed build */
                 int a = attention_sharded(c, r ? NULL : s);
                 r = r ? r : a;
-            } else if (!r) r = lt_space_attention(s, c->queries, c->out);
+            } else if (!r) r = c->lt->space_attention(s, c->queries, c->out);
             rc = rc ? rc : r;
             lb_consume(c->out);
-            lt_space_destroy(s);
+            c->lt->space_destroy(s);
             s = NULL;
         }
         total = lb_clock_ns() - t0;

@@ -19,6 +19,7 @@ typedef struct {
     const char *dir, *config, *name, *results, *baseline, *issue_body, *webhook, *context, *keep;
     const char *timeout, *pos;
     int path_only, all, always;
+    lb_latent *lt; /* for this machine's fingerprint (its SIMD level) */
 } bopts;
 
 /* Which options each subcommand takes; a flag has no value. */
@@ -127,7 +128,10 @@ static int machine_for(const bopts *o, const lb_cluster *cl, char **machine, cha
 {
     lb_results r;
     memset(&r, 0, sizeof r);
-    int rc = o->results ? lb_results_read(o->results, &r, err, errlen) : lb_meta_fill(&r.meta, cl, "");
+    /* rank 0 alone runs the subcommands: no collective here */
+    int rc = o->results ? lb_results_read(o->results, &r, err, errlen)
+                        : o->lt->handle ? LB_OK : lb_latent_open(NULL, o->lt, err, errlen);
+    if (!rc && !o->results) rc = lb_meta_fill(&r.meta, cl, "", o->lt);
     if (rc == LB_ENOMEM) lb_errorf(err, errlen, rc, "baseline show: out of memory");
     if (!rc && !(*machine = lb_strdup(r.meta.machine ? r.meta.machine : "")))
         rc = lb_errorf(err, errlen, LB_ENOMEM, "baseline show: out of memory");
@@ -251,7 +255,7 @@ static int cmd_config(const lb_gate_config *c, const char *dir)
     return LB_OK;
 }
 
-int lb_cmd_baseline(int argc, char **argv, const lb_cluster *cl)
+int lb_cmd_baseline(int argc, char **argv, const lb_cluster *cl, lb_latent *lt)
 {
     char err[LB_ERRLEN] = "";
     if (argc < 1) {
@@ -269,6 +273,7 @@ int lb_cmd_baseline(int argc, char **argv, const lb_cluster *cl)
     int cmd = subcommands[k].cmd;
     bopts o;
     int rc = parse(argc - 1, argv + 1, cmd, subcommands[k].npos, &o, err, sizeof err);
+    o.lt = lt;
     /* under mpirun the store is rank 0's alone; the other ranks only agree */
     if (!rc && cl->rank != 0) return LB_OK;
     lb_gate_config cfg;

@@ -3,6 +3,7 @@
 #define LB_CLI_H
 
 #include "latentbench/cluster.h"
+#include "latentbench/loader.h"
 #include "latentbench/results.h"
 #include "latentbench/runner.h"
 
@@ -16,11 +17,17 @@
 int lb_cmd_list(int argc, char **argv, const lb_cluster *cl);
 /* threads: the line saying how many OpenMP threads each rank runs (printed
  * by run under MPI unless --quiet) */
-int lb_cmd_run(int argc, char **argv, lb_cluster *cl, const char *command_line, const char *threads);
-int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl);
+int lb_cmd_run(int argc, char **argv, lb_cluster *cl, const char *command_line, const char *threads, lb_latent *lt);
+int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl, lb_latent *lt);
 int lb_cmd_compare(int argc, char **argv, const lb_cluster *cl);  /* src/cli/compare.c */
 int lb_cmd_report(int argc, char **argv, const lb_cluster *cl);   /* src/cli/report_cmd.c */
-int lb_cmd_baseline(int argc, char **argv, const lb_cluster *cl); /* src/cli/baseline_cmd.c */
+int lb_cmd_baseline(int argc, char **argv, const lb_cluster *cl, lb_latent *lt); /* src/cli/baseline_cmd.c */
+
+/* Loads the build of liblatent a command measures into lt (main owns it and
+ * closes it at exit): path, or the default one (latentbench/loader.h). Every
+ * rank agrees; on failure err names the file and what is wrong (66 missing,
+ * 65 not a library or a symbol missing). */
+int lb_cli_open_latent(const lb_cluster *cl, const char *path, lb_latent *lt, char *err, size_t errlen);
 
 /* Earlier baselines given with --history (compare, run --baseline): they set
  * the gate's run-to-run drift floor. */

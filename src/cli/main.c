@@ -3,7 +3,6 @@
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
 
-#include <latent/latent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +23,13 @@ static void usage(FILE *out)
           "          [--shard matrix|data|none] [--node-concurrency N] [--max-memory SIZE]\n"
           "          [--scaling-reference R.h5 [--weak-scaling]]\n"
           "          [--baseline B.h5 [--config regression_config.toml] [--history H.h5]...]\n"
+          "          [--lib liblatent.so]\n"
           "  compare BASELINE.h5 CURRENT.h5 [--config C.toml] [--threshold PCT] [--report report.md]\n"
           "          [--strict-machine] [--history EARLIER.h5]...\n"
           "  report  RESULTS.h5 [--baseline B.h5] [--config C.toml] [--format md|json|csv|toml|gbench] [-o FILE]\n"
           "  baseline save RESULTS.h5 [--name NAME] | list [--all] | show [NAME] [--path-only] | prune [--keep N]\n"
           "           | notify --results R --baseline B | config      [--dir D] [--config C.toml]\n"
-          "  verify  --dataset ann-benchmarks.h5 [--k K] [--metric M] [--shard data]\n"
+          "  verify  --dataset ann-benchmarks.h5 [--k K] [--metric M] [--shard data] [--lib liblatent.so]\n"
           "\n"
           "suites: latency throughput memory matrix critical_path attention_comparison\n"
           "        distance_comparison flash_attention ci all (default: ci), or a suite file\n"
@@ -47,7 +47,13 @@ int main(int argc, char **argv)
         return argc < 2 ? lb_exit_code(LB_EUSAGE) : 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("latentbench %s (liblatent %s)\n", LB_VERSION, lt_version_string());
+        char err[512];
+        lb_latent lt;
+        if (lb_latent_open(NULL, &lt, err, sizeof err) == LB_OK) {
+            printf("latentbench %s (liblatent %s, %s)\n", LB_VERSION, lt.version_string(), lt.path);
+            lb_latent_close(&lt);
+        } else
+            printf("latentbench %s (liblatent not loaded: %s)\n", LB_VERSION, err);
         return 0;
     }
     for (int i = 2; i < argc; i++)
@@ -64,6 +70,8 @@ int main(int argc, char **argv)
     }
 
     lb_cluster cl;
+    lb_latent lt; /* loaded by the commands that measure; closed at exit */
+    memset(&lt, 0, sizeof lt);
     if (lb_cluster_init(&argc, &argv, &cl) != LB_OK) {
         fprintf(stderr, "latentbench: MPI could not start\n");
         return lb_exit_code(LB_EINTERNAL);
@@ -74,11 +82,11 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     int rc;
     if (strcmp(cmd, "list") == 0) rc = lb_cmd_list(argc - 2, argv + 2, &cl);
-    else if (strcmp(cmd, "run") == 0) rc = lb_cmd_run(argc - 2, argv + 2, &cl, cmdline, threads);
-    else if (strcmp(cmd, "verify") == 0) rc = lb_cmd_verify(argc - 2, argv + 2, &cl);
+    else if (strcmp(cmd, "run") == 0) rc = lb_cmd_run(argc - 2, argv + 2, &cl, cmdline, threads, &lt);
+    else if (strcmp(cmd, "verify") == 0) rc = lb_cmd_verify(argc - 2, argv + 2, &cl, &lt);
     else if (strcmp(cmd, "compare") == 0) rc = lb_cmd_compare(argc - 2, argv + 2, &cl);
     else if (strcmp(cmd, "report") == 0) rc = lb_cmd_report(argc - 2, argv + 2, &cl);
-    else if (strcmp(cmd, "baseline") == 0) rc = lb_cmd_baseline(argc - 2, argv + 2, &cl);
+    else if (strcmp(cmd, "baseline") == 0) rc = lb_cmd_baseline(argc - 2, argv + 2, &cl, &lt);
     else {
         if (cl.rank == 0) {
             fprintf(stderr, "latentbench: unknown command '%s'\n", cmd);
@@ -91,12 +99,14 @@ int main(int argc, char **argv)
      * returned by now (MPI's own allocations are outside both allocators). */
     const char *check = getenv("LATENTBENCH_CHECK_LEAKS");
     if (check && *check && strcmp(check, "0") != 0) {
-        size_t lb_left = lb_alloc_current(), lt_left = lt_mem_stats_get().current_bytes;
+        size_t lb_left = lb_alloc_current(), lt_left = lt.handle ? lt.mem_stats_get().current_bytes : 0;
         if (lb_left || lt_left) {
+            lb_latent_close(&lt);
             fprintf(stderr, "latentbench: leak: %zu bytes of the harness and %zu of liblatent still held at exit\n",
                     lb_left, lt_left);
             return lb_exit_code(LB_EINTERNAL);
         }
     }
+    lb_latent_close(&lt);
     return rc >= 0 ? rc : lb_exit_code(rc);
 }

@@ -7,7 +7,6 @@
 #include "latentbench/runner.h"
 
 #include <errno.h>
-#include <latent/latent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@ typedef struct {
     const char *baseline, *config;
     const char *history[LB_MAX_HISTORY]; /* earlier baselines for the drift floor */
     size_t nhistory;
+    const char *lib; /* the build of liblatent to measure; NULL: the default */
     int quiet;
 } run_opts;
 
@@ -84,6 +84,7 @@ static int parse_args(int argc, char **argv, run_opts *o, char *err, size_t errl
         else if (!strcmp(a, "--baseline")) o->baseline = v;
         else if (!strcmp(a, "--config")) o->config = v;
         else if (!strcmp(a, "--scaling-reference")) r->scaling_reference = v;
+        else if (!strcmp(a, "--lib")) o->lib = v;
         else if (!strcmp(a, "--history")) {
             if (o->nhistory == LB_MAX_HISTORY)
                 return lb_errorf(err, errlen, LB_EUSAGE, "run: at most %d --history files", LB_MAX_HISTORY);
@@ -178,12 +179,14 @@ static void progress(void *arg, unsigned round, size_t i, size_t n, const char *
     lb_progress_step(p, round, i, id);
 }
 
-int lb_cmd_run(int argc, char **argv, lb_cluster *cl, const char *command_line, const char *threads)
+int lb_cmd_run(int argc, char **argv, lb_cluster *cl, const char *command_line, const char *threads, lb_latent *lt)
 {
     char err[LB_ERRLEN] = "";
     run_opts o;
     int rc = parse_args(argc, argv, &o, err, sizeof err);
+    if (!rc) rc = lb_cli_open_latent(cl, o.lib, lt, err, sizeof err);
     if (rc) { lb_report(cl, err); return rc; }
+    o.run.lt = lt;
     lb_progress prog;
     lb_progress_init(&prog, 0, o.run.rounds, o.quiet || cl->rank != 0);
     if (cl->size > 1 && cl->rank == 0 && !o.quiet) fprintf(stderr, "%d ranks on %d node%s; %s\n", cl->size, cl->nodes,

@@ -23,9 +23,9 @@ static int parse_size(const char *s, size_t *out)
     return 1;
 }
 
-int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl)
+int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl, lb_latent *lt)
 {
-    const char *path = NULL, *metric_name = NULL;
+    const char *path = NULL, *metric_name = NULL, *lib = NULL;
     int sharded = 0;
     size_t k = 10;
     char err[LB_ERRLEN];
@@ -38,6 +38,7 @@ int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl)
                 return LB_EUSAGE;
             }
         } else if (strcmp(argv[i], "--metric") == 0 && i + 1 < argc) metric_name = argv[++i];
+        else if (strcmp(argv[i], "--lib") == 0 && i + 1 < argc) lib = argv[++i];
         else if (strcmp(argv[i], "--shard") == 0 && i + 1 < argc) {
             const char *m = argv[++i];
             if (strcmp(m, "data") != 0 && strcmp(m, "none") != 0) {
@@ -57,8 +58,13 @@ int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl)
         lb_report(cl, "verify: --dataset FILE is required");
         return LB_EUSAGE;
     }
+    int rc = lb_cli_open_latent(cl, lib, lt, err, sizeof err);
+    if (rc) {
+        lb_report(cl, err);
+        return rc;
+    }
     lb_dataset ds;
-    int rc = sharded ? lb_dataset_read_part(path, (size_t)cl->rank, (size_t)cl->size, &ds, err, sizeof err)
+    rc = sharded ? lb_dataset_read_part(path, (size_t)cl->rank, (size_t)cl->size, &ds, err, sizeof err)
                      : lb_dataset_read(path, &ds, err, sizeof err);
     int failed = -1, read_ok = rc == LB_OK;
     rc = lb_cluster_agree_status(cl, rc, &failed);
@@ -86,7 +92,7 @@ int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl)
         lb_dataset_free(&ds);
         return LB_EDATA;
     }
-    lt_config cfg = lt_config_default(ds.d);
+    lt_config cfg = lt->config_default(ds.d);
     cfg.metric = metric;
     lt_space *s = NULL;
     uint64_t *ids = NULL;
@@ -96,19 +102,19 @@ int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl)
     for (size_t r = 0; ids && r < ds.n; r++) ids[r] = ds.row0 + r;
     int lrc = 0;
     if (!nb || !found || (ds.n && !ids)) rc = LB_ENOMEM;
-    else if ((lrc = lt_space_create(&cfg, &s)) || (ds.n && (lrc = lt_space_add_batch(s, ds.train, ds.n, ids))) ||
-             (lrc = lt_space_knn_batch(s, ds.test, ds.q, k, nb, found)))
+    else if ((lrc = lt->space_create(&cfg, &s)) || (ds.n && (lrc = lt->space_add_batch(s, ds.train, ds.n, ids))) ||
+             (lrc = lt->space_knn_batch(s, ds.test, ds.q, k, nb, found)))
         rc = lrc == LT_ENONFINITE ? LB_EDATA : LB_EINTERNAL;
     if (!rc && sharded) { /* every rank's lists, merged on rank 0 */
         for (size_t q = 0; q < ds.q; q++) lb_knn_pad(nb + q * k, found[q], k);
         rc = lb_cluster_knn_merge(cl, nb, ds.q, k, found, NULL);
     }
-    if (rc) snprintf(err, sizeof err, "%s: %s", path, lrc ? lt_strerror(lrc) : lb_strerror(rc));
+    if (rc) snprintf(err, sizeof err, "%s: %s", path, lrc ? lt->strerror(lrc) : lb_strerror(rc));
     rc = lb_cluster_agree_status(cl, rc, &failed);
     if (rc) {
         if (sharded) lb_cluster_bcast(cl, failed, err, sizeof err);
         lb_report(cl, err);
-        lt_space_destroy(s);
+        lt->space_destroy(s);
         lb_free(ids); lb_free(nb); lb_free(found); lb_dataset_free(&ds);
         return rc;
     }
@@ -131,7 +137,7 @@ int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl)
     if (cl->rank == 0)
         printf("%s: recall@%zu = %.6f (%zu queries, %zu train vectors%s, d = %zu, %s)\n", path, k, recall, ds.q,
                ds.n_total, sharded ? " over the ranks" : "", ds.d, metric == LT_METRIC_COSINE ? "cosine" : "euclidean");
-    lt_space_destroy(s);
+    lt->space_destroy(s);
     lb_free(ids); lb_free(nb); lb_free(found); lb_dataset_free(&ds);
     if (recall < 1.0) {
         snprintf(err, sizeof err, "%s: recall@%zu %.6f is below 1.0", path, k, recall);

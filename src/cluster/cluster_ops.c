@@ -57,16 +57,18 @@ static void knn_fn(void *invec, void *inoutvec, int *len, MPI_Datatype *dt)
     }
 }
 
-/* The configuration of the states being merged; set before each reduction. */
+/* The configuration of the states being merged and the build whose merge
+ * combines them; set before each reduction (MPI operations take no context). */
 static lt_config g_attn_cfg;
+static const lb_latent *g_attn_lt;
 
 static void attn_fn(void *invec, void *inoutvec, int *len, MPI_Datatype *dt)
 {
     (void)dt;
-    size_t s = lt_attention_state_floats(&g_attn_cfg);
+    size_t s = g_attn_lt->attention_state_floats(&g_attn_cfg);
     const float *in = invec;
     float *io = inoutvec;
-    for (int l = 0; l < *len; l++) lt_attention_state_merge(&g_attn_cfg, io + (size_t)l * s, in + (size_t)l * s);
+    for (int l = 0; l < *len; l++) g_attn_lt->attention_state_merge(&g_attn_cfg, io + (size_t)l * s, in + (size_t)l * s);
 }
 
 void lb__cluster_ops_init(lb__cluster_comms *k)
@@ -140,14 +142,15 @@ int lb_cluster_knn_merge(const lb_cluster *c, lt_neighbor *nb, size_t nq, size_t
     return rc;
 }
 
-int lb_cluster_attention_merge(const lb_cluster *c, const lt_config *cfg, float *states, size_t nq,
-                               uint64_t *comm_ns)
+int lb_cluster_attention_merge(const lb_cluster *c, const lb_latent *lt, const lt_config *cfg, float *states,
+                               size_t nq, uint64_t *comm_ns)
 {
     double t0 = MPI_Wtime();
     if (c->size > 1) {
-        size_t s = lt_attention_state_floats(cfg);
+        size_t s = lt->attention_state_floats(cfg);
         if (s > (size_t)INT32_MAX / sizeof(float) || nq > (size_t)INT32_MAX) return LB_EINTERNAL;
         g_attn_cfg = *cfg;
+        g_attn_lt = lt;
         MPI_Datatype t = block_type(s * sizeof(float));
         MPI_Reduce(c->rank == 0 ? MPI_IN_PLACE : states, states, (int)nq, t, c->comms->attn_op, 0,
                    c->comms->world);

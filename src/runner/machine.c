@@ -4,7 +4,6 @@
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
 
-#include <latent/latent.h>
 #include <omp.h>
 #include <sched.h>
 #include <stdio.h>
@@ -58,7 +57,7 @@ static void cpu_model(char *buf, size_t len)
     fclose(f);
 }
 
-int lb_meta_fill(lb_meta *m, const lb_cluster *cl, const char *command_line)
+int lb_meta_fill(lb_meta *m, const lb_cluster *cl, const char *command_line, const lb_latent *lt)
 {
     char host[LB_HOST_LEN], cpu[256], machine[384], created[32];
     long cores;
@@ -69,7 +68,7 @@ int lb_meta_fill(lb_meta *m, const lb_cluster *cl, const char *command_line)
      * runs on one machine match */
     (void)cores;
     snprintf(machine, sizeof machine, "%s; %ld cores; %s", cpu, sysconf(_SC_NPROCESSORS_ONLN),
-             lt_isa_name(lt_isa_active()));
+             lt ? lt->isa_name(lt->isa_active()) : "unknown SIMD");
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
@@ -84,10 +83,13 @@ int lb_meta_fill(lb_meta *m, const lb_cluster *cl, const char *command_line)
     m->compiler = lb_strdup("gcc " __VERSION__);
     m->build_type = lb_strdup(LB_BUILD_TYPE);
     m->command_line = lb_strdup(command_line);
+    m->library = lb_strdup(lt ? lt->path : "");
+    m->library_hash = lb_strdup(lt ? lt->hash : "");
+    m->library_size = lt ? (int64_t)lt->size : 0;
     m->mpi_ranks = cl->size;
     m->omp_threads = omp_get_max_threads();
     if (!m->tool_version || !m->git_commit || !m->created || !m->hostname || !m->machine || !m->compiler ||
-        !m->build_type || !m->command_line)
+        !m->build_type || !m->command_line || !m->library || !m->library_hash)
         return LB_ENOMEM;
     return LB_OK;
 }

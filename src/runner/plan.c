@@ -4,8 +4,6 @@
 #include "latentbench/ops.h"
 #include "latentbench/runner.h"
 
-#include <latent/latent.h>
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,12 +119,12 @@ static void probe_case(lb_case *c, const char *op, int64_t n, int64_t q)
 /* The constants come from liblatent itself, on shapes small enough to stay
  * in cache briefly: the model needs ratios between cases right, not absolute
  * truth, and the scheduler only compares cases with each other. */
-void lb_cost_model_calibrate(lb_cost_model *m)
+void lb_cost_model_calibrate(lb_cost_model *m, const lb_latent *lt)
 {
     m->build_ns_per_float = 2.0; /* fallbacks if a probe cannot run */
     m->scan_ns_per_float = 0.25;
     m->batch_ns_per_float = 0.05;
-    lb_op_env env = {42, NULL, NULL, 0};
+    lb_op_env env = {lt, 42, NULL, NULL, 0};
     lb_case c;
     lb_op_ctx *op = NULL;
     char err[256];

@@ -7,7 +7,6 @@
 #include "latentbench/stats.h"
 
 #include <errno.h>
-#include <latent/latent.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +61,7 @@ typedef struct {
 
 /* What the measurement hooks need. */
 typedef struct {
+    const lb_latent  *lt;
     lb_op_ctx        *op;
     const lb_cluster *cl;
     lb_shard          mode;
@@ -87,10 +87,10 @@ static int sync_status(hook_ctx *h, lb_sync *v)
 static int measured(void *vctx, uint64_t iters, uint64_t *elapsed_ns)
 {
     hook_ctx *h = vctx;
-    if (h->sampling) lt_mem_reset_peak();
+    if (h->sampling) h->lt->mem_reset_peak();
     int rc = lb_op_run(h->op, iters, elapsed_ns);
     if (h->sampling) {
-        lt_mem_stats st = lt_mem_stats_get();
+        lt_mem_stats st = h->lt->mem_stats_get();
         h->sum_peak += (double)st.peak_bytes;
         if (st.peak_bytes > h->max_peak) h->max_peak = st.peak_bytes;
         h->allocs += st.allocations;
@@ -177,6 +177,7 @@ static int measure_round(const lb_case *c, const lb_op_env *env, lb_shard mode, 
 {
     hook_ctx h;
     memset(&h, 0, sizeof h);
+    h.lt = env->lt;
     h.cl = cl;
     h.mode = mode;
     int rc = lb_op_prepare(c, env, &h.op, err, errlen);
@@ -509,7 +510,7 @@ static int schedule(const lb_run_opts *o, const lb_case_list *list, lb_shard mod
             if (node_rank[r] < o->node_concurrency) slot_rank[nslots++] = (size_t)r;
         /* rank 0 calibrates; every rank plans with its constants, so the plan is one */
         lb_cost_model cm;
-        if (cl->rank == 0) lb_cost_model_calibrate(&cm);
+        if (cl->rank == 0) lb_cost_model_calibrate(&cm, o->lt);
         lb_cluster_bcast(cl, 0, &cm, sizeof cm);
         double total = 0, worst = 0;
         for (size_t i = 0; i < list->count; i++) {
@@ -569,7 +570,7 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
                                    : lb_dataset_read(o->dataset, &ds, err, errlen);
         if (!rc) dsp = &ds;
     }
-    lb_op_env env = {o->seed, dsp, mode == LB_SHARD_DATA ? cl : NULL, o->max_memory};
+    lb_op_env env = {o->lt, o->seed, dsp, mode == LB_SHARD_DATA ? cl : NULL, o->max_memory};
     for (size_t i = 0; !rc && i < list.count; i++) { /* sizes that overflow stop the run before it starts */
         lb_case c = scaled_case(&list.cases[i], o->workload_scale);
         if (lb_op_memory_estimate(&c, &env, err, errlen) == 0) rc = LB_EDATA;
@@ -595,7 +596,7 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
     case_acc *acc = lb_calloc(list.count, sizeof *acc);
     unsigned char *mine = lb_calloc(list.count, 1);
     if (!res->rows || !res->samples || !res->nsamples || !res->ranks || !acc || !mine) rc = LB_ENOMEM;
-    if (!rc) rc = lb_meta_fill(&res->meta, cl, o->command_line);
+    if (!rc) rc = lb_meta_fill(&res->meta, cl, o->command_line, o->lt);
     if (!rc) {
         lb_clock_calibrate(&res->meta.timer_resolution_ns, &res->meta.timer_overhead_ns);
         res->meta.shard = lb_strdup(lb_shard_name(mode));

@@ -79,6 +79,8 @@ static const struct {
     {"shard", offsetof(lb_meta, shard), "none"},
     {"failure", offsetof(lb_meta, failure), ""},
     {"scaling", offsetof(lb_meta, scaling), ""},
+    {"library", offsetof(lb_meta, library), ""},
+    {"library_hash", offsetof(lb_meta, library_hash), ""},
 };
 #define NMETA_STRS (sizeof meta_strs / sizeof meta_strs[0])
 
@@ -102,6 +104,7 @@ static const struct {
     {"makespan_s", offsetof(lb_meta, makespan_s), 0, 1, 0},
     {"ideal_makespan_s", offsetof(lb_meta, ideal_makespan_s), 0, 1, 0},
     {"predicted_makespan_s", offsetof(lb_meta, predicted_makespan_s), 0, 1, 0},
+    {"library_size", offsetof(lb_meta, library_size), 1, 1, 0},
 };
 #define NMETA_NUMS (sizeof meta_nums / sizeof meta_nums[0])
 

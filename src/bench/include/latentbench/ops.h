@@ -13,6 +13,7 @@
 
 #include "latentbench/bench.h"
 #include "latentbench/cluster.h"
+#include "latentbench/loader.h"
 #include "latentbench/results.h"
 #include "latentbench/suite.h"
 
@@ -22,6 +23,7 @@
 typedef struct lb_op_ctx lb_op_ctx;
 
 typedef struct {
+    const lb_latent  *lt;         /* the build of liblatent to measure (latentbench/loader.h) */
     uint64_t          seed;       /* data stream */
     const lb_dataset *dataset;    /* NULL: generated data; with data sharding, this rank's part */
     const lb_cluster *shard;      /* data sharding over these ranks; NULL: this process alone */

@@ -7,6 +7,8 @@
 
 #include "latentbench/results.h"
 
+#include "latentbench/loader.h"
+
 #include <latent/latent.h>
 
 #include <stddef.h>
@@ -94,8 +96,9 @@ int  lb_cluster_knn_merge(const lb_cluster *c, lt_neighbor *nb, size_t nq, size_
 
 /* Data sharding: combines the ranks' attention states (nq states of
  * lt_attention_state_floats(cfg) floats) on rank 0 by an MPI_Reduce with the
- * online-softmax merge as a user-defined operation. */
-int lb_cluster_attention_merge(const lb_cluster *c, const lt_config *cfg, float *states, size_t nq,
-                               uint64_t *comm_ns);
+ * online-softmax merge of that build of liblatent (lt) as a user-defined
+ * operation. */
+int lb_cluster_attention_merge(const lb_cluster *c, const lb_latent *lt, const lt_config *cfg, float *states,
+                               size_t nq, uint64_t *comm_ns);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include "latentbench/bench.h"
 #include "latentbench/cluster.h"
+#include "latentbench/loader.h"
 #include "latentbench/results.h"
 #include "latentbench/suite.h"
 
@@ -42,6 +43,7 @@ int         lb_shard_parse(const char *s);
 typedef void (*lb_progress_fn)(void *arg, unsigned round, size_t i, size_t n, const char *id);
 
 typedef struct {
+    const lb_latent *lt;          /* the build of liblatent measured (required) */
     const char *suites[64];
     size_t      nsuites;
     const char *filter, *output, *dataset, *command_line;
@@ -87,15 +89,16 @@ typedef struct {
     double batch_ns_per_float; /* per query and float in a batch (GEMM) */
 } lb_cost_model;
 
-/* Measures the model's constants on this process (a few tens of ms). */
-void   lb_cost_model_calibrate(lb_cost_model *m);
+/* Measures the model's constants on this process with that build of
+ * liblatent (a few tens of ms). */
+void   lb_cost_model_calibrate(lb_cost_model *m, const lb_latent *lt);
 double lb_case_cost(const lb_cost_model *m, const lb_case *c, const lb_measure_opts *mo, unsigned rounds);
 
 /* ---- the machine ---- */
 
-/* Fills the run metadata (machine fingerprint, versions, the commit built,
- * time, command line); strings are lb_malloc'd, freed by lb_results_free. */
-int lb_meta_fill(lb_meta *m, const lb_cluster *cl, const char *command_line);
+/* Fills the run metadata (machine fingerprint with the SIMD level of lt, versions, the commit built,
+ * the library file, time, command line); strings are lb_malloc'd, freed by lb_results_free. */
+int lb_meta_fill(lb_meta *m, const lb_cluster *cl, const char *command_line, const lb_latent *lt);
 
 /* This process's hostname and the number of cores it may run on. */
 void lb_host_info(char *host, size_t len, long *cores);

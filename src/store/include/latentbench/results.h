@@ -87,6 +87,9 @@ typedef struct {
     char   *shard;             /* "none", "matrix" or "data" */
     char   *failure;           /* why the run stopped early ("rank 1 (host): cause"); NULL or "" if none */
     char   *scaling;           /* "strong" or "weak" against a reference run; NULL or "" if none */
+    char   *library;           /* the liblatent file measured (resolved path); "" in files before it */
+    char   *library_hash;      /* FNV-1a 64 of that file's bytes, hex: the build, wherever it was copied */
+    int64_t library_size;      /* its bytes */
     int64_t nodes;             /* distinct hosts among the ranks */
     int64_t node_concurrency;  /* matrix: ranks of a node that measure at the same time */
     int64_t complete;          /* 1: every benchmark of the list has its row; 0: stopped early */

@@ -1,0 +1,104 @@
+/* Loading one build of liblatent (latentbench/loader.h). */
+#define _GNU_SOURCE
+#include "latentbench/loader.h"
+#include "latentbench/error.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef LB_LATENT_SONAME
+#define LB_LATENT_SONAME "liblatent.so.0"
+#endif
+#ifndef LB_INSTALL_LIBDIR
+#define LB_INSTALL_LIBDIR "lib"
+#endif
+
+/* FNV-1a 64 over the file: a name for the build that does not depend on
+ * where it was copied (two copies of one build hash alike). */
+static int file_hash(const char *path, uint64_t *size, char hex[17])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    uint64_t h = 0xcbf29ce484222325ULL, n = 0;
+    unsigned char buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        for (size_t i = 0; i < got; i++) h = (h ^ buf[i]) * 0x100000001b3ULL;
+        n += got;
+    }
+    int ok = !ferror(f);
+    fclose(f);
+    *size = n;
+    snprintf(hex, 17, "%016llx", (unsigned long long)h);
+    return ok;
+}
+
+/* The default build: beside the binary (a build tree), or in the installed
+ * library directory beside bin/. */
+static int default_path(char *out, size_t len)
+{
+    const char *env = getenv("LATENTBENCH_LIB");
+    if (env && *env) {
+        snprintf(out, len, "%s", env);
+        return 1;
+    }
+    char exe[PATH_MAX - 64]; /* room for the library's name after it */
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return 0;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return 0;
+    *slash = '\0';
+    const char *cands[] = {"%s/" LB_LATENT_SONAME, "%s/../" LB_INSTALL_LIBDIR "/" LB_LATENT_SONAME};
+    for (size_t i = 0; i < sizeof cands / sizeof *cands; i++)
+        if ((size_t)snprintf(out, len, cands[i], exe) < len && access(out, F_OK) == 0) return 1;
+    return (size_t)snprintf(out, len, "%s/" LB_LATENT_SONAME, exe) < len; /* reported as missing */
+}
+
+int lb_latent_open(const char *path, lb_latent *lt, char *err, size_t errlen)
+{
+    memset(lt, 0, sizeof *lt);
+    char want[PATH_MAX];
+    if (path) snprintf(want, sizeof want, "%s", path);
+    else if (!default_path(want, sizeof want))
+        return lb_errorf(err, errlen, LB_ENOINPUT, "liblatent: cannot locate the running binary to find the library");
+    struct stat st;
+    if (stat(want, &st) != 0)
+        return lb_errorf(err, errlen, errno == ENOENT ? LB_ENOINPUT : LB_EIO, "%s: %s", want, strerror(errno));
+    if (!S_ISREG(st.st_mode)) return lb_errorf(err, errlen, LB_EDATA, "%s: not a regular file", want);
+    if (!realpath(want, lt->path)) snprintf(lt->path, sizeof lt->path, "%s", want);
+    /* a path with a slash: dlopen takes this file, never a search-path namesake */
+    char open_as[PATH_MAX + 2];
+    snprintf(open_as, sizeof open_as, "%s%s", strchr(lt->path, '/') ? "" : "./", lt->path);
+    lt->handle = dlopen(open_as, RTLD_NOW | RTLD_LOCAL);
+    if (!lt->handle) {
+        const char *why = dlerror();
+        return lb_errorf(err, errlen, LB_EDATA, "%s: not a loadable library (%s)", want, why ? why : "dlopen failed");
+    }
+#define LB__RESOLVE(ret, name, params)                                                                     \
+    if (!(*(void **)&lt->name = dlsym(lt->handle, "lt_" #name))) {                                         \
+        int rc_ = lb_errorf(err, errlen, LB_EDATA, "%s: the library lacks the symbol lt_" #name, want);    \
+        lb_latent_close(lt);                                                                               \
+        return rc_;                                                                                        \
+    }
+    LB_LATENT_API(LB__RESOLVE)
+#undef LB__RESOLVE
+    if (!file_hash(lt->path, &lt->size, lt->hash)) {
+        int rc = lb_errorf(err, errlen, LB_EIO, "%s: cannot read it back", want);
+        lb_latent_close(lt);
+        return rc;
+    }
+    return LB_OK;
+}
+
+void lb_latent_close(lb_latent *lt)
+{
+    if (lt && lt->handle) dlclose(lt->handle);
+    if (lt) memset(lt, 0, sizeof *lt);
+}
