@@ -2,7 +2,10 @@
  * lb_stats: closed-form cases, numpy/scipy reference vectors
  * (tests/data/stats_vectors.h, from tests/data/gen_stats_vectors.py), an exact
  * Python model of the bootstrap resampler, statistical agreement with
- * scipy.stats.bootstrap, determinism, error codes and allocation balance.
+ * scipy.stats.bootstrap, determinism, error codes and allocation balance; for
+ * the paired A/B statistics: scipy.stats.wilcoxon, Hodges-Lehmann bounds from
+ * a brute-force sort of the Walsh averages, the test/interval duality, textbook
+ * critical values, and the seeded round order against a Python model.
  */
 #include <check.h>
 #include <math.h>
@@ -543,6 +546,465 @@ START_TEST(test_bootstrap_diff_direction)
 }
 END_TEST
 
+/* ---- Paired A/B statistics ------------------------------------------------------------- */
+
+static const lb_stats_alternative ALTS[3] = {LB_STATS_TWO_SIDED, LB_STATS_GREATER,
+                                             LB_STATS_LESS};
+
+START_TEST(test_norm_ppf)
+{
+    for (size_t i = 0; i < NELEM(sv_ppf_p); i++) {
+        double z = lb__stats_norm_ppf(sv_ppf_p[i]);
+        ck_assert_msg(fabs(z - sv_ppf_z[i]) <= 4e-15 * fmax(1, fabs(sv_ppf_z[i])),
+                      "ppf(%.17g) = %.17g, ndtri %.17g", sv_ppf_p[i], z, sv_ppf_z[i]);
+        if (sv_ppf_p[i] <= 0.5) {
+            /* dp/p = |z| dz in the tail: an ulp of z at z = -37 is 1e-13 of p. */
+            double p = lb__stats_norm_cdf(z);
+            ck_assert_msg(fabs(p - sv_ppf_p[i]) <= 4e-15 * (1 + z * z) * sv_ppf_p[i],
+                          "cdf(ppf(%.17g)) = %.17g", sv_ppf_p[i], p);
+        }
+    }
+    ck_assert(lb__stats_norm_ppf(0.5) == 0);
+    ck_assert(isinf(lb__stats_norm_ppf(0)) && lb__stats_norm_ppf(0) < 0);
+    ck_assert(isnan(lb__stats_norm_ppf(NAN)));
+    ck_assert(lb__stats_norm_sf(1.5) == lb__stats_norm_cdf(-1.5));
+}
+END_TEST
+
+START_TEST(test_signrank_counts)
+{
+    double c[LB__SIGNRANK_MAX_SIZE];
+    /* n = 3: subsets of {1, 2, 3} by their sum 0..6. */
+    static const double c3[7] = {1, 1, 1, 2, 1, 1, 1};
+    lb__stats_signrank_counts(3, c);
+    for (int w = 0; w < 7; w++) ck_assert(c[w] == c3[w]);
+    for (size_t n = 0; n <= LB_STATS_EXACT_MAX_N; n++) {
+        lb__stats_signrank_counts(n, c);
+        size_t top = n * (n + 1) / 2;
+        double total = 0;
+        for (size_t w = 0; w <= top; w++) {
+            ck_assert(c[w] == c[top - w]); /* symmetric about n(n+1)/4 */
+            total += c[w];
+        }
+        ck_assert(total == ldexp(1.0, (int)n));
+    }
+    /* Textbook two-sided 5% critical values (Hollander & Wolfe): the largest T
+     * with P(W <= T) <= 0.025. */
+    static const size_t tn[4] = {10, 20, 30, 50}, tt[4] = {8, 52, 137, 434};
+    for (int t = 0; t < 4; t++) {
+        lb__stats_signrank_counts(tn[t], c);
+        double cum = 0;
+        for (size_t w = 0; w <= tt[t]; w++) cum += c[w];
+        ck_assert(cum * 40 <= ldexp(1.0, (int)tn[t]));
+        ck_assert((cum + c[tt[t] + 1]) * 40 > ldexp(1.0, (int)tn[t]));
+    }
+}
+END_TEST
+
+START_TEST(test_vectors_wilcoxon)
+{
+    const sv_wilcoxon *c = &sv_wilcoxon_cases[_i];
+    char what[96];
+    lb_stats_wilcoxon_result r;
+    for (int a = 0; a < 3; a++) {
+        ASSERT_OK(lb_stats_wilcoxon(c->x, c->n, ALTS[a], LB_STATS_AUTO, &r));
+        ck_assert_msg(r.w_plus == c->w_plus, "%s W+ %.17g, want %.17g", c->name, r.w_plus,
+                      c->w_plus);
+        ck_assert_uint_eq(r.n_used, c->n_used);
+        ck_assert_int_eq(r.exact, c->exact);
+        snprintf(what, sizeof what, "%s auto p alt %d", c->name, a);
+        if (c->exact) /* tail counts over 2^n on both sides: exactly equal */
+            ck_assert_msg(r.p == c->p_auto[a], "%s: %.17g, want %.17g", what, r.p, c->p_auto[a]);
+        else
+            ASSERT_REL(r.p, c->p_auto[a], 1e-12, what);
+
+        ASSERT_OK(lb_stats_wilcoxon(c->x, c->n, ALTS[a], LB_STATS_APPROX, &r));
+        ck_assert(r.w_plus == c->w_plus && r.exact == 0);
+        snprintf(what, sizeof what, "%s approx p alt %d", c->name, a);
+        ASSERT_REL(r.p, c->p_approx[a], 1e-12, what);
+
+        int rc = lb_stats_wilcoxon(c->x, c->n, ALTS[a], LB_STATS_EXACT, &r);
+        if (c->exact) {
+            ck_assert_int_eq(rc, LB_OK);
+            ck_assert(r.exact == 1 && r.p == c->p_auto[a]);
+        } else {
+            ck_assert_int_eq(rc, c->n > LB_STATS_EXACT_MAX_N ? LB_EUSAGE : LB_EDATA);
+        }
+    }
+    /* -x mirrors W+ and swaps the one-sided alternatives. */
+    double *neg = malloc(c->n * sizeof *neg);
+    ck_assert_ptr_nonnull(neg);
+    for (size_t i = 0; i < c->n; i++) neg[i] = -c->x[c->n - 1 - i];
+    double nu = (double)c->n_used;
+    ASSERT_OK(lb_stats_wilcoxon(neg, c->n, LB_STATS_LESS, LB_STATS_AUTO, &r));
+    ck_assert(r.w_plus == nu * (nu + 1) / 2 - c->w_plus);
+    ASSERT_REL(r.p, c->p_auto[1], 1e-14, c->name);
+    ASSERT_OK(lb_stats_wilcoxon(neg, c->n, LB_STATS_TWO_SIDED, LB_STATS_AUTO, &r));
+    ASSERT_REL(r.p, c->p_auto[0], 1e-14, c->name);
+    free(neg);
+}
+END_TEST
+
+START_TEST(test_wilcoxon_closed_form)
+{
+    /* All of n positive: W+ = n(n+1)/2, P(W >= W+) = 2^-n exactly. */
+    double x[50];
+    lb_stats_wilcoxon_result r;
+    for (size_t n = 1; n <= 50; n++) {
+        for (size_t i = 0; i < n; i++) x[i] = 0.001 * (double)(n - i); /* distinct */
+        ASSERT_OK(lb_stats_wilcoxon(x, n, LB_STATS_GREATER, LB_STATS_AUTO, &r));
+        ck_assert(r.exact == 1);
+        ck_assert(r.w_plus == (double)(n * (n + 1) / 2));
+        ck_assert_msg(r.p == ldexp(1.0, -(int)n), "n %zu p %.17g", n, r.p);
+        ASSERT_OK(lb_stats_wilcoxon(x, n, LB_STATS_LESS, LB_STATS_AUTO, &r));
+        ck_assert(r.p == 1);
+        ASSERT_OK(lb_stats_wilcoxon(x, n, LB_STATS_TWO_SIDED, LB_STATS_AUTO, &r));
+        ck_assert(r.p == fmin(1, ldexp(1.0, 1 - (int)n)));
+    }
+    /* Every round equal: no evidence, p = 1 (scipy raises). */
+    const double zeros[4] = {0, -0.0, 0, 0};
+    for (int a = 0; a < 3; a++) {
+        ASSERT_OK(lb_stats_wilcoxon(zeros, 4, ALTS[a], LB_STATS_AUTO, &r));
+        ck_assert(r.w_plus == 0 && r.p == 1 && r.n_used == 0 && r.exact == 0);
+    }
+    /* The order of the rounds does not matter. */
+    const sv_wilcoxon *c = &sv_wilcoxon_cases[NELEM(sv_wilcoxon_cases) - 1];
+    double *rev = malloc(c->n * sizeof *rev);
+    ck_assert_ptr_nonnull(rev);
+    for (size_t i = 0; i < c->n; i++) rev[i] = c->x[c->n - 1 - i];
+    lb_stats_wilcoxon_result r2;
+    ASSERT_OK(lb_stats_wilcoxon(c->x, c->n, LB_STATS_TWO_SIDED, LB_STATS_AUTO, &r));
+    ASSERT_OK(lb_stats_wilcoxon(rev, c->n, LB_STATS_TWO_SIDED, LB_STATS_AUTO, &r2));
+    ck_assert(r.w_plus == r2.w_plus && r.p == r2.p);
+    free(rev);
+}
+END_TEST
+
+START_TEST(test_vectors_hodges_lehmann)
+{
+    const sv_hodges_lehmann *c = &sv_hodges_lehmann_cases[_i];
+    lb_stats_method m = c->exact ? LB_STATS_EXACT : LB_STATS_APPROX;
+    lb_stats_alternative alt = (lb_stats_alternative)c->alternative;
+    lb_stats_hl_result r;
+    ASSERT_OK(lb_stats_hodges_lehmann(c->x, c->n, c->confidence, alt, m, &r));
+    /* Order statistics of the same doubles: equal, not close. */
+    ck_assert_msg(r.estimate == c->estimate && r.lo == c->lo && r.hi == c->hi,
+                  "%s conf %g alt %d exact %d: [%.17g %.17g %.17g], want [%.17g %.17g %.17g]",
+                  c->name, c->confidence, c->alternative, c->exact, r.lo, r.estimate, r.hi,
+                  c->lo, c->estimate, c->hi);
+    ck_assert_msg(r.k == c->k, "%s conf %g alt %d: k %llu, want %llu", c->name, c->confidence,
+                  c->alternative, (unsigned long long)r.k, (unsigned long long)c->k);
+    ck_assert_int_eq(r.exact, c->exact);
+    ASSERT_REL(r.achieved, c->achieved, 1e-12, c->name);
+    /* AUTO takes the exact path up to LB_STATS_EXACT_MAX_N, the normal one past it. */
+    if (c->exact == (c->n <= LB_STATS_EXACT_MAX_N)) {
+        lb_stats_hl_result a;
+        ASSERT_OK(lb_stats_hodges_lehmann(c->x, c->n, c->confidence, alt, LB_STATS_AUTO, &a));
+        ck_assert(a.estimate == r.estimate && a.lo == r.lo && a.hi == r.hi &&
+                  a.achieved == r.achieved && a.k == r.k && a.exact == r.exact);
+    }
+}
+END_TEST
+
+/* Every Walsh average of x, sorted: the definition, O(n^2). */
+static double *walsh_sorted(const double *x, size_t n, size_t *total)
+{
+    *total = n * (n + 1) / 2;
+    double *w = malloc(*total * sizeof *w);
+    ck_assert_ptr_nonnull(w);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i; j < n; j++) w[m++] = 0.5 * x[i] + 0.5 * x[j];
+    qsort(w, m, sizeof *w, cmp_double);
+    return w;
+}
+
+START_TEST(test_hl_brute_force)
+{
+    static const size_t sizes[] = {1, 2, 3, 4, 7, 16, 49, 50, 51, 120, 333};
+    static const double levels[] = {0.5, 0.8, 0.95, 0.999};
+    double x[333];
+    for (size_t si = 0; si < NELEM(sizes); si++) {
+        size_t n = sizes[si];
+        /* layouts: continuous, coarse (many ties), signed zeros, all equal, huge */
+        for (int layout = 0; layout < 5; layout++) {
+            uint64_t seed = 7000 + 10 * si + (uint64_t)layout;
+            fill_normal(seed, 0.002, 0.01, x, n);
+            for (size_t i = 0; i < n; i++) {
+                if (layout == 1) x[i] = round(x[i] * 300) / 300;
+                if (layout == 2) x[i] = i % 3 ? x[i] : (i % 2 ? -0.0 : 0.0);
+                if (layout == 3) x[i] = -0.125;
+                if (layout == 4) x[i] *= 1e306; /* (a + b)/2 would overflow */
+            }
+            size_t total;
+            double *w = walsh_sorted(x, n, &total);
+            double med = total % 2 ? w[total / 2] : 0.5 * w[total / 2 - 1] + 0.5 * w[total / 2];
+            for (size_t li = 0; li < NELEM(levels); li++)
+                for (int a = 0; a < 3; a++)
+                    for (int m = LB_STATS_AUTO; m <= LB_STATS_APPROX; m++) {
+                        if (m == LB_STATS_EXACT && n > LB_STATS_EXACT_MAX_N) continue;
+                        lb_stats_hl_result r;
+                        ASSERT_OK(lb_stats_hodges_lehmann(x, n, levels[li], ALTS[a],
+                                                          (lb_stats_method)m, &r));
+                        ck_assert_msg(r.estimate == med, "n %zu seed %llu: %.17g, want %.17g", n,
+                                      (unsigned long long)seed, r.estimate, med);
+                        ck_assert(r.k >= 1 && r.k <= total);
+                        if (ALTS[a] == LB_STATS_TWO_SIDED) ck_assert(r.k <= total + 1 - r.k);
+                        double lo = ALTS[a] == LB_STATS_LESS ? -INFINITY : w[r.k - 1];
+                        double hi = ALTS[a] == LB_STATS_GREATER ? INFINITY : w[total - r.k];
+                        ck_assert_msg(r.lo == lo && r.hi == hi,
+                                      "n %zu seed %llu conf %g alt %d method %d k %llu: "
+                                      "[%.17g, %.17g], want [%.17g, %.17g]",
+                                      n, (unsigned long long)seed, levels[li], a, m,
+                                      (unsigned long long)r.k, r.lo, r.hi, lo, hi);
+                        ck_assert(r.lo <= r.estimate && r.estimate <= r.hi);
+                    }
+            free(w);
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_hl_textbook)
+{
+    /* x = 1..10: the Walsh averages are (i + j)/2; by sum 2, 3, 4, 5, 6 there
+     * are 1, 1, 2, 2, 3 of them, so w_(9) = 3 and, by symmetry, w_(47) = 8.
+     * k = 9 is the textbook C_alpha = T + 1 for T = 8 (two-sided 5%), with
+     * coverage 1 - 2 P(W <= 8) = 1 - 50/1024. */
+    double x[50];
+    for (int i = 0; i < 10; i++) x[i] = i + 1;
+    lb_stats_hl_result r;
+    ASSERT_OK(lb_stats_hodges_lehmann(x, 10, 0.95, LB_STATS_TWO_SIDED, LB_STATS_AUTO, &r));
+    ck_assert(r.exact == 1 && r.k == 9 && r.lo == 3 && r.hi == 8 && r.estimate == 5.5);
+    ck_assert(r.achieved == 1 - 50.0 / 1024);
+    /* k = T + 1 for the other table entries. */
+    static const size_t tn[3] = {20, 30, 50};
+    static const uint64_t tk[3] = {53, 138, 435};
+    for (int t = 0; t < 3; t++) {
+        fill_normal(40 + (uint64_t)t, 0, 1, x, tn[t]);
+        ASSERT_OK(lb_stats_hodges_lehmann(x, tn[t], 0.95, LB_STATS_TWO_SIDED, LB_STATS_AUTO, &r));
+        ck_assert_uint_eq(r.k, tk[t]);
+        ck_assert(r.achieved >= 0.95);
+    }
+    /* Too few rounds for the level: the widest interval, and it says so. */
+    ASSERT_OK(lb_stats_hodges_lehmann(x, 5, 0.95, LB_STATS_TWO_SIDED, LB_STATS_AUTO, &r));
+    ck_assert(r.k == 1 && r.achieved == 1 - 2.0 / 32);
+    ASSERT_OK(lb_stats_hodges_lehmann(x, 1, 0.95, LB_STATS_GREATER, LB_STATS_AUTO, &r));
+    ck_assert(r.k == 1 && r.lo == x[0] && r.estimate == x[0] && isinf(r.hi) && r.achieved == 0.5);
+}
+END_TEST
+
+START_TEST(test_hl_wilcoxon_duality)
+{
+    /* Exact path, continuous data (no zero, tie or zero Walsh average):
+     * W+ = #{Walsh averages > 0}, and the test rejects at alpha exactly when
+     * the bound at 1 - alpha excludes 0, for every alternative. */
+    const double alpha = 0.05;
+    size_t rejected = 0, kept = 0;
+    double x[50];
+    for (uint64_t seed = 1; seed <= 300; seed++) {
+        size_t n = 6 + (size_t)(seed % 45);
+        fill_normal(seed, 0.3 * (double)(seed % 7) / (double)n, 1.0, x, n);
+        size_t total;
+        double *w = walsh_sorted(x, n, &total);
+        double above = 0;
+        for (size_t i = 0; i < total; i++) above += w[i] > 0;
+        free(w);
+        lb_stats_wilcoxon_result t;
+        lb_stats_hl_result h;
+        for (int a = 0; a < 3; a++) {
+            ASSERT_OK(lb_stats_wilcoxon(x, n, ALTS[a], LB_STATS_AUTO, &t));
+            ASSERT_OK(lb_stats_hodges_lehmann(x, n, 1 - alpha, ALTS[a], LB_STATS_AUTO, &h));
+            ck_assert(t.exact && h.exact);
+            ck_assert_msg(t.w_plus == above, "seed %llu", (unsigned long long)seed);
+            int excludes = h.lo > 0 || h.hi < 0;
+            ck_assert_msg((t.p < alpha) == excludes,
+                          "seed %llu n %zu alt %d: p %.6g, bounds [%.6g, %.6g]",
+                          (unsigned long long)seed, n, a, t.p, h.lo, h.hi);
+            if (excludes) rejected++;
+            else kept++;
+        }
+    }
+    ck_assert(rejected > 50 && kept > 50); /* both sides exercised */
+}
+END_TEST
+
+START_TEST(test_hl_large_n)
+{
+    /* n = 100,000: N ~ 5e9 Walsh averages (past 2^32), never stored. A sample
+     * symmetric about 0 has exactly symmetric averages: estimate 0, lo = -hi. */
+    const size_t half = 50000, n = 2 * half;
+    double *x = malloc(n * sizeof *x);
+    ck_assert_ptr_nonnull(x);
+    fill_normal(99, 0, 0.01, x, half);
+    for (size_t i = 0; i < half; i++) x[half + i] = -x[i];
+    size_t cur = lb_alloc_current(), peak = lb_alloc_peak();
+    lb_stats_hl_result r;
+    ASSERT_OK(lb_stats_hodges_lehmann(x, n, 0.95, LB_STATS_TWO_SIDED, LB_STATS_AUTO, &r));
+    ck_assert(r.exact == 0);
+    ck_assert(r.estimate == 0 && r.lo == -r.hi && r.lo < 0);
+    /* Scratch is one sorted copy, O(n) (an n^2 array would be 40 GB). */
+    size_t bound = cur + n * sizeof(double) + 4096;
+    ck_assert_msg(lb_alloc_peak() <= (peak > bound ? peak : bound), "peak %zu", lb_alloc_peak());
+    /* A shift moves everything by the shift (to rounding). */
+    for (size_t i = 0; i < n; i++) x[i] += 0.25;
+    lb_stats_hl_result s;
+    ASSERT_OK(lb_stats_hodges_lehmann(x, n, 0.95, LB_STATS_TWO_SIDED, LB_STATS_AUTO, &s));
+    ck_assert(s.k == r.k);
+    ASSERT_REL(s.estimate, 0.25, 1e-15, "shifted estimate");
+    ASSERT_REL(s.lo, r.lo + 0.25, 1e-15, "shifted lo");
+    ASSERT_REL(s.hi, r.hi + 0.25, 1e-15, "shifted hi");
+    free(x);
+}
+END_TEST
+
+START_TEST(test_ab_order)
+{
+    unsigned char o[257];
+    /* ABBA: AB, BA, AB, ... whatever the seed. */
+    for (size_t n = 1; n <= 9; n++) {
+        ASSERT_OK(lb_stats_ab_order(n, 12345, LB_STATS_ORDER_ABBA, o));
+        for (size_t i = 0; i < n; i++)
+            ck_assert_int_eq(o[i], i % 2 ? LB_STATS_ROUND_BA : LB_STATS_ROUND_AB);
+    }
+    /* RANDOM: the Python model of the same generator. */
+    for (size_t c = 0; c < NELEM(sv_ab_order_random); c++) {
+        const sv_ab_order *v = &sv_ab_order_random[c];
+        ASSERT_OK(lb_stats_ab_order(v->n, v->seed, LB_STATS_ORDER_RANDOM, o));
+        for (size_t i = 0; i < v->n; i++)
+            ck_assert_msg(o[i] == (unsigned char)(v->order[i] - '0'), "n %zu seed %llu round %zu",
+                          v->n, (unsigned long long)v->seed, i);
+    }
+    /* Balanced in both modes, deterministic, and seeds differ. */
+    unsigned char again[257], prev[257];
+    for (size_t n = 1; n <= 257; n++)
+        for (uint64_t seed = 0; seed < 8; seed++)
+            for (int mode = LB_STATS_ORDER_ABBA; mode <= LB_STATS_ORDER_RANDOM; mode++) {
+                ASSERT_OK(lb_stats_ab_order(n, seed, (lb_stats_ab_mode)mode, o));
+                ASSERT_OK(lb_stats_ab_order(n, seed, (lb_stats_ab_mode)mode, again));
+                ck_assert(memcmp(o, again, n) == 0);
+                size_t ba = 0;
+                for (size_t i = 0; i < n; i++) {
+                    ck_assert(o[i] == LB_STATS_ROUND_AB || o[i] == LB_STATS_ROUND_BA);
+                    ba += o[i];
+                }
+                ck_assert_msg(ba == n / 2 || ba == (n + 1) / 2, "n %zu seed %llu mode %d: %zu BA",
+                              n, (unsigned long long)seed, mode, ba);
+                if (mode == LB_STATS_ORDER_RANDOM && n == 64) {
+                    if (seed > 0) ck_assert_msg(memcmp(o, prev, n) != 0, "seed %llu",
+                                                (unsigned long long)seed);
+                    memcpy(prev, o, n);
+                }
+            }
+}
+END_TEST
+
+START_TEST(test_ab_order_uniform)
+{
+    /* Over 20,000 seeds every balanced order of 8 rounds (C(8,4) = 70) turns
+     * up about equally often, and of 7 rounds (C(7,3) + C(7,4) = 70) too, with
+     * the extra round going to BA about half the time. */
+    enum { SEEDS = 20000 };
+    for (size_t n = 7; n <= 8; n++) {
+        static size_t hits[256];
+        memset(hits, 0, sizeof hits);
+        size_t extra_ba = 0;
+        for (uint64_t seed = 0; seed < SEEDS; seed++) {
+            unsigned char o[8];
+            ASSERT_OK(lb_stats_ab_order(n, seed, LB_STATS_ORDER_RANDOM, o));
+            unsigned code = 0, ba = 0;
+            for (size_t i = 0; i < n; i++) code |= (unsigned)o[i] << i, ba += o[i];
+            hits[code]++;
+            extra_ba += ba > n / 2;
+        }
+        double chi2 = 0, e = (double)SEEDS / 70;
+        size_t cells = 0;
+        for (unsigned code = 0; code < 256; code++) {
+            unsigned ba = (unsigned)__builtin_popcount(code);
+            if (code >> n) continue;
+            if (ba != n / 2 && ba != (n + 1) / 2) {
+                ck_assert_uint_eq(hits[code], 0);
+                continue;
+            }
+            cells++;
+            chi2 += ((double)hits[code] - e) * ((double)hits[code] - e) / e;
+        }
+        ck_assert_uint_eq(cells, 70);
+        /* 69 dof: P(chi2 > 111.1) = 0.001; fixed seeds 0..19999. */
+        ck_assert_msg(chi2 < 111.1, "n %zu chi2 %.1f", n, chi2);
+        if (n == 7)
+            ck_assert_msg(fabs((double)extra_ba / SEEDS - 0.5) < 0.015, "extra BA %zu", extra_ba);
+    }
+}
+END_TEST
+
+START_TEST(test_paired_errors)
+{
+    const double x[] = {0.01, -0.02, 0.03}, bad[] = {0.01, NAN, 0.02},
+                 tied[] = {0.01, -0.01, 0.02}, zero[] = {0.01, 0.0, 0.02};
+    double big[51];
+    for (int i = 0; i < 51; i++) big[i] = 0.001 * (i + 1);
+    lb_stats_wilcoxon_result w = {-99, -99, 99, 99};
+    lb_stats_hl_result h;
+    memset(&h, 0x5a, sizeof h);
+    lb_stats_hl_result h0;
+    memcpy(&h0, &h, sizeof h); /* every byte, padding included */
+
+    ck_assert_int_eq(lb_stats_wilcoxon(NULL, 3, LB_STATS_TWO_SIDED, LB_STATS_AUTO, &w), LB_EUSAGE);
+    ck_assert_int_eq(lb_stats_wilcoxon(x, 0, LB_STATS_TWO_SIDED, LB_STATS_AUTO, &w), LB_EUSAGE);
+    ck_assert_int_eq(lb_stats_wilcoxon(x, 3, LB_STATS_TWO_SIDED, LB_STATS_AUTO, NULL), LB_EUSAGE);
+    ck_assert_int_eq(lb_stats_wilcoxon(x, 3, (lb_stats_alternative)3, LB_STATS_AUTO, &w),
+                     LB_EUSAGE);
+    ck_assert_int_eq(lb_stats_wilcoxon(x, 3, LB_STATS_LESS, (lb_stats_method)3, &w), LB_EUSAGE);
+    ck_assert_int_eq(lb_stats_wilcoxon(big, 51, LB_STATS_LESS, LB_STATS_EXACT, &w), LB_EUSAGE);
+    ck_assert_int_eq(lb_stats_wilcoxon(bad, 3, LB_STATS_LESS, LB_STATS_AUTO, &w), LB_EDATA);
+    ck_assert_int_eq(lb_stats_wilcoxon(tied, 3, LB_STATS_LESS, LB_STATS_EXACT, &w), LB_EDATA);
+    ck_assert_int_eq(lb_stats_wilcoxon(zero, 3, LB_STATS_LESS, LB_STATS_EXACT, &w), LB_EDATA);
+    ck_assert(w.w_plus == -99 && w.p == -99 && w.n_used == 99); /* untouched */
+    ASSERT_OK(lb_stats_wilcoxon(big, 50, LB_STATS_LESS, LB_STATS_EXACT, &w));
+    ASSERT_OK(lb_stats_wilcoxon(tied, 3, LB_STATS_LESS, LB_STATS_AUTO, &w));
+    ck_assert(w.exact == 0);
+
+    ck_assert_int_eq(lb_stats_hodges_lehmann(NULL, 3, 0.95, LB_STATS_TWO_SIDED, LB_STATS_AUTO,
+                                             &h), LB_EUSAGE);
+    ck_assert_int_eq(lb_stats_hodges_lehmann(x, 0, 0.95, LB_STATS_TWO_SIDED, LB_STATS_AUTO, &h),
+                     LB_EUSAGE);
+    ck_assert_int_eq(lb_stats_hodges_lehmann(x, 3, 0.95, LB_STATS_TWO_SIDED, LB_STATS_AUTO, NULL),
+                     LB_EUSAGE);
+    static const double confs[] = {0, 1, -0.5, 1.5, NAN, INFINITY};
+    for (size_t i = 0; i < NELEM(confs); i++)
+        ck_assert_int_eq(lb_stats_hodges_lehmann(x, 3, confs[i], LB_STATS_TWO_SIDED,
+                                                 LB_STATS_AUTO, &h), LB_EUSAGE);
+    ck_assert_int_eq(lb_stats_hodges_lehmann(x, 3, 0.9, (lb_stats_alternative)-1, LB_STATS_AUTO,
+                                             &h), LB_EUSAGE);
+    ck_assert_int_eq(lb_stats_hodges_lehmann(x, 3, 0.9, LB_STATS_LESS, (lb_stats_method)9, &h),
+                     LB_EUSAGE);
+    ck_assert_int_eq(lb_stats_hodges_lehmann(big, 51, 0.9, LB_STATS_LESS, LB_STATS_EXACT, &h),
+                     LB_EUSAGE);
+#if SIZE_MAX > UINT32_MAX
+    /* Checked before x is read. */
+    ck_assert_int_eq(lb_stats_hodges_lehmann(x, (size_t)UINT32_MAX + 1, 0.9, LB_STATS_LESS,
+                                             LB_STATS_AUTO, &h), LB_EUSAGE);
+#endif
+    ck_assert_int_eq(lb_stats_hodges_lehmann(bad, 3, 0.9, LB_STATS_LESS, LB_STATS_AUTO, &h),
+                     LB_EDATA);
+    ck_assert(memcmp(&h, &h0, sizeof h) == 0); /* untouched */
+    /* Ties and zeros are fine for the bounds, exact included. */
+    ASSERT_OK(lb_stats_hodges_lehmann(tied, 3, 0.9, LB_STATS_TWO_SIDED, LB_STATS_EXACT, &h));
+    ASSERT_OK(lb_stats_hodges_lehmann(zero, 3, 0.9, LB_STATS_TWO_SIDED, LB_STATS_EXACT, &h));
+
+    unsigned char o[4] = {7, 7, 7, 7};
+    ck_assert_int_eq(lb_stats_ab_order(4, 1, LB_STATS_ORDER_RANDOM, NULL), LB_EUSAGE);
+    ck_assert_int_eq(lb_stats_ab_order(0, 1, LB_STATS_ORDER_RANDOM, o), LB_EUSAGE);
+    ck_assert_int_eq(lb_stats_ab_order(4, 1, (lb_stats_ab_mode)2, o), LB_EUSAGE);
+#if SIZE_MAX > UINT32_MAX
+    ck_assert_int_eq(lb_stats_ab_order((size_t)UINT32_MAX + 1, 1, LB_STATS_ORDER_RANDOM, o),
+                     LB_EUSAGE);
+#endif
+    ck_assert(o[0] == 7 && o[3] == 7);
+}
+END_TEST
+
 /* ---- Errors and memory ---------------------------------------------------------------------- */
 
 START_TEST(test_errors)
@@ -624,6 +1086,14 @@ START_TEST(test_allocations_balanced)
     ASSERT_OK(lb_stats_bootstrap(c->x, c->n, LB_STATS_MEDIAN, 1000, 1, 0.95, &lo, &hi));
     ASSERT_OK(lb_stats_bootstrap_diff(c->x, c->n, c->x, c->n, 1000, 1, 0.95, &lo, &hi));
     ASSERT_OK(lb_stats_mann_whitney(c->x, c->n, c->x, 10, &u, &v));
+    lb_stats_wilcoxon_result w;
+    lb_stats_hl_result h;
+    ASSERT_OK(lb_stats_wilcoxon(c->x, c->n, LB_STATS_TWO_SIDED, LB_STATS_AUTO, &w));
+    ASSERT_OK(lb_stats_wilcoxon(c->x, 20, LB_STATS_GREATER, LB_STATS_AUTO, &w));
+    ASSERT_OK(lb_stats_hodges_lehmann(c->x, c->n, 0.95, LB_STATS_TWO_SIDED, LB_STATS_AUTO, &h));
+    ASSERT_OK(lb_stats_hodges_lehmann(c->x, 20, 0.95, LB_STATS_LESS, LB_STATS_AUTO, &h));
+    const double tied[] = {1, -1};
+    ck_assert_int_eq(lb_stats_wilcoxon(tied, 2, LB_STATS_LESS, LB_STATS_EXACT, &w), LB_EDATA);
     const double bad[] = {1, NAN};
     ck_assert_int_eq(lb_stats_summarize(bad, NULL, 2, 1000, 1, 0.95, &s), LB_EDATA);
     ck_assert_uint_eq(lb_alloc_current(), before);
@@ -683,6 +1153,21 @@ static Suite *stats_suite(void)
     tcase_add_loop_test(tc, test_bootstrap_diff_vs_scipy, 0,
                         (int)NELEM(sv_bootstrap_diff_scipy_cases));
     tcase_add_test(tc, test_bootstrap_diff_direction);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("paired");
+    tcase_add_test(tc, test_norm_ppf);
+    tcase_add_test(tc, test_signrank_counts);
+    tcase_add_loop_test(tc, test_vectors_wilcoxon, 0, (int)NELEM(sv_wilcoxon_cases));
+    tcase_add_test(tc, test_wilcoxon_closed_form);
+    tcase_add_loop_test(tc, test_vectors_hodges_lehmann, 0, (int)NELEM(sv_hodges_lehmann_cases));
+    tcase_add_test(tc, test_hl_brute_force);
+    tcase_add_test(tc, test_hl_textbook);
+    tcase_add_test(tc, test_hl_wilcoxon_duality);
+    tcase_add_test(tc, test_hl_large_n);
+    tcase_add_test(tc, test_ab_order);
+    tcase_add_test(tc, test_ab_order_uniform);
+    tcase_add_test(tc, test_paired_errors);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("api");

@@ -1,10 +1,15 @@
 # lb_stats: estimators, bootstrap intervals and the Mann-Whitney test of
-# benchmark samples (docs/STATISTICS.md).
+# benchmark samples; the paired A/B statistics (signed-rank test,
+# Hodges-Lehmann bounds, round order) (docs/STATISTICS.md).
 add_library(lb_stats STATIC
   src/stats/stats_select.c
   src/stats/stats_estimators.c
   src/stats/stats_bootstrap.c
   src/stats/stats_mann_whitney.c
+  src/stats/stats_normal.c
+  src/stats/stats_wilcoxon.c
+  src/stats/stats_hodges_lehmann.c
+  src/stats/stats_ab_order.c
   src/stats/stats_summary.c)
 target_link_libraries(lb_stats PUBLIC lb_util m)
 target_include_directories(lb_stats PUBLIC ${PROJECT_SOURCE_DIR}/src/stats/include)

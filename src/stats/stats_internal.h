@@ -117,4 +117,26 @@ void lb__stats_resample(const double *s, size_t n, size_t resamples, uint64_t se
 /* Percentile interval at `confidence` of dist[0..m), which it reorders. */
 void lb__stats_interval(double *dist, size_t m, double confidence, double *lo, double *hi);
 
+/* ---- Normal distribution and the signed-rank null distribution -------------------- */
+
+/* Standard normal quantile Phi^-1(p) for p in (0, 1): Acklam's rational
+ * approximation refined by one Halley step on erfc, within a few ulp of
+ * scipy.special.ndtri. Refines in the tail p lies in, so pass the small tail
+ * probability (-ppf(a) rather than ppf(1 - a)) for an upper quantile. */
+double lb__stats_norm_ppf(double p);
+
+/* Phi(z) and 1 - Phi(z), each through erfc so that neither tail cancels. */
+double lb__stats_norm_cdf(double z);
+double lb__stats_norm_sf(double z);
+
+/* Entries of the exact signed-rank distribution for n <= LB_STATS_EXACT_MAX_N. */
+#define LB__SIGNRANK_SIZE(n) ((n) * ((n) + 1) / 2 + 1)
+#define LB__SIGNRANK_MAX_SIZE LB__SIGNRANK_SIZE(LB_STATS_EXACT_MAX_N)
+
+/* c[w], w = 0..n(n+1)/2: the number of the 2^n sign patterns of ranks 1..n
+ * whose positive ranks sum to w; P(W+ = w) = c[w] 2^-n. Every count is an
+ * integer below 2^50, exact in a double, so tail sums are exact too.
+ * n <= LB_STATS_EXACT_MAX_N. */
+void lb__stats_signrank_counts(size_t n, double *c);
+
 #endif

@@ -3,7 +3,8 @@
  * Input is one value per sample: the time of one iteration in nanoseconds
  * (ns_per_iter), and, for linear sampling, the iteration count of each sample.
  * Every definition (percentile interpolation, quartiles, MAD scale, bootstrap
- * RNG and percentile method, Mann-Whitney normal approximation) is written out
+ * RNG and percentile method, Mann-Whitney normal approximation, signed-rank
+ * test, Hodges-Lehmann bounds, A/B round order) is written out
  * in docs/STATISTICS.md and checked against numpy/scipy in tests/test_stats.c.
  *
  * Conventions of every function here:
@@ -141,6 +142,126 @@ int lb_stats_bootstrap_diff(const double *a, size_t na, const double *b, size_t 
  * is tied. LB_EUSAGE (NULL, na or nb == 0), LB_EDATA, LB_ENOMEM. */
 int lb_stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb,
                           double *u, double *p);
+
+/* ---- Paired A/B statistics ------------------------------------------------------
+ * Two builds A and B measured in alternating blocks, one round = one block of
+ * each; the input of the paired functions is the per-round log ratio
+ * x_i = ln(time_B,i / time_A,i) (> 0: B slower in that round). The statistic is
+ * the sign and rank of each x_i, so one round disturbed by an interrupt counts
+ * as one rank, not as its size. docs/STATISTICS.md, "Paired A/B statistics". */
+
+/* The alternative hypothesis about the centre (median) of x, as scipy's
+ * `alternative`: GREATER = B slower than A. */
+typedef enum {
+    LB_STATS_TWO_SIDED = 0,
+    LB_STATS_GREATER = 1,
+    LB_STATS_LESS = 2
+} lb_stats_alternative;
+
+/* How the signed-rank null distribution is evaluated. AUTO picks EXACT when it
+ * applies (see each function), APPROX otherwise. */
+typedef enum {
+    LB_STATS_AUTO = 0,
+    LB_STATS_EXACT = 1,  /* the exact distribution of W+, n <= LB_STATS_EXACT_MAX_N */
+    LB_STATS_APPROX = 2  /* the normal approximation */
+} lb_stats_method;
+
+/* Largest n for the exact signed-rank distribution (scipy's and R's limit; the
+ * counts stay exact integers in a double well past it). */
+#define LB_STATS_EXACT_MAX_N 50
+
+typedef struct {
+    double w_plus;  /* W+: sum of the (average) ranks of |x_i| over the x_i > 0 */
+    double p;       /* p-value for the alternative, in [0, 1] */
+    size_t n_used;  /* the x_i != 0 that were ranked (zeros are dropped) */
+    int    exact;   /* 1: p from the exact distribution; 0: normal approximation */
+} lb_stats_wilcoxon_result;
+
+/* Wilcoxon signed-rank test of x[0..n) against 0. Zeros are dropped (scipy's
+ * zero_method="wilcox"); the rest are ranked by |x| with average ranks for ties.
+ *   EXACT:  p from the exact distribution of W+ (2^-n_used times the number of
+ *           sign patterns), as scipy.stats.wilcoxon(x, alternative=alt,
+ *           method="exact"); needs n <= LB_STATS_EXACT_MAX_N (else LB_EUSAGE)
+ *           and no zero and no tie in |x| (else LB_EDATA: W+ would not follow
+ *           that distribution).
+ *   APPROX: normal approximation with tie and continuity corrections, as
+ *           scipy.stats.wilcoxon(x, zero_method="wilcox", correction=True,
+ *           alternative=alt, method="approx").
+ *   AUTO:   EXACT when n <= LB_STATS_EXACT_MAX_N with no zero and no tie,
+ *           APPROX otherwise (scipy 1.10's "auto" would use its exact branch
+ *           with ties, which truncates a non-integer W+; scipy >= 1.15 runs a
+ *           permutation test there, and names APPROX "asymptotic").
+ * out->w_plus is W+ for every alternative (scipy reports min(W+, W-) for
+ * two-sided: W- = n_used (n_used + 1)/2 - W+). When every x is 0 (scipy raises)
+ * there is no evidence either way: w_plus 0, p 1, n_used 0, exact 0.
+ * LB_EUSAGE (NULL, n == 0, unknown alternative or method, EXACT past
+ * LB_STATS_EXACT_MAX_N), LB_EDATA (non-finite x; EXACT with a zero or a tie),
+ * LB_ENOMEM. */
+int lb_stats_wilcoxon(const double *x, size_t n, lb_stats_alternative alt,
+                      lb_stats_method method, lb_stats_wilcoxon_result *out);
+
+typedef struct {
+    double estimate;   /* Hodges-Lehmann: median of the Walsh averages */
+    double lo, hi;     /* confidence bounds; -INFINITY / +INFINITY on an open side */
+    double achieved;   /* coverage of [lo, hi] under the null distribution used:
+                        * exact, or its normal approximation; below the requested
+                        * confidence only when n is too small to reach it */
+    uint64_t k;        /* lo is the k-th smallest of the N = n(n+1)/2 Walsh
+                        * averages and hi the (N + 1 - k)-th (1-based) */
+    int exact;         /* 1: k from the exact distribution; 0: normal approx. */
+} lb_stats_hl_result;
+
+/* Hodges-Lehmann estimate of the centre of x[0..n) and its distribution-free
+ * confidence bounds (Hollander & Wolfe; on the exact path the interval of R's
+ * wilcox.test(x, conf.int=TRUE)).
+ * The Walsh averages are (x_i + x_j)/2 for i <= j, N = n(n+1)/2 of them, w_(1)
+ * <= ... <= w_(N); every x is used, zeros included. estimate is their median
+ * (numpy.median of the N values). With alpha = 1 - confidence and W the
+ * signed-rank statistic of n values under the null:
+ *   TWO_SIDED: k = max(1, smallest q with P(W <= q) >= alpha/2), [w_(k), w_(N+1-k)];
+ *   GREATER:   k = max(1, smallest q with P(W <= q) >= alpha), [w_(k), +inf)
+ *              (the lower bound at level 1 - alpha);
+ *   LESS:      the same k, (-inf, w_(N+1-k)] (the upper bound).
+ * EXACT (n <= LB_STATS_EXACT_MAX_N, else LB_EUSAGE) takes P from the exact
+ * distribution, as R's qsignrank; APPROX from its continuity-corrected normal
+ * approximation, k = ceil(n(n+1)/4 - 1/2 - z sqrt(n(n+1)(2n+1)/24)) with z the
+ * upper alpha/2 (alpha) normal quantile; AUTO is EXACT for n <= 50. Ties do not
+ * change the choice: the bounds are order statistics either way.
+ * The Walsh averages are never stored: each order statistic is found by a
+ * bisection over the doubles that counts the averages below a value in O(n) on
+ * the sorted x, so the cost is O(n log n + 64 n) per order statistic and
+ * O(n) memory. n <= UINT32_MAX (N fits in 64 bits).
+ * LB_EUSAGE (NULL, n == 0 or > UINT32_MAX, confidence outside (0, 1), unknown
+ * alternative or method, EXACT past LB_STATS_EXACT_MAX_N), LB_EDATA
+ * (non-finite x), LB_ENOMEM. */
+int lb_stats_hodges_lehmann(const double *x, size_t n, double confidence,
+                            lb_stats_alternative alt, lb_stats_method method,
+                            lb_stats_hl_result *out);
+
+/* Which build runs first in one round of an A/B measurement. */
+typedef enum {
+    LB_STATS_ROUND_AB = 0,  /* A, then B */
+    LB_STATS_ROUND_BA = 1   /* B, then A */
+} lb_stats_ab_round;
+
+typedef enum {
+    LB_STATS_ORDER_ABBA = 0,   /* AB, BA, AB, BA, ...; the seed is not used */
+    LB_STATS_ORDER_RANDOM = 1  /* a seeded, balanced random order */
+} lb_stats_ab_mode;
+
+/* Fills out[0..n_rounds) with lb_stats_ab_round values so that a drift (warm-up,
+ * thermal, frequency) or a first-runs-slower effect falls on A and B alike.
+ * Balanced in both modes: ceil(n/2) rounds of one order and floor(n/2) of the
+ * other. ABBA: round i is AB for even i, BA for odd i. RANDOM: xoshiro256**
+ * seeded by splitmix64 from `seed` (the bootstrap's generator); when n is odd
+ * the top bit of its first output gives the extra round to BA (1) or AB (0);
+ * then round i is BA with probability (BA rounds left) / (rounds left), one
+ * bounded draw per round, so every balanced sequence is equally likely. Pure:
+ * the same (n_rounds, seed, mode) gives the same order on every platform.
+ * LB_EUSAGE (NULL out, n_rounds == 0, RANDOM with n_rounds > UINT32_MAX,
+ * unknown mode). */
+int lb_stats_ab_order(size_t n_rounds, uint64_t seed, lb_stats_ab_mode mode,
+                      unsigned char *out);
 
 /* ---- Summary ------------------------------------------------------------------ */
 
