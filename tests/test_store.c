@@ -5,8 +5,9 @@
  * of the library's; malformed files are built with HDF5 directly. The random
  * round trip prints its seed (set LB_STORE_SEED to replay one).
  *
- * `test_store --write DIR` writes DIR/results.h5 and DIR/dataset.h5 from the
- * fixtures below, for tests/test_store_h5py.py to read back with h5py.
+ * `test_store --write DIR` writes DIR/results.h5, DIR/ab.h5 (the A/B fixture)
+ * and DIR/dataset.h5 from the fixtures below, for tests/test_store_h5py.py to
+ * read back with h5py.
  */
 #define _XOPEN_SOURCE 700
 
@@ -108,13 +109,31 @@ static const char *const dist_members[] = {"measured_rank",  "host",          "p
 #define NDIST_MEMBERS (sizeof dist_members / sizeof dist_members[0])
 #define NROW_F (sizeof row_f / sizeof row_f[0])
 
+/* lb_ab_row and lb_ab_pair (A/B files), in struct order. */
+#define TFA(k, m) {#m, offsetof(lb_ab_row, m), sizeof(((lb_ab_row *)0)->m), k}
+static const tfield ab_f[] = {
+    TFA(K_STR, id),            TFA(K_I64, rounds),        TFA(K_I64, block_iters),
+    TFA(K_STR, order),         TFA(K_F64, ratio),         TFA(K_F64, ratio_ci_low),
+    TFA(K_F64, ratio_ci_high), TFA(K_F64, ratio_upper),   TFA(K_F64, ratio_lower),
+    TFA(K_F64, confidence),    TFA(K_F64, p_slower),      TFA(K_F64, p_faster),
+    TFA(K_F64, log_ratio_mad), TFA(K_F64, threshold_pct), TFA(K_STR, verdict),
+    TFA(K_U64, peak_bytes_a),  TFA(K_U64, peak_bytes_b),  TFA(K_U64, allocations_a),
+    TFA(K_U64, allocations_b), TFA(K_STR, memory_verdict),
+};
+#define NAB_F (sizeof ab_f / sizeof ab_f[0])
+#define TFP(k, m) {#m, offsetof(lb_ab_pair, m), sizeof(((lb_ab_pair *)0)->m), k}
+static const tfield pair_f[] = {TFP(K_U64, round), TFP(K_I64, b_first), TFP(K_F64, a_ns), TFP(K_F64, b_ns)};
+#define NPAIR_F (sizeof pair_f / sizeof pair_f[0])
+
 static int same_double(double a, double b) { return (isnan(a) && isnan(b)) || a == b; }
 
-static void assert_rows_equal(const lb_row *a, const lb_row *b, size_t row, const char *ctx)
+/* Every field of table tf in records a and b (row `row` of what in ctx). */
+static void assert_rec_equal(const tfield *tf, size_t nf, const void *a, const void *b, size_t row,
+                             const char *ctx)
 {
     const char *pa = (const char *)a, *pb = (const char *)b;
-    for (size_t p = 0; p < NROW_F; p++) {
-        const tfield *f = &row_f[p];
+    for (size_t p = 0; p < nf; p++) {
+        const tfield *f = &tf[p];
         const char *x = pa + f->off, *y = pb + f->off;
         switch (f->k) {
         case K_STR:
@@ -146,14 +165,20 @@ static void assert_rows_equal(const lb_row *a, const lb_row *b, size_t row, cons
     }
 }
 
+static void assert_rows_equal(const lb_row *a, const lb_row *b, size_t row, const char *ctx)
+{
+    assert_rec_equal(row_f, NROW_F, a, b, row, ctx);
+}
+
 /* Metadata of lb_meta by name, kept apart from the library's tables. */
 #define MS(m) {#m, offsetof(lb_meta, m)}
 static const struct {
     const char *name;
     size_t      off;
 } meta_s[] = {MS(tool_version), MS(git_commit), MS(created),      MS(hostname), MS(machine), MS(compiler),
-              MS(build_type),   MS(command_line), MS(shard),      MS(failure),  MS(scaling)},
-  meta_i[] = {MS(mpi_ranks), MS(omp_threads), MS(nodes), MS(node_concurrency), MS(complete)},
+              MS(build_type),   MS(command_line), MS(shard),      MS(failure),  MS(scaling), MS(library),
+              MS(library_hash)},
+  meta_i[] = {MS(mpi_ranks), MS(omp_threads), MS(nodes), MS(node_concurrency), MS(complete), MS(library_size)},
   meta_d[] = {MS(timer_resolution_ns), MS(timer_overhead_ns), MS(makespan_s), MS(ideal_makespan_s),
               MS(predicted_makespan_s)};
 #define NELEM(a) (sizeof a / sizeof a[0])
@@ -179,7 +204,34 @@ static void assert_meta_equal(const lb_meta *x, const lb_meta *y, const char *ct
         memcpy(&v, (const char *)y + meta_d[i].off, 8);
         ck_assert_msg(same_double(u, v), "%s: meta %s: %.17g != %.17g", ctx, meta_d[i].name, u, v);
     }
-    ck_assert_int_eq(y->schema_version, LB_SCHEMA_VERSION);
+    /* the version expected: x's when set, else the one every write gives */
+    ck_assert_int_eq(y->schema_version, x->schema_version ? x->schema_version : LB_SCHEMA_VERSION);
+}
+
+/* The A/B parts: all absent from a plain file, every field equal in an A/B one. */
+static void assert_ab_equal(const lb_results *a, const lb_results *b, const char *ctx)
+{
+    if (!a->ab) {
+        ck_assert_msg(!b->ab && !b->base_rows && !b->pairs && !b->npairs && !b->base_library &&
+                          !b->base_library_hash,
+                      "%s: a plain file read with A/B parts", ctx);
+        return;
+    }
+    ck_assert_msg(b->ab != NULL, "%s: an A/B file read without ab", ctx);
+    ck_assert_str_eq(b->base_library, a->base_library ? a->base_library : "");
+    ck_assert_str_eq(b->base_library_hash, a->base_library_hash ? a->base_library_hash : "");
+    char c[128];
+    for (size_t i = 0; i < a->nrows; i++) {
+        snprintf(c, sizeof c, "%s base_rows", ctx);
+        assert_rows_equal(&a->base_rows[i], &b->base_rows[i], i, c);
+        snprintf(c, sizeof c, "%s ab", ctx);
+        assert_rec_equal(ab_f, NAB_F, &a->ab[i], &b->ab[i], i, c);
+        size_t na = a->npairs ? a->npairs[i] : 0;
+        ck_assert_msg(na == b->npairs[i], "%s: row %zu: %zu pairs, read %zu", ctx, i, na, b->npairs[i]);
+        if (!na) ck_assert_ptr_null(b->pairs[i]);
+        snprintf(c, sizeof c, "%s pairs of row %zu", ctx, i);
+        for (size_t j = 0; j < na; j++) assert_rec_equal(pair_f, NPAIR_F, &a->pairs[i][j], &b->pairs[i][j], j, c);
+    }
 }
 
 static void assert_results_equal(const lb_results *a, const lb_results *b, const char *ctx)
@@ -208,11 +260,12 @@ static void assert_results_equal(const lb_results *a, const lb_results *b, const
         ck_assert_uint_eq(u->peak_bytes, v->peak_bytes);
         ck_assert_uint_eq(u->rss_peak_bytes, v->rss_peak_bytes);
     }
+    assert_ab_equal(a, b, ctx);
 }
 
 /* ---- the known results file (also read by test_store_h5py.py) ----------- */
 
-enum { FX_ROWS = 3, FX_RANKS = 2, FX_MAX_SAMPLES = 5 };
+enum { FX_ROWS = 3, FX_RANKS = 2, FX_MAX_SAMPLES = 5, FX_MAX_PAIRS = 4 };
 
 typedef struct {
     lb_results  r;
@@ -221,6 +274,12 @@ typedef struct {
     lb_sample  *sp[FX_ROWS];
     size_t      ns[FX_ROWS];
     lb_rank_row ranks[FX_RANKS];
+    /* the A/B fixture's (fixture_init_ab) */
+    lb_row      base_rows[FX_ROWS];
+    lb_ab_row   ab[FX_ROWS];
+    lb_ab_pair  pairs[FX_ROWS][FX_MAX_PAIRS];
+    lb_ab_pair *pp[FX_ROWS];
+    size_t      np[FX_ROWS];
 } fixture;
 
 static char fx_tool[] = "0.1.0", fx_commit[] = "0123456789abcdef0123456789abcdef01234567",
@@ -228,28 +287,35 @@ static char fx_tool[] = "0.1.0", fx_commit[] = "0123456789abcdef0123456789abcdef
             fx_machine[] = "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz; 64 cores; avx512",
             fx_compiler[] = "GNU 12.2.0", fx_build[] = "Release",
             fx_cmd[] = "latentbench run --suite ci -o r\xc3\xa9sultats.h5", fx_shard[] = "matrix",
-            fx_failure[] = "rank 1 (node-1): out of memory", fx_scaling[] = "strong";
+            fx_failure[] = "rank 1 (node-1): out of memory", fx_scaling[] = "strong",
+            fx_lib[] = "/opt/lb/b/liblatent.so.0.1.0", fx_lib_hash[] = "0123456789abcdef",
+            fx_base_lib[] = "/opt/lb/a/liblatent.so.0.1.0", fx_base_lib_hash[] = "fedcba9876543210";
 
-/* Field p of row i: strings "<field>-<i>", integers i*1000+p (negated in row
- * 2), unsigned 2^63+i*1000+p, doubles i*1000+p+0.25; then the special cases. */
+/* Field p of record i of table tf: strings "<prefix><field>-<i>", integers
+ * i*1000+p+add (negated in record 2), unsigned 2^63+i*1000+p+add, doubles
+ * i*1000+p+add+0.25. */
+static void fill_rec(const tfield *tf, size_t nf, void *rec, size_t i, size_t add, const char *prefix)
+{
+    char *base = rec;
+    for (size_t p = 0; p < nf; p++) {
+        const tfield *f = &tf[p];
+        int64_t iv = (int64_t)(i * 1000 + p + add) * (i == 2 ? -1 : 1);
+        uint64_t uv = (UINT64_C(1) << 63) + i * 1000 + p + add;
+        double dv = (double)(i * 1000 + p + add) + 0.25;
+        switch (f->k) {
+        case K_STR: snprintf(base + f->off, f->size, "%s%s-%zu", prefix, f->name, i); break;
+        case K_I64: memcpy(base + f->off, &iv, 8); break;
+        case K_U64: memcpy(base + f->off, &uv, 8); break;
+        case K_F64: memcpy(base + f->off, &dv, 8); break;
+        }
+    }
+}
+
+/* Rows by fill_rec, then the special cases. */
 static void fixture_init(fixture *fx)
 {
     memset(fx, 0, sizeof *fx);
-    for (size_t i = 0; i < FX_ROWS; i++) {
-        char *base = (char *)&fx->rows[i];
-        for (size_t p = 0; p < NROW_F; p++) {
-            const tfield *f = &row_f[p];
-            int64_t iv = (int64_t)(i * 1000 + p) * (i == 2 ? -1 : 1);
-            uint64_t uv = (UINT64_C(1) << 63) + i * 1000 + p;
-            double dv = (double)(i * 1000 + p) + 0.25;
-            switch (f->k) {
-            case K_STR: snprintf(base + f->off, f->size, "%s-%zu", f->name, i); break;
-            case K_I64: memcpy(base + f->off, &iv, 8); break;
-            case K_U64: memcpy(base + f->off, &uv, 8); break;
-            case K_F64: memcpy(base + f->off, &dv, 8); break;
-            }
-        }
-    }
+    for (size_t i = 0; i < FX_ROWS; i++) fill_rec(row_f, NROW_F, &fx->rows[i], i, 0, "");
     for (size_t j = 0; j < LB_ID_LEN - 1; j++) fx->rows[0].id[j] = (char)('a' + j % 26);
     fx->rows[0].id[LB_ID_LEN - 1] = '\0';
     strcpy(fx->rows[1].id, "knn_search/dim_128/10");
@@ -296,6 +362,9 @@ static void fixture_init(fixture *fx)
     m->makespan_s = 12.5;
     m->ideal_makespan_s = 10.25;
     m->predicted_makespan_s = 11.75;
+    m->library = fx_lib;
+    m->library_hash = fx_lib_hash;
+    m->library_size = 123456;
     fx->r.rows = fx->rows;
     fx->r.nrows = FX_ROWS;
     fx->r.samples = fx->sp;
@@ -304,10 +373,53 @@ static void fixture_init(fixture *fx)
     fx->r.nranks = FX_RANKS;
 }
 
+/* The A/B fixture: the plain one as the candidate, and the baseline's rows by
+ * fill_rec with add 500 and prefix "base-" (ids those of the rows), the A/B
+ * rows by fill_rec (ids those of the rows, then the special cases), and pair j
+ * of row i {j, (i+j)%2, 10i+j+0.5, 10i+j+0.75} with 2, 0 and 4 pairs. */
+static void fixture_init_ab(fixture *fx)
+{
+    fixture_init(fx);
+    static const char *const order[FX_ROWS] = {"abba", "random", "abba"},
+                             *const verdict[FX_ROWS] = {"Regression", "Improvement", "NoChange"},
+                             *const memory[FX_ROWS] = {"Same", "More", "Less"};
+    const size_t np[FX_ROWS] = {2, 0, 4};
+    for (size_t i = 0; i < FX_ROWS; i++) {
+        fill_rec(row_f, NROW_F, &fx->base_rows[i], i, 500, "base-");
+        memcpy(fx->base_rows[i].id, fx->rows[i].id, LB_ID_LEN);
+        fill_rec(ab_f, NAB_F, &fx->ab[i], i, 0, "");
+        memcpy(fx->ab[i].id, fx->rows[i].id, LB_ID_LEN);
+        strcpy(fx->ab[i].order, order[i]);
+        strcpy(fx->ab[i].verdict, verdict[i]);
+        strcpy(fx->ab[i].memory_verdict, memory[i]);
+        fx->np[i] = np[i];
+        for (size_t j = 0; j < np[i]; j++)
+            fx->pairs[i][j] = (lb_ab_pair){j, (int64_t)((i + j) % 2), 10.0 * (double)i + (double)j + 0.5,
+                                           10.0 * (double)i + (double)j + 0.75};
+        fx->pp[i] = np[i] ? fx->pairs[i] : NULL;
+    }
+    fx->ab[1].log_ratio_mad = NAN;
+    fx->r.base_rows = fx->base_rows;
+    fx->r.ab = fx->ab;
+    fx->r.pairs = fx->pp;
+    fx->r.npairs = fx->np;
+    fx->r.base_library = fx_base_lib;
+    fx->r.base_library_hash = fx_base_lib_hash;
+}
+
 static void write_fixture(const char *path)
 {
     fixture fx;
     fixture_init(&fx);
+    char err[512] = "";
+    int rc = lb_results_write(path, &fx.r, err, sizeof err);
+    ck_assert_msg(rc == LB_OK, "lb_results_write: %s", err);
+}
+
+static void write_fixture_ab(const char *path)
+{
+    fixture fx;
+    fixture_init_ab(&fx);
     char err[512] = "";
     int rc = lb_results_write(path, &fx.r, err, sizeof err);
     ck_assert_msg(rc == LB_OK, "lb_results_write: %s", err);
@@ -332,6 +444,23 @@ static void dataset_fixture(lb_dataset *ds, float *train, float *test, int32_t *
 }
 
 /* ---- results: round trips ------------------------------------------------ */
+
+/* The root attribute kind of path, read with HDF5 directly. */
+static void assert_kind(const char *path, const char *want)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    hid_t a = H5Aopen(f, "kind", H5P_DEFAULT), t = H5Aget_type(a);
+    ck_assert_int_ge(a, 0);
+    ck_assert_int_gt(H5Tis_variable_str(t), 0);
+    char *v = NULL;
+    ck_assert_int_ge(H5Aread(a, t, &v), 0);
+    ck_assert_str_eq(v, want);
+    H5free_memory(v);
+    H5Tclose(t);
+    H5Aclose(a);
+    H5Fclose(f);
+}
 
 START_TEST(test_roundtrip_fixture)
 {
@@ -363,10 +492,68 @@ START_TEST(test_roundtrip_fixture)
     ck_assert_int_eq(back.meta.node_concurrency, 4);
     ck_assert_int_eq(back.meta.complete, 0);
     ck_assert_double_eq(back.meta.predicted_makespan_s, 11.75);
+    ck_assert_str_eq(back.meta.library, fx_lib);
+    ck_assert_int_eq(back.meta.library_size, 123456);
+    /* a plain file: kind "results", no A/B parts */
+    ck_assert_int_eq(back.meta.schema_version, 2);
+    assert_kind(path, "results");
+    ck_assert_ptr_null(back.ab);
+    ck_assert_ptr_null(back.base_rows);
+    ck_assert_ptr_null(back.pairs);
+    ck_assert_ptr_null(back.npairs);
+    ck_assert_ptr_null(back.base_library);
+    ck_assert_ptr_null(back.base_library_hash);
     lb_results_free(&back);
     ck_assert_ptr_null(back.rows);
     ck_assert_ptr_null(back.meta.shard);
     lb_results_free(&back); /* twice is harmless */
+}
+END_TEST
+
+/* The A/B fixture comes back field by field: rows, baseline rows, A/B rows,
+ * pairs and both libraries. */
+START_TEST(test_roundtrip_ab)
+{
+    char path[600], err[512] = "";
+    lbt_path(path, sizeof path, "ab.h5");
+    fixture fx;
+    fixture_init_ab(&fx);
+    ck_assert_int_eq(lb_results_write(path, &fx.r, err, sizeof err), LB_OK);
+    ck_assert_int_eq(lbt_count_entries(lbt_scratch_dir(), "ab.h5.tmp"), 0);
+    assert_kind(path, "ab");
+    lb_results back;
+    int rc = lb_results_read(path, &back, err, sizeof err);
+    ck_assert_msg(rc == LB_OK, "read: %s", err);
+    assert_results_equal(&fx.r, &back, "A/B fixture");
+    /* Spot checks that do not go through the shared comparison. */
+    ck_assert_int_eq(back.meta.schema_version, 2);
+    ck_assert_str_eq(back.base_library, "/opt/lb/a/liblatent.so.0.1.0");
+    ck_assert_str_eq(back.base_library_hash, "fedcba9876543210");
+    ck_assert_str_eq(back.meta.library, "/opt/lb/b/liblatent.so.0.1.0");
+    ck_assert_str_eq(back.base_rows[2].id, "attention_computation/dim_64/Standard");
+    ck_assert_str_eq(back.base_rows[1].suite, "base-suite-1");
+    ck_assert_double_eq(back.base_rows[1].median_ns, 1516.25);
+    ck_assert_str_eq(back.ab[0].id, back.rows[0].id);
+    ck_assert_str_eq(back.ab[1].order, "random");
+    ck_assert_str_eq(back.ab[0].verdict, "Regression");
+    ck_assert_str_eq(back.ab[2].memory_verdict, "Less");
+    ck_assert_double_eq(back.ab[1].ratio, 1004.25);
+    ck_assert(isnan(back.ab[1].log_ratio_mad));
+    ck_assert_int_eq(back.ab[2].rounds, -2001);
+    ck_assert_uint_eq(back.ab[0].allocations_b, (UINT64_C(1) << 63) + 18);
+    ck_assert_uint_eq(back.npairs[0], 2);
+    ck_assert_uint_eq(back.npairs[1], 0);
+    ck_assert_ptr_null(back.pairs[1]);
+    ck_assert_uint_eq(back.npairs[2], 4);
+    ck_assert_uint_eq(back.pairs[2][3].round, 3);
+    ck_assert_int_eq(back.pairs[2][3].b_first, 1);
+    ck_assert_double_eq(back.pairs[2][3].a_ns, 23.5);
+    ck_assert_double_eq(back.pairs[2][3].b_ns, 23.75);
+    lb_results_free(&back);
+    ck_assert_ptr_null(back.ab);
+    ck_assert_ptr_null(back.pairs);
+    ck_assert_ptr_null(back.base_library);
+    lb_results_free(&back);
 }
 END_TEST
 
@@ -509,6 +696,25 @@ START_TEST(test_read_before_distributed)
 }
 END_TEST
 
+/* Random values in every field of table tf of the zeroed record rec. */
+static void random_rec(uint64_t *s, const tfield *tf, size_t nf, void *rec)
+{
+    char *base = rec;
+    for (size_t p = 0; p < nf; p++) {
+        const tfield *f = &tf[p];
+        uint64_t v = rng_next(s);
+        if (f->k == K_STR) {
+            size_t len = v % f->size; /* up to size - 1 */
+            for (size_t j = 0; j < len; j++) base[f->off + j] = (char)(32 + rng_next(s) % 95);
+        } else if (f->k == K_F64) {
+            double d = rng_double(s);
+            memcpy(base + f->off, &d, 8);
+        } else {
+            memcpy(base + f->off, &v, 8);
+        }
+    }
+}
+
 START_TEST(test_roundtrip_random)
 {
     const char *env = getenv("LB_STORE_SEED");
@@ -528,20 +734,7 @@ START_TEST(test_roundtrip_random)
     r.nrows = nrows;
     r.nranks = nranks;
     for (size_t i = 0; i < nrows; i++) {
-        char *base = (char *)&r.rows[i];
-        for (size_t p = 0; p < NROW_F; p++) {
-            const tfield *f = &row_f[p];
-            uint64_t v = rng_next(&s);
-            if (f->k == K_STR) {
-                size_t len = v % f->size; /* up to size - 1 */
-                for (size_t j = 0; j < len; j++) base[f->off + j] = (char)(32 + rng_next(&s) % 95);
-            } else if (f->k == K_F64) {
-                double d = rng_double(&s);
-                memcpy(base + f->off, &d, 8);
-            } else {
-                memcpy(base + f->off, &v, 8);
-            }
-        }
+        random_rec(&s, row_f, NROW_F, &r.rows[i]);
         r.nsamples[i] = rng_next(&s) % 20;
         r.samples[i] = r.nsamples[i] ? calloc(r.nsamples[i], sizeof **r.samples) : NULL;
         for (size_t j = 0; j < r.nsamples[i]; j++)
@@ -550,6 +743,25 @@ START_TEST(test_roundtrip_random)
     for (size_t k = 0; k < nranks; k++) {
         r.ranks[k] = (lb_rank_row){(int64_t)k, "", (int64_t)(rng_next(&s) % 256), rng_next(&s), rng_next(&s)};
         snprintf(r.ranks[k].hostname, LB_HOST_LEN, "h%llx", (unsigned long long)rng_next(&s));
+    }
+    /* Half the files are A/B: random baseline and A/B rows with the rows' ids. */
+    int ab = rng_next(&s) % 2;
+    if (ab) {
+        r.base_rows = calloc(nrows, sizeof *r.base_rows);
+        r.ab = calloc(nrows, sizeof *r.ab);
+        r.pairs = calloc(nrows, sizeof *r.pairs);
+        r.npairs = calloc(nrows, sizeof *r.npairs);
+        for (size_t i = 0; i < nrows; i++) {
+            random_rec(&s, row_f, NROW_F, &r.base_rows[i]);
+            random_rec(&s, ab_f, NAB_F, &r.ab[i]);
+            memcpy(r.base_rows[i].id, r.rows[i].id, LB_ID_LEN);
+            memcpy(r.ab[i].id, r.rows[i].id, LB_ID_LEN);
+            r.npairs[i] = rng_next(&s) % 12;
+            r.pairs[i] = r.npairs[i] ? calloc(r.npairs[i], sizeof **r.pairs) : NULL;
+            for (size_t j = 0; j < r.npairs[i]; j++) random_rec(&s, pair_f, NPAIR_F, &r.pairs[i][j]);
+        }
+        r.base_library = (char *)"base";
+        r.base_library_hash = (char *)"0000000000000000";
     }
     char path[600], err[512] = "";
     lbt_path(path, sizeof path, "random.h5");
@@ -563,6 +775,11 @@ START_TEST(test_roundtrip_random)
     free(r.nsamples);
     free(r.rows);
     free(r.ranks);
+    for (size_t i = 0; ab && i < nrows; i++) free(r.pairs[i]);
+    free(r.pairs);
+    free(r.npairs);
+    free(r.base_rows);
+    free(r.ab);
 }
 END_TEST
 
@@ -582,6 +799,19 @@ START_TEST(test_roundtrip_empty)
     ck_assert_str_eq(back.meta.shard, ""); /* NULL is written as "", not as the default */
     ck_assert_int_eq(back.meta.complete, 0);
     ck_assert_int_eq(back.meta.schema_version, LB_SCHEMA_VERSION);
+    ck_assert_ptr_null(back.ab);
+    lb_results_free(&back);
+
+    /* An A/B file without rows is still A/B when read back. */
+    lb_ab_row none;
+    r.ab = &none;
+    ck_assert_int_eq(lb_results_write(path, &r, err, sizeof err), LB_OK);
+    assert_kind(path, "ab");
+    ck_assert_msg(lb_results_read(path, &back, err, sizeof err) == LB_OK, "%s", err);
+    ck_assert_ptr_nonnull(back.ab);
+    ck_assert_ptr_null(back.base_rows);
+    ck_assert_str_eq(back.base_library, "");
+    ck_assert_str_eq(back.base_library_hash, "");
     lb_results_free(&back);
 }
 END_TEST
@@ -710,6 +940,37 @@ START_TEST(test_write_inconsistent)
     ck_assert_int_eq(lb_results_write(path, &r, err, sizeof err), LB_EINTERNAL);
     assert_error_line(err, path, NULL);
     ck_assert_int_eq(lbt_count_entries(lbt_scratch_dir(), "r.h5"), 0);
+
+    /* A/B results the reader would refuse, or that cannot be written */
+    static const char *const expect[] = {
+        "A/B results with rows but no baseline rows",
+        "A/B pairs of row 0 counted but missing",
+        "A/B pairs of row 2 counted but missing",
+        "A/B row 1 is 'other/id' in base_rows but 'knn_search/dim_128/10' in the rows",
+        "A/B row 2 is 'other/id' in ab but 'attention_computation/dim_64/Standard' in the rows",
+    };
+    for (size_t k = 0; k < NELEM(expect); k++) {
+        fixture fx;
+        fixture_init_ab(&fx);
+        switch (k) {
+        case 0: fx.r.base_rows = NULL; break;
+        case 1: fx.r.pairs = NULL; break;
+        case 2: fx.pp[2] = NULL; break;
+        case 3: strcpy(fx.base_rows[1].id, "other/id"); break;
+        case 4: strcpy(fx.ab[2].id, "other/id"); break;
+        }
+        ck_assert_int_eq(lb_results_write(path, &fx.r, err, sizeof err), LB_EINTERNAL);
+        assert_error_line(err, path, expect[k]);
+        ck_assert_int_eq(lbt_count_entries(lbt_scratch_dir(), "r.h5"), 0);
+    }
+    /* A plain file ignores the A/B members, whatever they hold. */
+    fixture fx;
+    fixture_init_ab(&fx);
+    fx.r.ab = NULL;
+    fx.r.base_rows = NULL;
+    fx.pp[2] = NULL;
+    ck_assert_msg(lb_results_write(path, &fx.r, err, sizeof err) == LB_OK, "%s", err);
+    assert_kind(path, "results");
 }
 END_TEST
 
@@ -768,7 +1029,8 @@ START_TEST(test_read_damaged_headers)
     char path[600], bad[600], err[512] = "";
     lbt_path(path, sizeof path, "r.h5");
     lbt_path(bad, sizeof bad, "bad.h5");
-    write_fixture(path);
+    if (_i) write_fixture_ab(path);
+    else write_fixture(path);
     long size = file_size(path);
     unsigned char *img = malloc((size_t)size);
     FILE *f = fopen(path, "rb");
@@ -788,8 +1050,9 @@ START_TEST(test_read_damaged_headers)
         ck_assert_msg(rc == LB_EDATA, "header at %ld: read gave %d (%s)", at, rc, err);
         assert_error_line(err, bad, NULL);
     }
-    /* root, /benchmarks, /samples, three /samples/<i>, /ranks */
-    ck_assert_int_ge(headers, 7);
+    /* root, /benchmarks, /samples, three /samples/<i>, /ranks; A/B files add
+     * /base_benchmarks, /ab, /ab_pairs and three /ab_pairs/<i> */
+    ck_assert_int_ge(headers, _i ? 13 : 7);
     free(img);
 }
 END_TEST
@@ -820,11 +1083,23 @@ static void replace_benchmarks(hid_t f, hid_t type, int rank)
 
 static void m_no_schema(hid_t f) { ck_assert_int_ge(H5Adelete(f, "schema"), 0); }
 static void m_schema_other(hid_t f) { lbt_put_vstr_attr(f, "schema", "other-results"); }
-static void m_version_2(hid_t f)
+static void m_version_next(hid_t f)
 {
-    int v = 2;
+    int v = LB_SCHEMA_VERSION + 1;
     put_num_attr(f, "schema_version", H5T_NATIVE_INT, &v);
 }
+static void m_version_0(hid_t f)
+{
+    int v = 0;
+    put_num_attr(f, "schema_version", H5T_NATIVE_INT, &v);
+}
+static void m_kind_other(hid_t f) { lbt_put_vstr_attr(f, "kind", "baseline"); }
+static void m_kind_int(hid_t f)
+{
+    int v = 1;
+    put_num_attr(f, "kind", H5T_NATIVE_INT, &v);
+}
+static void m_kind_ab(hid_t f) { lbt_put_vstr_attr(f, "kind", "ab"); }
 static void m_version_str(hid_t f) { lbt_put_vstr_attr(f, "schema_version", "1"); }
 static void m_no_version(hid_t f) { ck_assert_int_ge(H5Adelete(f, "schema_version"), 0); }
 static void m_schema_array(hid_t f)
@@ -958,7 +1233,11 @@ static const struct {
 } bad_results[] = {
     {"schema missing", m_no_schema, "not a latentbench results file"},
     {"other schema", m_schema_other, "schema is 'other-results', expected 'latentbench-results'"},
-    {"schema_version 2", m_version_2, "schema_version 2 is not supported"},
+    {"schema_version 3", m_version_next, "schema_version 3 is not supported (this build reads 1 to 2)"},
+    {"schema_version 0", m_version_0, "schema_version 0 is not supported"},
+    {"kind unknown", m_kind_other, "root attribute 'kind' is 'baseline', expected 'results' or 'ab'"},
+    {"kind an integer", m_kind_int, "root attribute 'kind' is not a string"},
+    {"kind ab without /ab", m_kind_ab, "/ab is missing (the file's kind is 'ab')"},
     {"schema_version a string", m_version_str, "root attribute 'schema_version' is not an integer"},
     {"schema_version missing", m_no_version, "root attribute 'schema_version' is missing"},
     {"schema an array", m_schema_array, "root attribute 'schema' is not a single value"},
@@ -999,6 +1278,151 @@ START_TEST(test_read_malformed)
     assert_error_line(err, path, bad_results[i].expect);
     ck_assert_ptr_null(r.rows);
     ck_assert_ptr_null(r.meta.hostname);
+}
+END_TEST
+
+/* A version-1 file (no kind, no A/B parts) reads as before, with its version. */
+START_TEST(test_read_version_1)
+{
+    char path[600], err[512] = "";
+    lbt_path(path, sizeof path, "v1.h5");
+    write_fixture(path);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    int v = 1;
+    put_num_attr(f, "schema_version", H5T_NATIVE_INT, &v);
+    ck_assert_int_ge(H5Adelete(f, "kind"), 0);
+    ck_assert_int_ge(H5Fclose(f), 0);
+    fixture fx;
+    fixture_init(&fx);
+    fx.r.meta.schema_version = 1;
+    lb_results back;
+    int rc = lb_results_read(path, &back, err, sizeof err);
+    ck_assert_msg(rc == LB_OK, "read: %s", err);
+    ck_assert_int_eq(back.meta.schema_version, 1);
+    assert_results_equal(&fx.r, &back, "version 1");
+    ck_assert_ptr_null(back.ab);
+    lb_results_free(&back);
+}
+END_TEST
+
+/* ---- A/B files: edits of a valid one, each of which must make it unreadable */
+
+/* Sets the id of row `row` of compound dataset path. */
+static void set_row_id(hid_t f, const char *path, size_t row, const char *id)
+{
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    ck_assert_int_ge(d, 0);
+    hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
+    int idx = H5Tget_member_index(t, "id");
+    ck_assert_int_ge(idx, 0);
+    size_t size = H5Tget_size(t), off = H5Tget_member_offset(t, (unsigned)idx);
+    hssize_t n = H5Sget_simple_extent_npoints(sp);
+    ck_assert_int_gt(n, (hssize_t)row);
+    char *buf = calloc((size_t)n, size);
+    ck_assert_int_ge(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), 0);
+    memset(buf + row * size + off, 0, LB_ID_LEN);
+    memcpy(buf + row * size + off, id, strlen(id));
+    ck_assert_int_ge(H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), 0);
+    free(buf);
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Dclose(d);
+}
+
+/* Rewrites compound dataset path without its last row. */
+static void drop_last_row(hid_t f, const char *path)
+{
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    ck_assert_int_ge(d, 0);
+    hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
+    hsize_t n = (hsize_t)H5Sget_simple_extent_npoints(sp);
+    ck_assert_uint_gt(n, 0);
+    char *buf = calloc((size_t)n, H5Tget_size(t));
+    ck_assert_int_ge(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), 0);
+    H5Dclose(d);
+    H5Sclose(sp);
+    ck_assert_int_ge(H5Ldelete(f, path, H5P_DEFAULT), 0);
+    n--;
+    sp = H5Screate_simple(1, &n, NULL);
+    d = H5Dcreate2(f, path, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    ck_assert_int_ge(d, 0);
+    if (n) ck_assert_int_ge(H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), 0);
+    free(buf);
+    H5Dclose(d);
+    H5Sclose(sp);
+    H5Tclose(t);
+}
+
+static void ab_no_pairs_1(hid_t f) { ck_assert_int_ge(H5Ldelete(f, "ab_pairs/1", H5P_DEFAULT), 0); }
+static void ab_no_pairs(hid_t f) { ck_assert_int_ge(H5Ldelete(f, "ab_pairs", H5P_DEFAULT), 0); }
+static void ab_pairs_2_other_id(hid_t f)
+{
+    hid_t d = H5Dopen2(f, "ab_pairs/2", H5P_DEFAULT);
+    lbt_put_vstr_attr(d, "id", "someone/else");
+    H5Dclose(d);
+}
+static void ab_pairs_0_no_field(hid_t f) { drop_member(f, "ab_pairs/0", "b_ns"); }
+static void ab_row_1_other_id(hid_t f) { set_row_id(f, "ab", 1, "someone/else"); }
+static void ab_base_row_2_other_id(hid_t f) { set_row_id(f, "base_benchmarks", 2, "someone/else"); }
+static void ab_short(hid_t f) { drop_last_row(f, "ab"); }
+static void ab_base_short(hid_t f) { drop_last_row(f, "base_benchmarks"); }
+static void ab_no_ab(hid_t f) { ck_assert_int_ge(H5Ldelete(f, "ab", H5P_DEFAULT), 0); }
+static void ab_no_base(hid_t f) { ck_assert_int_ge(H5Ldelete(f, "base_benchmarks", H5P_DEFAULT), 0); }
+static void ab_no_verdict(hid_t f) { drop_member(f, "ab", "verdict"); }
+static void ab_kind_results(hid_t f) { lbt_put_vstr_attr(f, "kind", "results"); }
+static void ab_no_kind(hid_t f) { ck_assert_int_ge(H5Adelete(f, "kind"), 0); }
+static void ab_no_base_library(hid_t f) { ck_assert_int_ge(H5Adelete(f, "base_library"), 0); }
+static void ab_base_library_int(hid_t f)
+{
+    int v = 1;
+    put_num_attr(f, "base_library_hash", H5T_NATIVE_INT, &v);
+}
+
+static const struct {
+    const char *what;
+    void (*edit)(hid_t f);
+    const char *expect;
+} bad_ab[] = {
+    {"/ab_pairs/1 missing", ab_no_pairs_1, "/ab_pairs/1 is missing"},
+    {"/ab_pairs missing", ab_no_pairs, "/ab_pairs is missing"},
+    {"/ab_pairs/2 of another row", ab_pairs_2_other_id,
+     "/ab_pairs/2 belongs to 'someone/else' but row 2 is 'attention_computation/dim_64/Standard'"},
+    {"/ab_pairs/0 without b_ns", ab_pairs_0_no_field, "/ab_pairs/0 has no field 'b_ns'"},
+    {"/ab row of another id", ab_row_1_other_id,
+     "/ab row 1 is 'someone/else' but /benchmarks row 1 is 'knn_search/dim_128/10'"},
+    {"/base_benchmarks row of another id", ab_base_row_2_other_id,
+     "/base_benchmarks row 2 is 'someone/else' but /benchmarks row 2 is 'attention_computation/dim_64/Standard'"},
+    {"/ab a row short", ab_short, "/ab has 2 rows but /benchmarks has 3"},
+    {"/base_benchmarks a row short", ab_base_short, "/base_benchmarks has 2 rows but /benchmarks has 3"},
+    {"/ab missing", ab_no_ab, "/ab is missing (the file's kind is 'ab')"},
+    {"/base_benchmarks missing", ab_no_base, "/base_benchmarks is missing"},
+    {"/ab without verdict", ab_no_verdict, "/ab has no field 'verdict'"},
+    {"kind results with /ab", ab_kind_results, "/ab is present but the file's kind is 'results'"},
+    {"kind missing with /ab", ab_no_kind, "/ab is present but the file's kind is 'results'"},
+    {"base_library missing", ab_no_base_library, "root attribute 'base_library' is missing"},
+    {"base_library_hash an integer", ab_base_library_int, "root attribute 'base_library_hash' is not a string"},
+};
+
+START_TEST(test_read_malformed_ab)
+{
+    size_t i = (size_t)_i;
+    char path[600], err[512] = "";
+    lbt_path(path, sizeof path, "bad.h5");
+    write_fixture_ab(path);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    bad_ab[i].edit(f);
+    ck_assert_int_ge(H5Fclose(f), 0);
+    lb_results r;
+    int rc = lb_results_read(path, &r, err, sizeof err);
+    ck_assert_msg(rc == LB_EDATA, "%s: read gave %d (%s)", bad_ab[i].what, rc, err);
+    assert_error_line(err, path, bad_ab[i].expect);
+    ck_assert_ptr_null(r.rows);
+    ck_assert_ptr_null(r.ab);
+    ck_assert_ptr_null(r.base_rows);
+    ck_assert_ptr_null(r.pairs);
+    ck_assert_ptr_null(r.base_library);
 }
 END_TEST
 
@@ -1448,6 +1872,8 @@ static Suite *store_suite(void)
     TCase *rt = tcase_create("roundtrip");
     tcase_add_checked_fixture(rt, dir_setup, dir_teardown);
     tcase_add_test(rt, test_roundtrip_fixture);
+    tcase_add_test(rt, test_roundtrip_ab);
+    tcase_add_test(rt, test_read_version_1);
     tcase_add_test(rt, test_roundtrip_random);
     tcase_add_test(rt, test_roundtrip_empty);
     tcase_add_test(rt, test_overwrite);
@@ -1471,8 +1897,9 @@ static Suite *store_suite(void)
     tcase_add_test(bad, test_read_missing);
     tcase_add_test(bad, test_read_not_hdf5);
     tcase_add_test(bad, test_read_truncated);
-    tcase_add_test(bad, test_read_damaged_headers);
+    tcase_add_loop_test(bad, test_read_damaged_headers, 0, 2); /* plain, A/B */
     tcase_add_loop_test(bad, test_read_malformed, 0, (int)(sizeof bad_results / sizeof bad_results[0]));
+    tcase_add_loop_test(bad, test_read_malformed_ab, 0, (int)NELEM(bad_ab));
     suite_add_tcase(s, bad);
 
     TCase *ds = tcase_create("dataset");
@@ -1500,6 +1927,11 @@ static int write_files(const char *dir)
     fixture_init(&fx);
     snprintf(path, sizeof path, "%s/results.h5", dir);
     int rc = lb_results_write(path, &fx.r, err, sizeof err);
+    if (rc == LB_OK) {
+        fixture_init_ab(&fx);
+        snprintf(path, sizeof path, "%s/ab.h5", dir);
+        rc = lb_results_write(path, &fx.r, err, sizeof err);
+    }
     if (rc == LB_OK) {
         float train[DX_N * DX_D], test[DX_Q * DX_D], dist[DX_Q * DX_KN];
         int32_t nb[DX_Q * DX_KN];

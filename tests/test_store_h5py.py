@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Reads the files written by `test_store --write DIR` with h5py and checks
 every attribute, field name, type and value against the fixtures in
-tests/test_store.c (same formulas). Usage: test_store_h5py.py RESULTS DATASET.
+tests/test_store.c (same formulas). Usage: test_store_h5py.py RESULTS DATASET
+[AB]; AB (the A/B fixture) defaults to ab.h5 beside RESULTS.
 Exits 1 and lists every mismatch when anything differs."""
 
 import math
+import os
 import sys
 
 import h5py
@@ -33,6 +35,17 @@ ROW_FIELDS = [
 ]
 NUMPY_KIND = {"S": "S", "i": "<i8", "u": "<u8", "f": "<f8"}
 
+# lb_ab_row and lb_ab_pair, in struct order (A/B files)
+AB_FIELDS = [
+    ("id", "S", LB_ID_LEN), ("rounds", "i", 0), ("block_iters", "i", 0), ("order", "S", LB_NAME_LEN),
+    ("ratio", "f", 0), ("ratio_ci_low", "f", 0), ("ratio_ci_high", "f", 0), ("ratio_upper", "f", 0),
+    ("ratio_lower", "f", 0), ("confidence", "f", 0), ("p_slower", "f", 0), ("p_faster", "f", 0),
+    ("log_ratio_mad", "f", 0), ("threshold_pct", "f", 0), ("verdict", "S", LB_NAME_LEN),
+    ("peak_bytes_a", "u", 0), ("peak_bytes_b", "u", 0), ("allocations_a", "u", 0), ("allocations_b", "u", 0),
+    ("memory_verdict", "S", LB_NAME_LEN),
+]
+PAIR_FIELDS = [("round", "u", 0), ("b_first", "i", 0), ("a_ns", "f", 0), ("b_ns", "f", 0)]
+
 ROOT_STR = {
     "schema": "latentbench-results",
     "tool_version": "0.1.0",
@@ -46,9 +59,14 @@ ROOT_STR = {
     "shard": "matrix",
     "failure": "rank 1 (node-1): out of memory",
     "scaling": "strong",
+    "library": "/opt/lb/b/liblatent.so.0.1.0",
+    "library_hash": "0123456789abcdef",
+    "kind": "results",
 }
-ROOT_INT = {"schema_version": 1, "mpi_ranks": 2, "omp_threads": 8, "nodes": 2, "node_concurrency": 4,
-            "complete": 0}
+ROOT_INT = {"schema_version": 2, "mpi_ranks": 2, "omp_threads": 8, "nodes": 2, "node_concurrency": 4,
+            "complete": 0, "library_size": 123456}
+AB_ROOT_STR = dict(ROOT_STR, kind="ab", base_library="/opt/lb/a/liblatent.so.0.1.0",
+                   base_library_hash="fedcba9876543210")
 ROOT_FLOAT = {"timer_resolution_ns": 1.0, "timer_overhead_ns": 23.5, "makespan_s": 12.5,
               "ideal_makespan_s": 10.25, "predicted_makespan_s": 11.75}
 
@@ -60,19 +78,50 @@ def check(cond, msg):
         failures.append(msg)
 
 
-def expected_row(i):
-    row = {}
-    for p, (name, kind, _) in enumerate(ROW_FIELDS):
+def fill_rec(fields, i, add=0, prefix=""):
+    """fill_rec of tests/test_store.c."""
+    rec = {}
+    for p, (name, kind, _) in enumerate(fields):
         if kind == "S":
-            row[name] = f"{name}-{i}"
+            rec[name] = f"{prefix}{name}-{i}"
         elif kind == "i":
-            row[name] = (i * 1000 + p) * (-1 if i == 2 else 1)
+            rec[name] = (i * 1000 + p + add) * (-1 if i == 2 else 1)
         elif kind == "u":
-            row[name] = 2**63 + i * 1000 + p
+            rec[name] = 2**63 + i * 1000 + p + add
         else:
-            row[name] = i * 1000 + p + 0.25
-    row["id"] = ["".join(chr(97 + j % 26) for j in range(LB_ID_LEN - 1)),
-                 "knn_search/dim_128/10", "attention_computation/dim_64/Standard"][i]
+            rec[name] = i * 1000 + p + add + 0.25
+    return rec
+
+
+ROW_IDS = ["".join(chr(97 + j % 26) for j in range(LB_ID_LEN - 1)),
+           "knn_search/dim_128/10", "attention_computation/dim_64/Standard"]
+
+
+def expected_base_row(i):
+    row = fill_rec(ROW_FIELDS, i, 500, "base-")
+    row["id"] = ROW_IDS[i]
+    return row
+
+
+def expected_ab_row(i):
+    row = fill_rec(AB_FIELDS, i)
+    row["id"] = ROW_IDS[i]
+    row["order"] = ["abba", "random", "abba"][i]
+    row["verdict"] = ["Regression", "Improvement", "NoChange"][i]
+    row["memory_verdict"] = ["Same", "More", "Less"][i]
+    if i == 1:
+        row["log_ratio_mad"] = math.nan
+    return row
+
+
+def expected_pairs(i):
+    return [{"round": j, "b_first": (i + j) % 2, "a_ns": 10 * i + j + 0.5, "b_ns": 10 * i + j + 0.75}
+            for j in range((2, 0, 4)[i])]
+
+
+def expected_row(i):
+    row = fill_rec(ROW_FIELDS, i)
+    row["id"] = ROW_IDS[i]
     if i == 0:
         row["metric"] = ""
     if i == 1:
@@ -88,11 +137,30 @@ def same(a, b):
     return a == b
 
 
-def check_results(path):
+def check_table(d, label, fields, n, expected):
+    """A 1-D compound dataset: member names, order and types, and every value."""
+    check(d.ndim == 1 and d.shape == (n,), f"{label} shape {d.shape}, expected ({n},)")
+    names = [name for name, _, _ in fields]
+    check(list(d.dtype.names) == names, f"{label} fields {d.dtype.names}")
+    for name, kind, size in fields:
+        dt = d.dtype[name]
+        want_dt = np.dtype(f"S{size}") if kind == "S" else np.dtype(NUMPY_KIND[kind])
+        check(dt == want_dt, f"{label} field {name} is {dt}, expected {want_dt}")
+    rows = d[()]
+    for i in range(min(n, len(rows))):
+        want_row = expected(i)
+        for name, kind, _ in fields:
+            got = rows[i][name]
+            got = got.decode("utf-8") if kind == "S" else (float(got) if kind == "f" else int(got))
+            check(same(got, want_row[name]), f"{label}[{i}].{name} = {got!r}, expected {want_row[name]!r}")
+
+
+def check_results(path, ab=False):
+    root_str = AB_ROOT_STR if ab else ROOT_STR
     with h5py.File(path, "r") as f:
-        want = set(ROOT_STR) | set(ROOT_INT) | set(ROOT_FLOAT)
-        check(set(f.attrs) == want, f"root attributes {sorted(f.attrs)} != {sorted(want)}")
-        for k, v in ROOT_STR.items():
+        want = set(root_str) | set(ROOT_INT) | set(ROOT_FLOAT)
+        check(set(f.attrs) == want, f"{path}: root attributes {sorted(f.attrs)} != {sorted(want)}")
+        for k, v in root_str.items():
             got = f.attrs.get(k)
             check(type(got) is str, f"attribute {k} reads as {type(got).__name__}, not str")
             check(got == v, f"attribute {k} = {got!r}, expected {v!r}")
@@ -108,23 +176,21 @@ def check_results(path):
         for k, v in ROOT_FLOAT.items():
             got = f.attrs.get(k)
             check(isinstance(got, np.floating) and got == v, f"attribute {k} = {got!r}, expected {v}")
-        check(set(f.keys()) == {"benchmarks", "samples", "ranks"}, f"root holds {sorted(f.keys())}")
+        want_keys = {"benchmarks", "samples", "ranks"} | ({"base_benchmarks", "ab", "ab_pairs"} if ab else set())
+        check(set(f.keys()) == want_keys, f"{path}: root holds {sorted(f.keys())}")
 
-        b = f["benchmarks"]
-        check(b.ndim == 1 and b.shape == (3,), f"/benchmarks shape {b.shape}")
-        names = [n for n, _, _ in ROW_FIELDS]
-        check(list(b.dtype.names) == names, f"/benchmarks fields {b.dtype.names}")
-        for name, kind, size in ROW_FIELDS:
-            dt = b.dtype[name]
-            want_dt = np.dtype(f"S{size}") if kind == "S" else np.dtype(NUMPY_KIND[kind])
-            check(dt == want_dt, f"/benchmarks field {name} is {dt}, expected {want_dt}")
-        rows = b[()]
-        for i in range(3):
-            want_row = expected_row(i)
-            for name, kind, _ in ROW_FIELDS:
-                got = rows[i][name]
-                got = got.decode("utf-8") if kind == "S" else (float(got) if kind == "f" else int(got))
-                check(same(got, want_row[name]), f"/benchmarks[{i}].{name} = {got!r}, expected {want_row[name]!r}")
+        check_table(f["benchmarks"], "/benchmarks", ROW_FIELDS, 3, expected_row)
+        if ab:
+            check_table(f["base_benchmarks"], "/base_benchmarks", ROW_FIELDS, 3, expected_base_row)
+            check_table(f["ab"], "/ab", AB_FIELDS, 3, expected_ab_row)
+            p = f["ab_pairs"]
+            check(sorted(p.keys()) == ["0", "1", "2"], f"/ab_pairs holds {sorted(p.keys())}")
+            for i in range(3):
+                want = expected_pairs(i)
+                d = p[str(i)]
+                check_table(d, f"/ab_pairs/{i}", PAIR_FIELDS, len(want), lambda j, w=want: w[j])
+                rid = d.attrs.get("id")
+                check(type(rid) is str and rid == ROW_IDS[i], f"/ab_pairs/{i} id {rid!r}")
 
         s = f["samples"]
         check(sorted(s.keys()) == ["0", "1", "2"], f"/samples holds {sorted(s.keys())}")
@@ -174,11 +240,15 @@ def check_dataset(path):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         print(__doc__, file=sys.stderr)
         return 2
-    check_results(sys.argv[1])
-    check_dataset(sys.argv[2])
+    ab = sys.argv[3] if len(sys.argv) == 4 else os.path.join(os.path.dirname(sys.argv[1]), "ab.h5")
+    for fn, args in ((check_results, (sys.argv[1],)), (check_results, (ab, True)), (check_dataset, (sys.argv[2],))):
+        try:
+            fn(*args)
+        except (KeyError, OSError) as e:  # a missing object is a mismatch, not a crash
+            failures.append(f"{args[0]}: {type(e).__name__}: {e}")
     for msg in failures:
         print("FAIL:", msg, file=sys.stderr)
     print(f"test_store_h5py: {len(failures)} failure(s)")

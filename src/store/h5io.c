@@ -73,9 +73,12 @@ static int vfail(const lb__ctx *c, int code, const char *cause, const char *fmt,
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    if (cause && cause[0])
-        return lb_errorf(c->err, c->errlen, code, "%s: %s: %s", c->path, msg, cause);
-    return lb_errorf(c->err, c->errlen, code, "%s: %s", c->path, msg);
+    if (cause && cause[0]) lb_errorf(c->err, c->errlen, code, "%s: %s: %s", c->path, msg, cause);
+    else lb_errorf(c->err, c->errlen, code, "%s: %s", c->path, msg);
+    /* ids quoted from a file may hold line breaks; the error stays one line */
+    for (char *p = c->err && c->errlen ? c->err : NULL; p && *p; p++)
+        if (*p == '\n' || *p == '\r') *p = ' ';
+    return code;
 }
 
 int lb__fail(const lb__ctx *c, int code, const char *fmt, ...)

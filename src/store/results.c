@@ -1,6 +1,7 @@
-/* The results file: root attributes, /benchmarks, /samples/<i> and /ranks, as
- * laid out in results.h and docs/RESULTS.md. Compound members are matched by
- * name when reading, so the file's member order and string sizes are free. */
+/* The results file: root attributes, /benchmarks, /samples/<i> and /ranks,
+ * and in A/B files /base_benchmarks, /ab and /ab_pairs/<i>, as laid out in
+ * results.h and docs/RESULTS.md. Compound members are matched by name when
+ * reading, so the file's member order and string sizes are free. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "latentbench/results.h"
@@ -55,10 +56,98 @@ static const lb__field rank_fields[] = {
     FIELD(lb_rank_row, U64, rss_peak_bytes),
 };
 
+/* A/B files (schema_version 2): in the order of lb_ab_row and lb_ab_pair. */
+static const lb__field ab_fields[] = {
+    FIELD(lb_ab_row, STR, id),            FIELD(lb_ab_row, I64, rounds),
+    FIELD(lb_ab_row, I64, block_iters),   FIELD(lb_ab_row, STR, order),
+    FIELD(lb_ab_row, F64, ratio),         FIELD(lb_ab_row, F64, ratio_ci_low),
+    FIELD(lb_ab_row, F64, ratio_ci_high), FIELD(lb_ab_row, F64, ratio_upper),
+    FIELD(lb_ab_row, F64, ratio_lower),   FIELD(lb_ab_row, F64, confidence),
+    FIELD(lb_ab_row, F64, p_slower),      FIELD(lb_ab_row, F64, p_faster),
+    FIELD(lb_ab_row, F64, log_ratio_mad), FIELD(lb_ab_row, F64, threshold_pct),
+    FIELD(lb_ab_row, STR, verdict),       FIELD(lb_ab_row, U64, peak_bytes_a),
+    FIELD(lb_ab_row, U64, peak_bytes_b),  FIELD(lb_ab_row, U64, allocations_a),
+    FIELD(lb_ab_row, U64, allocations_b), FIELD(lb_ab_row, STR, memory_verdict),
+};
+
+static const lb__field pair_fields[] = {
+    FIELD(lb_ab_pair, U64, round), FIELD(lb_ab_pair, I64, b_first),
+    FIELD(lb_ab_pair, F64, a_ns),  FIELD(lb_ab_pair, F64, b_ns),
+};
+
 #define TABLE(T, f) {f, sizeof f / sizeof f[0], sizeof(T)}
 static const lb__table row_table = TABLE(lb_row, row_fields);
 static const lb__table sample_table = TABLE(lb_sample, sample_fields);
 static const lb__table rank_table = TABLE(lb_rank_row, rank_fields);
+static const lb__table ab_table = TABLE(lb_ab_row, ab_fields);
+static const lb__table pair_table = TABLE(lb_ab_pair, pair_fields);
+
+/* The oldest layout this build reads: version 1 lacks kind and the A/B parts,
+ * and is otherwise the layout of version 2. */
+#define OLDEST_VERSION 1
+
+/* Root attribute kind: what the file holds. Absent (version 1) reads as plain. */
+#define KIND_PLAIN "results"
+#define KIND_AB "ab"
+
+/* Root text attributes of A/B files only, stored in lb_results. */
+static const struct {
+    const char *name;
+    size_t      offset;
+} ab_strs[] = {
+    {"base_library", offsetof(lb_results, base_library)},
+    {"base_library_hash", offsetof(lb_results, base_library_hash)},
+};
+#define NAB_STRS (sizeof ab_strs / sizeof ab_strs[0])
+
+static char **ab_str(lb_results *r, size_t i) { return (char **)((char *)r + ab_strs[i].offset); }
+
+/* ---- one dataset per row ---------------------------------------------------
+ * /samples/<i> and /ab_pairs/<i>: a group holding, for row i, a table named
+ * "<i>" with attribute id = the row's id. get gives row i's entries; make
+ * allocates the per-row arrays for nrows rows, put stores row i's. */
+typedef struct {
+    const char      *group;
+    const lb__table *t;
+    const void *(*get)(const lb_results *r, size_t i, size_t *n);
+    int (*make)(lb_results *r);
+    void (*put)(lb_results *r, size_t i, void *rows, size_t n);
+} row_sets;
+
+static const void *samples_get(const lb_results *r, size_t i, size_t *n)
+{
+    *n = r->samples && r->nsamples ? r->nsamples[i] : 0;
+    return *n ? r->samples[i] : NULL;
+}
+static int samples_make(lb_results *r)
+{
+    return (r->samples = lb_calloc(r->nrows, sizeof *r->samples)) &&
+           (r->nsamples = lb_calloc(r->nrows, sizeof *r->nsamples));
+}
+static void samples_put(lb_results *r, size_t i, void *rows, size_t n)
+{
+    r->samples[i] = rows;
+    r->nsamples[i] = n;
+}
+
+static const void *pairs_get(const lb_results *r, size_t i, size_t *n)
+{
+    *n = r->npairs ? r->npairs[i] : 0;
+    return *n ? r->pairs[i] : NULL;
+}
+static int pairs_make(lb_results *r)
+{
+    return (r->pairs = lb_calloc(r->nrows, sizeof *r->pairs)) &&
+           (r->npairs = lb_calloc(r->nrows, sizeof *r->npairs));
+}
+static void pairs_put(lb_results *r, size_t i, void *rows, size_t n)
+{
+    r->pairs[i] = rows;
+    r->npairs[i] = n;
+}
+
+static const row_sets samples_sets = {"samples", &sample_table, samples_get, samples_make, samples_put};
+static const row_sets pairs_sets = {"ab_pairs", &pair_table, pairs_get, pairs_make, pairs_put};
 
 /* Root attributes besides schema and schema_version. An attribute with a
  * default came after the first schema_version 1 files: a file without it reads
@@ -111,11 +200,15 @@ static const struct {
 static char **meta_str(lb_meta *m, size_t i) { return (char **)((char *)m + meta_strs[i].offset); }
 static void *meta_num(lb_meta *m, size_t i) { return (char *)m + meta_nums[i].offset; }
 
-static int write_meta(const lb__ctx *c, hid_t f, const lb_meta *m)
+static int write_meta(const lb__ctx *c, hid_t f, const lb_results *r)
 {
+    const lb_meta *m = &r->meta;
     int version = LB_SCHEMA_VERSION; /* the layout this code writes, whatever m says */
     int rc = lb__h5_put_str(c, f, "schema", LB_SCHEMA);
     if (!rc) rc = lb__h5_put_num(c, f, "schema_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version);
+    if (!rc) rc = lb__h5_put_str(c, f, "kind", r->ab ? KIND_AB : KIND_PLAIN);
+    for (size_t i = 0; !rc && r->ab && i < NAB_STRS; i++)
+        rc = lb__h5_put_str(c, f, ab_strs[i].name, *ab_str((lb_results *)r, i));
     for (size_t i = 0; !rc && i < NMETA_STRS; i++)
         rc = lb__h5_put_str(c, f, meta_strs[i].name, *meta_str((lb_meta *)m, i));
     for (size_t i = 0; !rc && i < NMETA_NUMS; i++) {
@@ -126,51 +219,83 @@ static int write_meta(const lb__ctx *c, hid_t f, const lb_meta *m)
     return rc;
 }
 
-static int write_file(const lb__ctx *c, const lb_results *r)
+/* The group s->group with one table per row. */
+static int write_sets(const lb__ctx *c, hid_t f, const lb_results *r, const row_sets *s)
+{
+    char glabel[32];
+    snprintf(glabel, sizeof glabel, "/%s", s->group);
+    hid_t g = H5Gcreate2(f, s->group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0) return lb__fail_h5(c, LB_EIO, "cannot write %s", glabel);
+    int rc = LB_OK;
+    for (size_t i = 0; !rc && i < r->nrows; i++) {
+        char name[32], label[64], id[LB_ID_LEN + 1];
+        hid_t d = H5I_INVALID_HID;
+        snprintf(name, sizeof name, "%zu", i);
+        snprintf(label, sizeof label, "%s/%zu", glabel, i);
+        /* The caller's id need not be terminated; the file's is cut like the field. */
+        memcpy(id, r->rows[i].id, LB_ID_LEN);
+        id[LB_ID_LEN - 1] = '\0';
+        size_t n;
+        const void *rows = s->get(r, i, &n);
+        if (!(rc = lb__h5_put_table(c, g, name, label, s->t, rows, n, &d))) rc = lb__h5_put_str(c, d, "id", id);
+        lb__h5_close(&d);
+    }
+    lb__h5_close(&g);
+    return rc;
+}
+
+/* Ids as the file will hold them: cut to the field, terminated or not. */
+static int same_id(const char *a, const char *b) { return strncmp(a, b, LB_ID_LEN - 1) == 0; }
+
+/* What the reader would refuse, or what cannot be written at all, is the
+ * caller's mistake: LB_EINTERNAL before anything is created. */
+static int check_write(const lb__ctx *c, const lb_results *r)
 {
     if (!r || (r->nrows && !r->rows) || (r->nranks && !r->ranks))
         return lb__fail(c, LB_EINTERNAL, "results with rows or ranks counted but missing");
     for (size_t i = 0; r->samples && r->nsamples && i < r->nrows; i++)
         if (r->nsamples[i] && !r->samples[i])
             return lb__fail(c, LB_EINTERNAL, "samples of row %zu counted but missing", i);
-
-    lb__h5_out o;
-    int rc = lb__h5_begin(c, &o);
-    if (rc) return rc;
-    hid_t g = H5I_INVALID_HID, d = H5I_INVALID_HID;
-    if ((rc = write_meta(c, o.file, &r->meta)) ||
-        (rc = lb__h5_put_table(c, o.file, "benchmarks", "/benchmarks", &row_table, r->rows, r->nrows,
-                               NULL)))
-        goto fail;
-    if ((g = H5Gcreate2(o.file, "samples", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0) {
-        rc = lb__fail_h5(c, LB_EIO, "cannot write /samples");
-        goto fail;
-    }
+    if (!r->ab) return LB_OK;
+    if (r->nrows && !r->base_rows)
+        return lb__fail(c, LB_EINTERNAL, "A/B results with rows but no baseline rows");
+    for (size_t i = 0; r->npairs && i < r->nrows; i++)
+        if (r->npairs[i] && (!r->pairs || !r->pairs[i]))
+            return lb__fail(c, LB_EINTERNAL, "A/B pairs of row %zu counted but missing", i);
     for (size_t i = 0; i < r->nrows; i++) {
-        char name[32], label[48], id[LB_ID_LEN + 1];
-        snprintf(name, sizeof name, "%zu", i);
-        snprintf(label, sizeof label, "/samples/%zu", i);
-        /* The caller's id need not be terminated; the file's is cut like the field. */
-        memcpy(id, r->rows[i].id, LB_ID_LEN);
-        id[LB_ID_LEN - 1] = '\0';
-        size_t n = r->samples && r->nsamples ? r->nsamples[i] : 0;
-        if ((rc = lb__h5_put_table(c, g, name, label, &sample_table, n ? r->samples[i] : NULL, n, &d)) ||
-            (rc = lb__h5_put_str(c, d, "id", id)))
-            goto fail;
-        lb__h5_close(&d);
+        const char *other = !same_id(r->base_rows[i].id, r->rows[i].id) ? r->base_rows[i].id
+                            : !same_id(r->ab[i].id, r->rows[i].id)      ? r->ab[i].id
+                                                                         : NULL;
+        if (other)
+            return lb__fail(c, LB_EINTERNAL, "A/B row %zu is '%.*s' in %s but '%.*s' in the rows", i,
+                            LB_ID_LEN - 1, other, other == r->ab[i].id ? "ab" : "base_rows", LB_ID_LEN - 1,
+                            r->rows[i].id);
     }
-    lb__h5_close(&g);
-    if ((rc = lb__h5_put_table(c, o.file, "ranks", "/ranks", &rank_table, r->ranks, r->nranks, NULL)))
-        goto fail;
-    return lb__h5_commit(c, &o);
-fail:
-    lb__h5_close(&d);
-    lb__h5_close(&g);
-    lb__h5_abort(&o);
-    return rc;
+    return LB_OK;
 }
 
-static int read_meta(const lb__ctx *c, hid_t f, lb_meta *m)
+static int write_file(const lb__ctx *c, const lb_results *r)
+{
+    int rc = check_write(c, r);
+    if (rc) return rc;
+    lb__h5_out o;
+    if ((rc = lb__h5_begin(c, &o))) return rc;
+    if (!(rc = write_meta(c, o.file, r)) &&
+        !(rc = lb__h5_put_table(c, o.file, "benchmarks", "/benchmarks", &row_table, r->rows, r->nrows, NULL)) &&
+        !(rc = write_sets(c, o.file, r, &samples_sets)) &&
+        !(rc = lb__h5_put_table(c, o.file, "ranks", "/ranks", &rank_table, r->ranks, r->nranks, NULL)) && r->ab &&
+        !(rc = lb__h5_put_table(c, o.file, "base_benchmarks", "/base_benchmarks", &row_table, r->base_rows,
+                                r->nrows, NULL)) &&
+        !(rc = lb__h5_put_table(c, o.file, "ab", "/ab", &ab_table, r->ab, r->nrows, NULL)))
+        rc = write_sets(c, o.file, r, &pairs_sets);
+    if (rc) {
+        lb__h5_abort(&o); /* closes whatever is still open in the file */
+        return rc;
+    }
+    return lb__h5_commit(c, &o);
+}
+
+static int read_meta(const lb__ctx *c, hid_t f, lb_meta *m, int *is_ab)
 {
     char *schema = NULL;
     int64_t version = 0;
@@ -181,11 +306,21 @@ static int read_meta(const lb__ctx *c, hid_t f, lb_meta *m)
         rc = lb__fail(c, LB_EDATA, "schema is '%s', expected '%s'", schema, LB_SCHEMA);
     lb_free(schema);
     if (!rc) rc = lb__h5_get_num(c, f, "/", "schema_version", H5T_NATIVE_INT64, &version);
-    if (!rc && version != LB_SCHEMA_VERSION)
-        rc = lb__fail(c, LB_EDATA, "schema_version %lld is not supported (this build reads %d)",
-                      (long long)version, LB_SCHEMA_VERSION);
+    if (!rc && (version < OLDEST_VERSION || version > LB_SCHEMA_VERSION))
+        rc = lb__fail(c, LB_EDATA, "schema_version %lld is not supported (this build reads %d to %d)",
+                      (long long)version, OLDEST_VERSION, LB_SCHEMA_VERSION);
     if (rc) return rc;
     m->schema_version = (int)version;
+    char *kind = NULL;
+    int present = 0;
+    if (!(rc = lb__h5_has_attr(c, f, "/", "kind", &present)) && present &&
+        !(rc = lb__h5_get_str(c, f, "/", "kind", &kind)) && strcmp(kind, KIND_PLAIN) != 0 &&
+        strcmp(kind, KIND_AB) != 0)
+        rc = lb__fail(c, LB_EDATA, "root attribute 'kind' is '%s', expected '" KIND_PLAIN "' or '" KIND_AB "'",
+                      kind);
+    *is_ab = kind && strcmp(kind, KIND_AB) == 0;
+    lb_free(kind);
+    if (rc) return rc;
     for (size_t i = 0; !rc && i < NMETA_STRS; i++) {
         int present = 1;
         if (meta_strs[i].dflt && (rc = lb__h5_has_attr(c, f, "/", meta_strs[i].name, &present))) break;
@@ -207,35 +342,76 @@ static int read_meta(const lb__ctx *c, hid_t f, lb_meta *m)
     return rc;
 }
 
-static int read_samples(const lb__ctx *c, hid_t f, lb_results *r)
+/* The group s->group: one table per row, each with its row's id. */
+static int read_sets(const lb__ctx *c, hid_t f, lb_results *r, const row_sets *s)
 {
-    htri_t ex = H5Lexists(f, "samples", H5P_DEFAULT);
-    if (ex < 0) return lb__fail_h5(c, LB_EDATA, "cannot read /samples");
-    if (ex == 0) return lb__fail(c, LB_EDATA, "/samples is missing");
-    hid_t g = H5Gopen2(f, "samples", H5P_DEFAULT);
-    if (g < 0) return lb__fail_h5(c, LB_EDATA, "/samples is not a group");
+    char glabel[32];
+    snprintf(glabel, sizeof glabel, "/%s", s->group);
+    htri_t ex = H5Lexists(f, s->group, H5P_DEFAULT);
+    if (ex < 0) return lb__fail_h5(c, LB_EDATA, "cannot read %s", glabel);
+    if (ex == 0) return lb__fail(c, LB_EDATA, "%s is missing", glabel);
+    hid_t g = H5Gopen2(f, s->group, H5P_DEFAULT);
+    if (g < 0) return lb__fail_h5(c, LB_EDATA, "%s is not a group", glabel);
     int rc = LB_OK;
-    if (r->nrows && (!(r->samples = lb_calloc(r->nrows, sizeof *r->samples)) ||
-                     !(r->nsamples = lb_calloc(r->nrows, sizeof *r->nsamples))))
-        rc = lb__fail(c, LB_ENOMEM, "out of memory reading /samples");
+    if (r->nrows && !s->make(r)) rc = lb__fail(c, LB_ENOMEM, "out of memory reading %s", glabel);
     for (size_t i = 0; !rc && i < r->nrows; i++) {
-        char name[32], label[48], *id = NULL;
+        char name[32], label[64], *id = NULL;
         snprintf(name, sizeof name, "%zu", i);
-        snprintf(label, sizeof label, "/samples/%zu", i);
+        snprintf(label, sizeof label, "%s/%zu", glabel, i);
         void *rows;
+        size_t n;
         hid_t d;
-        rc = lb__h5_get_table(c, g, name, label, &sample_table, &rows, &r->nsamples[i], &d);
-        if (rc) break;
-        r->samples[i] = rows;
+        if ((rc = lb__h5_get_table(c, g, name, label, s->t, &rows, &n, &d))) break;
+        s->put(r, i, rows, n);
         rc = lb__h5_get_str(c, d, label, "id", &id);
         if (!rc && strcmp(id, r->rows[i].id) != 0)
-            rc = lb__fail(c, LB_EDATA, "%s belongs to '%s' but row %zu is '%s'", label, id, i,
-                          r->rows[i].id);
+            rc = lb__fail(c, LB_EDATA, "%s belongs to '%s' but row %zu is '%s'", label, id, i, r->rows[i].id);
         lb_free(id);
         lb__h5_close(&d);
     }
     lb__h5_close(&g);
     return rc;
+}
+
+/* A table that runs parallel to /benchmarks: as many rows, the same ids. The
+ * id is the first member of both lb_row and lb_ab_row. */
+static int check_parallel(const lb__ctx *c, const char *label, const char *rows, size_t stride, size_t n,
+                          const lb_results *r)
+{
+    if (n != r->nrows)
+        return lb__fail(c, LB_EDATA, "%s has %zu rows but /benchmarks has %zu", label, n, r->nrows);
+    for (size_t i = 0; i < n; i++) {
+        const char *id = rows + i * stride;
+        if (strcmp(id, r->rows[i].id) != 0)
+            return lb__fail(c, LB_EDATA, "%s row %zu is '%s' but /benchmarks row %zu is '%s'", label, i, id, i,
+                            r->rows[i].id);
+    }
+    return LB_OK;
+}
+
+/* The A/B parts: present exactly when kind is "ab". */
+static int read_ab(const lb__ctx *c, hid_t f, lb_results *r, int is_ab)
+{
+    htri_t ex = H5Lexists(f, "ab", H5P_DEFAULT);
+    if (ex < 0) return lb__fail_h5(c, LB_EDATA, "cannot read /ab");
+    if (!is_ab)
+        return ex ? lb__fail(c, LB_EDATA, "/ab is present but the file's kind is '" KIND_PLAIN "'") : LB_OK;
+    if (!ex) return lb__fail(c, LB_EDATA, "/ab is missing (the file's kind is '" KIND_AB "')");
+    int rc = LB_OK;
+    for (size_t i = 0; !rc && i < NAB_STRS; i++) rc = lb__h5_get_str(c, f, "/", ab_strs[i].name, ab_str(r, i));
+    void *base = NULL, *ab = NULL;
+    size_t nbase = 0, nab = 0;
+    if (rc || (rc = lb__h5_get_table(c, f, "base_benchmarks", "/base_benchmarks", &row_table, &base, &nbase, NULL)))
+        return rc;
+    r->base_rows = base;
+    if ((rc = check_parallel(c, "/base_benchmarks", base, sizeof(lb_row), nbase, r)) ||
+        (rc = lb__h5_get_table(c, f, "ab", "/ab", &ab_table, &ab, &nab, NULL)))
+        return rc;
+    /* ab != NULL marks the file A/B even when it has no rows */
+    if (!ab && !(ab = lb_calloc(1, sizeof(lb_ab_row)))) return lb__fail(c, LB_ENOMEM, "out of memory reading /ab");
+    r->ab = ab;
+    if ((rc = check_parallel(c, "/ab", ab, sizeof(lb_ab_row), nab, r))) return rc;
+    return read_sets(c, f, r, &pairs_sets);
 }
 
 static int read_file(const lb__ctx *c, lb_results *r)
@@ -244,12 +420,15 @@ static int read_file(const lb__ctx *c, lb_results *r)
     int rc = lb__h5_open(c, &f);
     if (rc) return rc;
     void *rows = NULL, *ranks = NULL;
-    if (!(rc = read_meta(c, f, &r->meta)) &&
+    int is_ab = 0;
+    if (!(rc = read_meta(c, f, &r->meta, &is_ab)) &&
         !(rc = lb__h5_get_table(c, f, "benchmarks", "/benchmarks", &row_table, &rows, &r->nrows, NULL))) {
         r->rows = rows;
-        if (!(rc = read_samples(c, f, r)) &&
-            !(rc = lb__h5_get_table(c, f, "ranks", "/ranks", &rank_table, &ranks, &r->nranks, NULL)))
+        if (!(rc = read_sets(c, f, r, &samples_sets)) &&
+            !(rc = lb__h5_get_table(c, f, "ranks", "/ranks", &rank_table, &ranks, &r->nranks, NULL))) {
             r->ranks = ranks;
+            rc = read_ab(c, f, r, is_ab);
+        }
     }
     lb__h5_close(&f);
     return rc;
@@ -284,5 +463,11 @@ void lb_results_free(lb_results *r)
     lb_free(r->nsamples);
     lb_free(r->rows);
     lb_free(r->ranks);
+    for (size_t i = 0; i < NAB_STRS; i++) lb_free(*ab_str(r, i));
+    for (size_t i = 0; r->pairs && i < r->nrows; i++) lb_free(r->pairs[i]);
+    lb_free(r->pairs);
+    lb_free(r->npairs);
+    lb_free(r->base_rows);
+    lb_free(r->ab);
     memset(r, 0, sizeof *r);
 }

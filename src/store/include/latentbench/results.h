@@ -1,14 +1,22 @@
 /* The results file: an HDF5 file with the schema "latentbench-results".
  *
- *   root attributes   schema, schema_version, tool_version, git_commit, created,
+ *   root attributes   schema, schema_version, kind, tool_version, git_commit, created,
  *                     hostname, machine, mpi_ranks, omp_threads, compiler,
  *                     build_type, command_line, timer_resolution_ns, timer_overhead_ns;
  *                     distributed runs: shard, failure, scaling, nodes, node_concurrency,
- *                     complete, makespan_s, ideal_makespan_s, predicted_makespan_s
+ *                     complete, makespan_s, ideal_makespan_s, predicted_makespan_s;
+ *                     A/B files: base_library, base_library_hash
  *   /benchmarks       1-D compound dataset, one lb_row per benchmark
  *   /samples/<i>      raw samples of row i: compound {iterations, ns_per_iter, round}
  *                     (attribute "id" = the row's id)
  *   /ranks            1-D compound dataset, one lb_rank_row per MPI rank
+ *   A/B files (kind "ab"; plain files have kind "results"):
+ *   /base_benchmarks  the baseline build's lb_row per benchmark, same order and ids
+ *   /ab               1-D compound dataset, one lb_ab_row per benchmark, same order
+ *   /ab_pairs/<i>     the rounds of row i: compound lb_ab_pair (attribute "id")
+ *
+ * Version 2 added kind and the A/B parts; version-1 files (no kind, never
+ * A/B) still read, with meta.schema_version 1.
  *
  * Strings are fixed-length, NUL-padded fields of the sizes below (readable from
  * C, h5py and pandas alike). Written by rank 0 alone, to a temporary file in the
@@ -23,7 +31,7 @@
 #include <stdint.h>
 
 #define LB_SCHEMA "latentbench-results"
-#define LB_SCHEMA_VERSION 1
+#define LB_SCHEMA_VERSION 2 /* the layout written; 1 and 2 are read */
 
 #define LB_ID_LEN 128
 #define LB_NAME_LEN 48
@@ -98,6 +106,32 @@ typedef struct {
     double  predicted_makespan_s; /* matrix: the schedule's largest predicted slot load */
 } lb_meta;
 
+/* A paired A/B file (latentbench ab): per benchmark, the paired comparison of
+ * the baseline build (A) and the candidate (B) measured in alternating blocks. */
+typedef struct {
+    char     id[LB_ID_LEN];
+    int64_t  rounds;             /* rounds measured: one block of each build a round */
+    int64_t  block_iters;        /* iterations in one block (the same for A and B) */
+    char     order[LB_NAME_LEN]; /* "abba" or "random" */
+    double   ratio;              /* exp of the Hodges-Lehmann estimate of the per-round ln(B/A): median ratio */
+    double   ratio_ci_low, ratio_ci_high; /* its two-sided confidence interval (confidence below) */
+    double   ratio_upper, ratio_lower;    /* one-sided bounds at the same confidence (B slower / faster) */
+    double   confidence;         /* e.g. 0.99 */
+    double   p_slower, p_faster; /* one-sided Wilcoxon signed-rank p-values of ln(B/A) > 0 and < 0 */
+    double   log_ratio_mad;      /* spread of the per-round ln(B/A): MAD x 1.4826 */
+    double   threshold_pct;      /* the row's regression threshold from the gate config */
+    char     verdict[LB_NAME_LEN]; /* "Regression", "Improvement", "NoChange" */
+    uint64_t peak_bytes_a, peak_bytes_b, allocations_a, allocations_b; /* compared exactly */
+    char     memory_verdict[LB_NAME_LEN]; /* "Same", "More", "Less" (peak or allocations of B against A) */
+} lb_ab_row;
+
+/* One round of an A/B row: the order and each build's time per iteration. */
+typedef struct {
+    uint64_t round;
+    int64_t  b_first;  /* 1: B ran first in this round */
+    double   a_ns, b_ns; /* ns per iteration of the baseline and the candidate block */
+} lb_ab_pair;
+
 typedef struct {
     lb_meta      meta;
     lb_row      *rows;
@@ -106,19 +140,35 @@ typedef struct {
     size_t       nrows;
     lb_rank_row *ranks;
     size_t       nranks;
+    /* A/B files only (ab != NULL): rows[i] is the candidate's row, base_rows[i]
+     * the baseline build's, ab[i] the paired comparison and pairs[i] its
+     * npairs[i] rounds. meta.library names the candidate, base_library the baseline.
+     * ab != NULL is what makes a file A/B (root attribute kind "ab"): a read A/B
+     * file without rows still has a non-NULL ab (an allocation holding no row).
+     * For a plain file all six are NULL when read and ignored when written;
+     * pairs and npairs may be NULL in an A/B file written without rounds. */
+    lb_row      *base_rows;
+    lb_ab_row   *ab;
+    lb_ab_pair **pairs;
+    size_t      *npairs;
+    char        *base_library, *base_library_hash;
 } lb_results;
 
 /* Writes r to path atomically (temporary file + rename). On failure nothing at
  * path changes, the temporary file is removed, and err holds one line
  * "path: cause". Returns LB_OK or LB_EIO / LB_ENOMEM, or LB_EINTERNAL when r
- * is inconsistent (a count without its array). r->meta.schema_version is not
- * consulted: the file gets LB_SCHEMA_VERSION, the layout this code writes. */
+ * is inconsistent (a count without its array; an A/B r without base_rows, or
+ * whose base_rows[i] or ab[i] has another id than rows[i]).
+ * r->meta.schema_version is not consulted: the file gets LB_SCHEMA_VERSION,
+ * the layout this code writes. */
 int lb_results_write(const char *path, const lb_results *r, char *err, size_t errlen);
 
 /* Reads a results file into *r (allocated with lb_malloc; free with
  * lb_results_free). LB_ENOINPUT when path does not exist, LB_EDATA for a file
- * that is not HDF5, has another schema or schema_version, or is truncated or
- * malformed (err names the file and what is wrong). */
+ * that is not HDF5, has another schema or a schema_version other than 1 or 2,
+ * or is truncated or malformed (err names the file and what is wrong); in an
+ * A/B file, /base_benchmarks or /ab without one row per /benchmarks row, or
+ * with another id than that row, is malformed too. */
 int lb_results_read(const char *path, lb_results *r, char *err, size_t errlen);
 
 void lb_results_free(lb_results *r);
