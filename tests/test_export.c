@@ -4,8 +4,9 @@
  * numbers), the units, and the atomic file output.
  *
  * `test_export --write DIR` writes the fixture in every format (results.md,
- * .json, .csv, .toml, .gbench.json, and empty.* for results without rows)
- * for tests/test_export_py.py to parse back with Python's own readers.
+ * .json, .csv, .toml, .gbench.json, ab.* for the A/B fixture and empty.* for
+ * results without rows) for tests/test_export_py.py to parse back with
+ * Python's own readers.
  */
 #define _XOPEN_SOURCE 700
 
@@ -38,6 +39,12 @@ typedef struct {
     lb_sample  *samples[NROWS];
     size_t      nsamples[NROWS];
     lb_rank_row ranks[2];
+    /* the A/B fixture's (fixture_init_ab) */
+    lb_row      base_rows[NROWS];
+    lb_ab_row   ab[NROWS];
+    lb_ab_pair  p0[3];
+    lb_ab_pair *pairs[NROWS];
+    size_t      npairs[NROWS];
 } fixture;
 
 static lb_row make_row(const char *id, const char *group, int64_t dim, double median_ns)
@@ -131,6 +138,61 @@ static void fixture_init(fixture *fx)
     fx->r.nsamples = fx->nsamples;
     fx->r.ranks = fx->ranks;
     fx->r.nranks = 2;
+}
+
+/* The A/B fixture: the rows above as the candidate; the baseline's rows the
+ * same with 0.95 times the median; row 0 a regression with three pairs, row 1
+ * an improvement using more memory, the rest no change; row 3's baseline peak
+ * beyond int64, row 5's ratio NaN, row 6's order in need of quoting. */
+static void fixture_init_ab(fixture *fx)
+{
+    fixture_init(fx);
+    for (size_t i = 0; i < NROWS; i++) {
+        fx->base_rows[i] = fx->rows[i];
+        fx->base_rows[i].median_ns = fx->rows[i].median_ns * 0.95;
+        lb_ab_row *a = &fx->ab[i];
+        memcpy(a->id, fx->rows[i].id, LB_ID_LEN);
+        a->rounds = 30;
+        a->block_iters = 100;
+        snprintf(a->order, sizeof a->order, "%s", i % 2 ? "random" : "abba");
+        a->ratio = 1.0;
+        a->ratio_ci_low = 0.99, a->ratio_ci_high = 1.01;
+        a->ratio_lower = 0.992, a->ratio_upper = 1.008;
+        a->confidence = 0.99;
+        a->p_slower = a->p_faster = 0.5;
+        a->log_ratio_mad = 0.004;
+        a->threshold_pct = 5;
+        snprintf(a->verdict, sizeof a->verdict, "NoChange");
+        a->peak_bytes_a = a->peak_bytes_b = 1000000;
+        a->allocations_a = a->allocations_b = 3;
+        snprintf(a->memory_verdict, sizeof a->memory_verdict, "Same");
+    }
+    lb_ab_row *a = fx->ab;
+    a[0].ratio = 1.0526315789473684;
+    a[0].ratio_ci_low = 1.031, a[0].ratio_ci_high = 1.074;
+    a[0].p_slower = 0.0004, a[0].p_faster = 0.9996;
+    snprintf(a[0].verdict, sizeof a[0].verdict, "Regression");
+    a[1].ratio = 0.9;
+    a[1].ratio_ci_low = 0.88, a[1].ratio_ci_high = 0.92;
+    a[1].p_slower = 0.999, a[1].p_faster = 0.02;
+    snprintf(a[1].verdict, sizeof a[1].verdict, "Improvement");
+    a[1].peak_bytes_b = 1200000;
+    snprintf(a[1].memory_verdict, sizeof a[1].memory_verdict, "More");
+    a[3].peak_bytes_a = UINT64_MAX;
+    a[5].ratio = NAN;
+    snprintf(a[6].order, sizeof a[6].order, "ab|ba, \"x\"");
+    fx->p0[0] = (lb_ab_pair){0, 0, 42000.5, 44000.25};
+    fx->p0[1] = (lb_ab_pair){1, 1, 42100, 44100};
+    fx->p0[2] = (lb_ab_pair){2, 1, NAN, 44200};
+    fx->pairs[0] = fx->p0, fx->npairs[0] = 3;
+    fx->r.base_rows = fx->base_rows;
+    fx->r.ab = fx->ab;
+    fx->r.pairs = fx->pairs;
+    fx->r.npairs = fx->npairs;
+    fx->r.meta.library = "/opt/b/liblatent.so";
+    fx->r.meta.library_hash = "bbbbbbbbbbbbbbbb";
+    fx->r.base_library = "/opt/a/liblatent.so";
+    fx->r.base_library_hash = "aaaaaaaaaaaaaaaa";
 }
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -292,6 +354,19 @@ START_TEST(test_inconsistent)
         r.nsamples = NULL;
         ck_assert_int_eq(render(&r, (lb_export_format)f), LB_OK);
     }
+    /* A/B: rows without the baseline's, pairs counted but missing */
+    fixture_init_ab(&fx);
+    for (int f = 0; f < LB_EXPORT_NFORMATS; f++) {
+        lb_results r = fx.r;
+        r.base_rows = NULL;
+        ck_assert_int_eq(render(&r, (lb_export_format)f), LB_EINTERNAL);
+        r = fx.r;
+        r.pairs = NULL;
+        ck_assert_int_eq(render(&r, (lb_export_format)f), LB_EINTERNAL);
+        /* no pairs at all is consistent */
+        r.npairs = NULL;
+        ck_assert_int_eq(render(&r, (lb_export_format)f), LB_OK);
+    }
 }
 END_TEST
 
@@ -317,7 +392,10 @@ START_TEST(test_toml)
     ck_assert_has("\n[benchmarks.\"knn_search/dim_128/10#2\"]\nid = \"knn_search/dim_128/10\"\nmean = \"60.6 µs\"\n");
     ck_assert_has("\n[benchmarks.\"memory_scaling/5000\"]\n");
     ck_assert_has("\n[benchmarks.\"knn_search/dim_128/10x\"]\n");
-    ck_assert_has("[meta]\nschema = \"latentbench-results\"\nschema_version = 1\n");
+    ck_assert_has("[meta]\nschema = \"latentbench-results\"\nschema_version = 2\n");
+    ck_assert_has("\nkind = \"results\"\n");
+    ck_assert_lacks(".ab]");
+    ck_assert_lacks("base_library");
     ck_assert_has("command_line = \"latentbench run --filter 'a\\\"b\\\\c'\"\n");
     ck_assert_int_eq(count(g_out, "\n["), NROWS + 1);
     ck_assert_int_eq(count(g_out, "\nid = "), NROWS);
@@ -353,7 +431,10 @@ START_TEST(test_json)
     fixture fx;
     fixture_init(&fx);
     ck_assert_int_eq(render(&fx.r, LB_EXPORT_JSON), LB_OK);
-    ck_assert_has("\"schema\": \"latentbench-results\",\n  \"schema_version\": 1,\n");
+    ck_assert_has("\"schema\": \"latentbench-results\",\n  \"schema_version\": 2,\n");
+    ck_assert_has("\n  \"kind\": \"results\",\n  \"benchmarks\": [\n");
+    ck_assert_lacks("\"ab\"");
+    ck_assert_lacks("base_");
     ck_assert_has("\"command_line\": \"latentbench run --filter 'a\\\"b\\\\c'\"");
     ck_assert_has("{\"id\": \"knn_search/dim_128/10\", \"suite\": \"fixture\", \"group\": \"knn_search\", "
                   "\"op\": \"knn\", \"dimension\": 128, \"k\": 10, \"dataset_size\": 10000, ");
@@ -433,6 +514,135 @@ START_TEST(test_gbench)
     ck_assert_int_eq(count(g_out, "\"run_type\": \"iteration\""), NROWS);
     ck_assert_int_eq(count(g_out, "\"run_type\": \"aggregate\""), 3 * NROWS);
     ck_assert_int_eq(count(g_out, "\"aggregate_name\": \"median\""), NROWS);
+}
+END_TEST
+
+/* ---- A/B files -------------------------------------------------------------- */
+
+START_TEST(test_ab_json)
+{
+    fixture fx;
+    fixture_init_ab(&fx);
+    ck_assert_int_eq(render(&fx.r, LB_EXPORT_JSON), LB_OK);
+    ck_assert_has("\n  \"kind\": \"ab\",\n  \"library\": \"/opt/b/liblatent.so\",\n"
+                  "  \"library_hash\": \"bbbbbbbbbbbbbbbb\",\n  \"base_library\": \"/opt/a/liblatent.so\",\n"
+                  "  \"base_library_hash\": \"aaaaaaaaaaaaaaaa\",\n  \"benchmarks\": [\n");
+    ck_assert_has("\"note\": \"\", \"rounds\": 0, \"ab\": {\"rounds\": 30, \"block_iters\": 100, \"order\": \"abba\", "
+                  "\"baseline_median_ns\": 42560, \"candidate_median_ns\": 44800, \"ratio\": 1.0526315789473684, "
+                  "\"ratio_ci_low\": 1.0309999999999999, \"ratio_ci_high\": 1.0740000000000001, \"ratio_upper\": 1.008, "
+                  "\"ratio_lower\": 0.99199999999999999, \"confidence\": 0.98999999999999999, "
+                  "\"p_slower\": 0.00040000000000000002, \"p_faster\": 0.99960000000000004, "
+                  "\"log_ratio_mad\": 0.0040000000000000001, \"threshold_pct\": 5, \"verdict\": \"Regression\", "
+                  "\"peak_bytes_a\": 1000000, \"peak_bytes_b\": 1000000, \"allocations_a\": 3, \"allocations_b\": 3, "
+                  "\"memory_verdict\": \"Same\"}}");
+    ck_assert_has("\"peak_bytes_a\": 18446744073709551615,");
+    ck_assert_has("\"order\": \"ab|ba, \\\"x\\\"\"");
+    ck_assert_has("\"candidate_median_ns\": 999.96000000000004, \"ratio\": null, ");
+    /* one ab object per candidate row, none in the baseline's rows */
+    ck_assert_int_eq(count(g_out, "\"ab\": {"), NROWS);
+    ck_assert_has("\n  ],\n  \"base_benchmarks\": [\n    {\"id\": \"knn_search/dim_128/10\", ");
+    ck_assert_has("\"median_ns\": 42560, ");
+    ck_assert_int_eq(count(g_out, "\"note\": "), 2 * NROWS);
+    ck_assert_has("\"ab_pairs\": [\n    {\"row\": 0, \"id\": \"knn_search/dim_128/10\", \"round\": [0, 1, 2], "
+                  "\"b_first\": [0, 1, 1], \"a_ns\": [42000.5, 42100, null], \"b_ns\": [44000.25, 44100, 44200]},\n"
+                  "    {\"row\": 1, \"id\": \"knn_search/dim_256/100\", \"round\": [], \"b_first\": [], \"a_ns\": [], "
+                  "\"b_ns\": []},");
+    ck_assert_lacks("nan");
+    ck_assert_lacks("inf");
+}
+END_TEST
+
+START_TEST(test_ab_csv)
+{
+    fixture fx;
+    fixture_init_ab(&fx);
+    ck_assert_int_eq(render(&fx.r, LB_EXPORT_CSV), LB_OK);
+    const char *header_tail =
+        ",note,rounds,ab_rounds,ab_block_iters,ab_order,ab_baseline_median_ns,ab_candidate_median_ns,ab_ratio,"
+        "ab_ratio_ci_low,ab_ratio_ci_high,ab_ratio_upper,ab_ratio_lower,ab_confidence,ab_p_slower,ab_p_faster,"
+        "ab_log_ratio_mad,ab_threshold_pct,ab_verdict,ab_peak_bytes_a,ab_peak_bytes_b,ab_allocations_a,"
+        "ab_allocations_b,ab_memory_verdict\r\n";
+    const char *eol = strstr(g_out, "\r\n");
+    ck_assert_ptr_nonnull(eol);
+    size_t tl = strlen(header_tail);
+    ck_assert_msg((size_t)(eol + 2 - g_out) >= tl && strncmp(eol + 2 - tl, header_tail, tl) == 0, "header: %.*s",
+                  (int)(eol - g_out), g_out);
+    ck_assert_uint_eq(lb__ab_nfields, 21);
+    ck_assert_has(",,0,30,100,abba,42560,44800,1.0526315789473684,1.0309999999999999,1.0740000000000001,1.008,"
+                  "0.99199999999999999,0.98999999999999999,0.00040000000000000002,0.99960000000000004,"
+                  "0.0040000000000000001,5,Regression,1000000,1000000,3,3,Same\r\n");
+    ck_assert_has(",Improvement,1000000,1200000,3,3,More\r\n");
+    ck_assert_has(",random,949.96199999999999,999.96000000000004,nan,0.98999999999999999,1.01,");
+    ck_assert_has(",\"ab|ba, \"\"x\"\"\",");
+    ck_assert_has(",18446744073709551615,1000000,3,3,Same\r\n");
+    ck_assert_int_eq(count(g_out, "\r\n"), NROWS + 1);
+}
+END_TEST
+
+START_TEST(test_ab_toml)
+{
+    fixture fx;
+    fixture_init_ab(&fx);
+    ck_assert_int_eq(render(&fx.r, LB_EXPORT_TOML), LB_OK);
+    ck_assert_has("\nkind = \"ab\"\nlibrary = \"/opt/b/liblatent.so\"\nlibrary_hash = \"bbbbbbbbbbbbbbbb\"\n"
+                  "base_library = \"/opt/a/liblatent.so\"\nbase_library_hash = \"aaaaaaaaaaaaaaaa\"\n");
+    ck_assert_has("allocations = \"3\"\n\n[latency.dim_128.k_10.ab]\nrounds = 30\nblock_iters = 100\norder = \"abba\"\n"
+                  "baseline_median_ns = 42560.0\ncandidate_median_ns = 44800.0\nratio = 1.0526315789473684\n"
+                  "ratio_ci_low = 1.0309999999999999\nratio_ci_high = 1.0740000000000001\nratio_upper = 1.008\n"
+                  "ratio_lower = 0.99199999999999999\nconfidence = 0.98999999999999999\n"
+                  "p_slower = 0.00040000000000000002\np_faster = 0.99960000000000004\n"
+                  "log_ratio_mad = 0.0040000000000000001\nthreshold_pct = 5.0\nverdict = \"Regression\"\n"
+                  "peak_bytes_a = 1000000\npeak_bytes_b = 1000000\nallocations_a = 3\nallocations_b = 3\n"
+                  "memory_verdict = \"Same\"\n");
+    ck_assert_has("\n[benchmarks.\"parallel_knn_search/32\".ab]\n");
+    ck_assert_has("\npeak_bytes_a = 1.8446744073709552e+19\n");
+    ck_assert_has("\n[benchmarks.\"knn_search/dim_128/10#2\".ab]\n");
+    ck_assert_has("\nratio = nan\n");
+    ck_assert_has("\norder = \"ab|ba, \\\"x\\\"\"\n");
+    ck_assert_int_eq(count(g_out, "\n["), 2 * NROWS + 1);
+    ck_assert_int_eq(count(g_out, ".ab]\n"), NROWS);
+}
+END_TEST
+
+START_TEST(test_ab_md)
+{
+    fixture fx;
+    fixture_init_ab(&fx);
+    ck_assert_int_eq(render(&fx.r, LB_EXPORT_MD), LB_OK);
+    ck_assert_has("Rows: the candidate build (B) of an A/B run.\n\n| benchmark | median |");
+    ck_assert_has("\n## A/B: candidate against baseline\n\n- baseline (A): /opt/a/liblatent.so (aaaaaaaaaaaaaaaa)\n"
+                  "- candidate (B): /opt/b/liblatent.so (bbbbbbbbbbbbbbbb)\n\n"
+                  "| benchmark | baseline median | candidate median | ratio B/A [CI] | p | verdict | memory |\n"
+                  "|:---|---:|---:|---:|---:|:---|:---|\n"
+                  "| knn_search/dim_128/10 | 42.6 µs | 44.8 µs | 1.053 [1.031, 1.074] | <0.001 | **Regression** | Same |\n"
+                  "| knn_search/dim_256/100 | 116.9 µs | 123.1 µs | 0.900 [0.880, 0.920] | 0.020 | Improvement | More |\n");
+    ck_assert_has("\n| attention_computation/dim_64/MultiHead { num_heads: 8 } | 950.0 ns | 1.00 µs | - [0.990, 1.010] | "
+                  "0.500 | NoChange | Same |\n");
+    ck_assert_has("\n| we\"ird\\\\back,slash\\|pipe\\` \xEF\xBF\xBD\xEF\xBF\xBD\xC2\xB5 | 2.38 ns | 2.50 ns | 1.000 [0.990, 1.010] |");
+    ck_assert_has("CI: its 99% confidence interval.");
+    /* both tables: header, rule and one line per row each */
+    ck_assert_int_eq(count(g_out, "\n| "), 2 * (NROWS + 1));
+    /* a row's own confidence when they differ */
+    fx.ab[4].confidence = 0.95;
+    ck_assert_int_eq(render(&fx.r, LB_EXPORT_MD), LB_OK);
+    ck_assert_has("CI: its confidence interval, at each row's own confidence.");
+}
+END_TEST
+
+/* Google Benchmark's format holds the candidate's rows, as for any run. */
+START_TEST(test_ab_gbench)
+{
+    fixture fx;
+    fixture_init(&fx);
+    fx.r.meta.library = "/opt/b/liblatent.so";
+    ck_assert_int_eq(render(&fx.r, LB_EXPORT_GBENCH), LB_OK);
+    size_t n = strlen(g_out);
+    char *plain = lb_malloc(n + 1);
+    memcpy(plain, g_out, n + 1);
+    fixture_init_ab(&fx);
+    ck_assert_int_eq(render(&fx.r, LB_EXPORT_GBENCH), LB_OK);
+    ck_assert_str_eq(g_out, plain);
+    lb_free(plain);
 }
 END_TEST
 
@@ -590,6 +800,11 @@ static Suite *export_suite(void)
     tcase_add_test(fm, test_csv);
     tcase_add_test(fm, test_md);
     tcase_add_test(fm, test_gbench);
+    tcase_add_test(fm, test_ab_json);
+    tcase_add_test(fm, test_ab_csv);
+    tcase_add_test(fm, test_ab_toml);
+    tcase_add_test(fm, test_ab_md);
+    tcase_add_test(fm, test_ab_gbench);
     tcase_add_test(fm, test_empty);
     tcase_add_test(fm, test_stream_error);
     suite_add_tcase(s, fm);
@@ -613,15 +828,18 @@ static int write_files(const char *dir)
         fprintf(stderr, "%s: %s\n", dir, strerror(errno));
         return 1;
     }
-    fixture fx;
+    fixture fx, ab;
     fixture_init(&fx);
+    fixture_init_ab(&ab);
     lb_results empty;
     memset(&empty, 0, sizeof empty);
+    static const char *const name[] = {"results", "empty", "ab"};
+    const lb_results *res[] = {&fx.r, &empty, &ab.r};
     for (int f = 0; f < LB_EXPORT_NFORMATS; f++) {
         char path[4096], err[512] = "";
-        for (int e = 0; e < 2; e++) {
-            snprintf(path, sizeof path, "%s/%s.%s", dir, e ? "empty" : "results", ext[f]);
-            if (lb_export_write_file(path, e ? &empty : &fx.r, (lb_export_format)f, err, sizeof err) != LB_OK) {
+        for (int e = 0; e < 3; e++) {
+            snprintf(path, sizeof path, "%s/%s.%s", dir, name[e], ext[f]);
+            if (lb_export_write_file(path, res[e], (lb_export_format)f, err, sizeof err) != LB_OK) {
                 fprintf(stderr, "%s\n", err);
                 return 1;
             }

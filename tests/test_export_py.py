@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Parses every export that `test_export --write DIR` wrote with Python's own
 readers (json, tomllib, csv) and checks the values, the TOML table paths and
-Google Benchmark's field names and types. Usage: test_export_py.py DIR"""
+Google Benchmark's field names and types, for the plain fixture (results.*)
+and the A/B one (ab.*). Usage: test_export_py.py DIR"""
 import csv
 import json
 import math
@@ -26,6 +27,17 @@ FIELDS = [
 STRINGS = {"id", "suite", "group", "op", "metric", "attention", "note"}
 FLOATS = {f for f in FIELDS if f.endswith("_ns") or f.startswith("throughput_")}
 COMMAND_LINE = "latentbench run --filter 'a\"b\\c'"
+# the keys of each row's A/B view, in order, with their types
+AB_KEYS = [
+    ("rounds", int), ("block_iters", int), ("order", str), ("baseline_median_ns", float),
+    ("candidate_median_ns", float), ("ratio", float), ("ratio_ci_low", float), ("ratio_ci_high", float),
+    ("ratio_upper", float), ("ratio_lower", float), ("confidence", float), ("p_slower", float),
+    ("p_faster", float), ("log_ratio_mad", float), ("threshold_pct", float), ("verdict", str),
+    ("peak_bytes_a", int), ("peak_bytes_b", int), ("allocations_a", int), ("allocations_b", int),
+    ("memory_verdict", str),
+]
+VERDICTS = ["Regression", "Improvement"] + ["NoChange"] * (NROWS - 2)
+MEDIANS = [44800, 123100, 3746, 1.5e9, 2.5e6, 999.96, 2.5, 50000, 60000, 1000, 1000]
 failures = []
 
 
@@ -49,7 +61,8 @@ def load_json(name):
 
 def check_json():
     d = load_json("results.json")
-    check(d["schema"] == "latentbench-results" and d["schema_version"] == 1, "json: schema")
+    check(d["schema"] == "latentbench-results" and d["schema_version"] == 2, "json: schema")
+    check(d["kind"] == "results" and "base_benchmarks" not in d and "ab_pairs" not in d, "json: plain kind")
     check(d["command_line"] == COMMAND_LINE, f"json: command_line {d['command_line']!r}")
     check(d["mpi_ranks"] == 2 and d["omp_threads"] == 8 and d["timer_overhead_ns"] == 20.5, "json: meta numbers")
     rows = d["benchmarks"]
@@ -125,7 +138,8 @@ def check_toml():
         for k in ("mean", "std_dev", "median", "mad", "peak_mb", "average_mb", "allocations"):
             check(isinstance(v.get(k), str), f"toml: {p} lacks {k}")
     m = t["meta"]
-    check(m["schema"] == "latentbench-results" and m["schema_version"] == 1 and m["mpi_ranks"] == 2, "toml: meta")
+    check(m["schema"] == "latentbench-results" and m["schema_version"] == 2 and m["mpi_ranks"] == 2, "toml: meta")
+    check(m["kind"] == "results", "toml: kind")
     check(m["command_line"] == COMMAND_LINE, "toml: command_line")
     with open(path("empty.toml"), "rb") as f:
         e = tomllib.load(f)
@@ -217,7 +231,122 @@ def check_md():
         check("No benchmarks." in f.read(), "md: empty")
 
 
-for fn in (check_json, check_toml, check_gbench, check_csv, check_md):
+def check_ab_values(what, i, ab):
+    """Row i's A/B view from any format (numbers already numbers)."""
+    check(list(ab) == [k for k, _ in AB_KEYS], f"{what}: ab keys of row {i}: {list(ab)}")
+    for k, ty in AB_KEYS:
+        v = ab.get(k)
+        ok = v is None if (k == "ratio" and i == 5 and what == "json") else \
+            isinstance(v, (int, float) if ty is float else ty) and not isinstance(v, bool)
+        if k == "peak_bytes_a" and i == 3 and what == "toml":
+            ok = isinstance(v, float)  # beyond TOML's integers: written as a float
+        check(ok, f"{what}: ab.{k} of row {i} is {v!r}")
+    check(ab["verdict"] == VERDICTS[i], f"{what}: verdict of row {i}")
+    check(ab["candidate_median_ns"] == MEDIANS[i], f"{what}: candidate median of row {i}")
+    check(math.isclose(ab["baseline_median_ns"], MEDIANS[i] * 0.95, rel_tol=1e-15), f"{what}: baseline median {i}")
+    check(ab["order"] == ('ab|ba, "x"' if i == 6 else ["abba", "random"][i % 2]), f"{what}: order of row {i}")
+    check(ab["memory_verdict"] == ("More" if i == 1 else "Same"), f"{what}: memory verdict of row {i}")
+    if i == 0:
+        check((ab["ratio"], ab["ratio_ci_low"], ab["ratio_ci_high"], ab["p_slower"], ab["rounds"]) ==
+              (1.0526315789473684, 1.031, 1.074, 0.0004, 30), f"{what}: row 0 {ab}")
+    if i == 3:
+        check(ab["peak_bytes_a"] == 2**64 - 1 if what != "toml" else ab["peak_bytes_a"] == float(2**64),
+              f"{what}: peak_bytes_a of row 3 {ab['peak_bytes_a']!r}")
+    if i == 5 and what != "json":
+        check(math.isnan(ab["ratio"]), f"{what}: ratio of row 5 {ab['ratio']!r}")
+
+
+def check_ab_json():
+    d = load_json("ab.json")
+    check(d["schema_version"] == 2 and d["kind"] == "ab", "ab json: kind")
+    check((d["library"], d["library_hash"], d["base_library"], d["base_library_hash"]) ==
+          ("/opt/b/liblatent.so", "b" * 16, "/opt/a/liblatent.so", "a" * 16), "ab json: libraries")
+    rows = d["benchmarks"]
+    check([r["id"] for r in rows] == IDS, "ab json: ids")
+    for i, r in enumerate(rows):
+        check(list(r) == FIELDS + ["ab"], f"ab json: fields of row {i}")
+        check_ab_values("json", i, r["ab"])
+    base = d["base_benchmarks"]
+    check([r["id"] for r in base] == IDS, "ab json: baseline ids")
+    check(all(list(r) == FIELDS for r in base), "ab json: baseline fields")
+    check(all(math.isclose(r["median_ns"], MEDIANS[i] * 0.95, rel_tol=1e-15) for i, r in enumerate(base)),
+          "ab json: baseline medians")
+    p = d["ab_pairs"]
+    check([x["row"] for x in p] == list(range(NROWS)) and [x["id"] for x in p] == IDS, "ab json: pairs rows")
+    check(p[0] == {"row": 0, "id": IDS[0], "round": [0, 1, 2], "b_first": [0, 1, 1], "a_ns": [42000.5, 42100, None],
+                   "b_ns": [44000.25, 44100, 44200]}, f"ab json: pairs 0 {p[0]}")
+    check(all(x["round"] == [] for x in p[1:]), "ab json: pairs of the other rows")
+    check(d["samples"] == load_json("results.json")["samples"], "ab json: samples as in the plain file")
+
+
+def check_ab_csv():
+    with open(path("ab.csv"), encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f, strict=True))
+    header = FIELDS + ["ab_" + k for k, _ in AB_KEYS]
+    check(rows[0] == header, f"ab csv: header {rows[0]}")
+    check(len(rows) == NROWS + 1 and all(len(r) == len(header) for r in rows), "ab csv: shape")
+    for i, r in enumerate(rows[1:]):
+        rec = dict(zip(header, r))
+        check(rec["id"] == IDS[i], f"ab csv: id {i}")
+        ab = {}
+        for k, ty in AB_KEYS:
+            v = rec["ab_" + k]
+            ab[k] = v if ty is str else (float(v) if ty is float else int(v))
+        check_ab_values("csv", i, ab)
+
+
+def check_ab_toml():
+    with open(path("ab.toml"), "rb") as f:
+        t = tomllib.load(f)
+    m = t["meta"]
+    check(m["kind"] == "ab" and m["base_library"] == "/opt/a/liblatent.so" and m["library"] == "/opt/b/liblatent.so",
+          "ab toml: meta")
+    found = dict(tables({k: v for k, v in t.items() if k != "meta"}))
+    check(len(found) == NROWS, f"ab toml: {len(found)} tables")
+    with open(path("results.toml"), "rb") as f:
+        plain = dict(tables({k: v for k, v in tomllib.load(f).items() if k != "meta"}))
+    check(sorted(found) == sorted(plain), "ab toml: the plain file's table paths")
+    # each row's table, as check_toml expects them
+    row_paths = [("latency", "dim_128", "k_10"), ("latency", "dim_256", "k_100"),
+                 ("throughput", "batch_32", "dim_256"), ("benchmarks", "parallel_knn_search/32"),
+                 ("memory", "dataset_10000", "dim_256"), ("benchmarks", IDS[5]), ("benchmarks", WEIRD),
+                 ("benchmarks", "knn_search/dim_128/10"), ("benchmarks", "knn_search/dim_128/10#2"),
+                 ("benchmarks", "memory_scaling/5000"), ("benchmarks", "knn_search/dim_128/10x")]
+    for i, p in enumerate(row_paths):
+        v = found.get(p, {})
+        check(v.get("id") == IDS[i], f"ab toml: table {p} is not row {i}")
+        check({k: x for k, x in v.items() if k != "ab"} == plain[p], f"ab toml: {p} differs from the plain file")
+        check_ab_values("toml", i, v.get("ab", {}))
+
+
+def ab_md_rows():
+    with open(path("ab.md"), encoding="utf-8") as f:
+        text = f.read()
+    check("\n## A/B: candidate against baseline\n" in text, "ab md: heading")
+    part = text.split("## A/B: candidate against baseline", 1)[-1]
+    return [md_cells(l) for l in part.split("\n") if l.startswith("|")]
+
+
+def check_ab_md():
+    lines = ab_md_rows()
+    check(len(lines) == NROWS + 2, f"ab md: {len(lines)} table lines")
+    check(lines[0] == ["benchmark", "baseline median", "candidate median", "ratio B/A [CI]", "p", "verdict", "memory"],
+          f"ab md: header {lines[0]}")
+    check(all(len(c) == 7 for c in lines), "ab md: 7 cells in every line")
+    body = lines[2:]
+    check([c[0] for c in body] == [i.replace("\n", " ").replace("\x01", "\ufffd") for i in IDS], "ab md: ids")
+    check(body[0][1:] == ["42.6 µs", "44.8 µs", "1.053 [1.031, 1.074]", "<0.001", "**Regression**", "Same"],
+          f"ab md: row 0 {body[0]}")
+    check(body[1][3:] == ["0.900 [0.880, 0.920]", "0.020", "Improvement", "More"], f"ab md: row 1 {body[1]}")
+    check([c[5] for c in body[2:]] == ["NoChange"] * (NROWS - 2), "ab md: verdicts")
+
+
+def check_ab_gbench():
+    check(load_json("ab.gbench.json") == load_json("results.gbench.json"), "ab gbench: not the candidate's rows")
+
+
+for fn in (check_json, check_toml, check_gbench, check_csv, check_md, check_ab_json, check_ab_csv, check_ab_toml,
+           check_ab_md, check_ab_gbench):
     try:
         fn()
     except Exception as e:  # a parse error is a failure of that format, not of the script

@@ -1,5 +1,5 @@
-/* Shared by the export writers: the lb_row field table, string escaping that
- * always yields valid UTF-8, and unit formatting. */
+/* Shared by the export writers: the lb_row and A/B field tables, string
+ * escaping that always yields valid UTF-8, and unit formatting. */
 #ifndef LB_EXPORT_INTERNAL_H
 #define LB_EXPORT_INTERNAL_H
 
@@ -21,8 +21,25 @@ typedef struct {
 extern const lb__field lb__row_fields[];
 extern const size_t    lb__row_nfields;
 
-/* A string field of row (at most f->size bytes, NUL or not). */
-const char *lb__field_str(const lb_row *row, const lb__field *f, size_t *len);
+/* What the exports show of row i of an A/B file: its lb_ab_row and both
+ * builds' median time (the baseline's /base_benchmarks row, the candidate's
+ * /benchmarks row). */
+typedef struct {
+    lb_ab_row ab;
+    double    baseline_median_ns, candidate_median_ns;
+} lb__ab_view;
+
+/* The keys of lb__ab_view, as every format names them (the JSON "ab" object,
+ * the TOML ".ab" tables; CSV prefixes "ab_"): lb_ab_row's fields but id, the
+ * two medians after order. */
+extern const lb__field lb__ab_fields[];
+extern const size_t    lb__ab_nfields;
+
+/* Row i of r, an A/B file (r->ab != NULL). */
+lb__ab_view lb__ab_view_of(const lb_results *r, size_t i);
+
+/* A string field of rec, a record of f's table (at most f->size bytes, NUL or not). */
+const char *lb__field_str(const void *rec, const lb__field *f, size_t *len);
 
 /* Length of the valid UTF-8 sequence at s (of at most n bytes) with its code
  * point in *cp, or 0 when the bytes there are not one (overlong, surrogate,
@@ -43,6 +60,9 @@ void lb__put_toml_cstr(FILE *out, const char *s);
 
 /* A JSON number that reads back exactly (%.17g); null when not finite. */
 void lb__put_json_double(FILE *out, double v);
+/* A TOML float that reads back exactly: %.17g with ".0" when it would read as
+ * an integer; nan, inf, -inf when not finite. */
+void lb__put_toml_double(FILE *out, double v);
 /* The same number for CSV: nan, inf, -inf when not finite. */
 void lb__put_csv_double(FILE *out, double v);
 
@@ -62,7 +82,8 @@ static inline size_t lb__nsamples(const lb_results *r, size_t i)
     return r->nsamples ? r->nsamples[i] : 0;
 }
 
-/* LB_OK, or LB_EINTERNAL when a count has no array behind it. */
+/* LB_OK, or LB_EINTERNAL when a count has no array behind it (A/B files:
+ * rows without base_rows, pairs counted but missing). */
 int lb__results_check(const lb_results *r);
 
 /* The writers, one per format. */

@@ -1,6 +1,7 @@
 /* JSON: the results file as one document, laid out like the HDF5 file (root
- * metadata, benchmarks, samples, ranks). NaN and infinities are not JSON
- * numbers: they are written as null. */
+ * metadata, benchmarks, samples, ranks; A/B files also base_benchmarks and
+ * ab_pairs, and an "ab" object in each benchmark). NaN and infinities are not
+ * JSON numbers: they are written as null. */
 #include "export_internal.h"
 
 #include "latentbench/error.h"
@@ -20,17 +21,17 @@ static void meta_str(FILE *out, const char *key, const char *v)
     fputs(",\n", out);
 }
 
-static void put_row(FILE *out, const lb_row *row)
+/* The members of rec, a record of table fields, without the braces. */
+static void put_members(FILE *out, const void *rec, const lb__field *fields, size_t nf)
 {
-    fputs("    {", out);
-    for (size_t i = 0; i < lb__row_nfields; i++) {
-        const lb__field *f = &lb__row_fields[i];
-        const char *p = (const char *)row + f->off;
+    for (size_t i = 0; i < nf; i++) {
+        const lb__field *f = &fields[i];
+        const char *p = (const char *)rec + f->off;
         fprintf(out, "%s\"%s\": ", i ? ", " : "", f->name);
         switch (f->type) {
         case LB__F_STR: {
             size_t n;
-            const char *s = lb__field_str(row, f, &n);
+            const char *s = lb__field_str(rec, f, &n);
             lb__put_json_str(out, s, n);
             break;
         }
@@ -39,7 +40,65 @@ static void put_row(FILE *out, const lb_row *row)
         case LB__F_F64: lb__put_json_double(out, *(const double *)p); break;
         }
     }
+}
+
+/* Row i of rows (/benchmarks or /base_benchmarks); with ab, its "ab" object. */
+static void put_row(FILE *out, const lb_results *r, const lb_row *rows, size_t i, int ab)
+{
+    fputs("    {", out);
+    put_members(out, &rows[i], lb__row_fields, lb__row_nfields);
+    if (ab) {
+        lb__ab_view v = lb__ab_view_of(r, i);
+        fputs(", \"ab\": {", out);
+        put_members(out, &v, lb__ab_fields, lb__ab_nfields);
+        fputc('}', out);
+    }
     fputc('}', out);
+}
+
+static void put_rows(FILE *out, const lb_results *r, const char *key, const lb_row *rows, int ab)
+{
+    fprintf(out, "  \"%s\": [", key);
+    for (size_t i = 0; i < r->nrows; i++) {
+        fputs(i ? ",\n" : "\n", out);
+        put_row(out, r, rows, i, ab);
+    }
+    fputs(r->nrows ? "\n  ],\n" : "],\n", out);
+}
+
+static void put_id(FILE *out, const lb_row *row)
+{
+    size_t idn;
+    const char *id = lb__field_str(row, &lb__row_fields[0], &idn);
+    lb__put_json_str(out, id, idn);
+}
+
+/* /ab_pairs/<i> like the samples: one entry per row, a list per column. */
+static void put_pairs(FILE *out, const lb_results *r)
+{
+    fputs("  \"ab_pairs\": [", out);
+    for (size_t i = 0; i < r->nrows; i++) {
+        size_t n = r->npairs ? r->npairs[i] : 0;
+        const lb_ab_pair *p = n ? r->pairs[i] : NULL;
+        fprintf(out, "%s    {\"row\": %zu, \"id\": ", i ? ",\n" : "\n", i);
+        put_id(out, &r->rows[i]);
+        fputs(", \"round\": [", out);
+        for (size_t j = 0; j < n; j++) fprintf(out, "%s%" PRIu64, j ? ", " : "", p[j].round);
+        fputs("], \"b_first\": [", out);
+        for (size_t j = 0; j < n; j++) fprintf(out, "%s%" PRId64, j ? ", " : "", p[j].b_first);
+        fputs("], \"a_ns\": [", out);
+        for (size_t j = 0; j < n; j++) {
+            if (j) fputs(", ", out);
+            lb__put_json_double(out, p[j].a_ns);
+        }
+        fputs("], \"b_ns\": [", out);
+        for (size_t j = 0; j < n; j++) {
+            if (j) fputs(", ", out);
+            lb__put_json_double(out, p[j].b_ns);
+        }
+        fputs("]}", out);
+    }
+    fputs(r->nrows ? "\n  ],\n" : "],\n", out);
 }
 
 int lb__export_json(FILE *out, const lb_results *r)
@@ -63,13 +122,17 @@ int lb__export_json(FILE *out, const lb_results *r)
     put_key(out, "  ", "timer_overhead_ns");
     lb__put_json_double(out, m->timer_overhead_ns);
     fputs(",\n", out);
-
-    fputs("  \"benchmarks\": [", out);
-    for (size_t i = 0; i < r->nrows; i++) {
-        fputs(i ? ",\n" : "\n", out);
-        put_row(out, &r->rows[i]);
+    meta_str(out, "kind", r->ab ? "ab" : "results");
+    if (r->ab) {
+        /* which builds were compared: the candidate is the run's library */
+        meta_str(out, "library", m->library);
+        meta_str(out, "library_hash", m->library_hash);
+        meta_str(out, "base_library", r->base_library);
+        meta_str(out, "base_library_hash", r->base_library_hash);
     }
-    fputs(r->nrows ? "\n  ],\n" : "],\n", out);
+
+    put_rows(out, r, "benchmarks", r->rows, r->ab != NULL);
+    if (r->ab) put_rows(out, r, "base_benchmarks", r->base_rows, 0);
 
     /* one entry per row, in row order, columns as in /samples/<i> */
     fputs("  \"samples\": [", out);
@@ -77,9 +140,7 @@ int lb__export_json(FILE *out, const lb_results *r)
         size_t n = lb__nsamples(r, i);
         const lb_sample *s = n ? r->samples[i] : NULL;
         fprintf(out, "%s    {\"row\": %zu, \"id\": ", i ? ",\n" : "\n", i);
-        size_t idn;
-        const char *id = lb__field_str(&r->rows[i], &lb__row_fields[0], &idn);
-        lb__put_json_str(out, id, idn);
+        put_id(out, &r->rows[i]);
         fputs(", \"iterations\": [", out);
         for (size_t j = 0; j < n; j++) fprintf(out, "%s%" PRIu64, j ? ", " : "", s[j].iterations);
         fputs("], \"ns_per_iter\": [", out);
@@ -92,6 +153,7 @@ int lb__export_json(FILE *out, const lb_results *r)
         fputs("]}", out);
     }
     fputs(r->nrows ? "\n  ],\n" : "],\n", out);
+    if (r->ab) put_pairs(out, r);
 
     fputs("  \"ranks\": [", out);
     for (size_t i = 0; i < r->nranks; i++) {

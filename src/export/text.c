@@ -26,9 +26,29 @@ const lb__field lb__row_fields[] = {
 #undef F
 const size_t lb__row_nfields = sizeof lb__row_fields / sizeof lb__row_fields[0];
 
-const char *lb__field_str(const lb_row *row, const lb__field *f, size_t *len)
+#define F(name, type) {#name, type, offsetof(lb__ab_view, name), sizeof(((lb__ab_view *)0)->name)}
+#define A(name, type) {#name, type, offsetof(lb__ab_view, ab.name), sizeof(((lb__ab_view *)0)->ab.name)}
+const lb__field lb__ab_fields[] = {
+    A(rounds, LB__F_I64), A(block_iters, LB__F_I64), A(order, LB__F_STR),
+    F(baseline_median_ns, LB__F_F64), F(candidate_median_ns, LB__F_F64),
+    A(ratio, LB__F_F64), A(ratio_ci_low, LB__F_F64), A(ratio_ci_high, LB__F_F64),
+    A(ratio_upper, LB__F_F64), A(ratio_lower, LB__F_F64), A(confidence, LB__F_F64),
+    A(p_slower, LB__F_F64), A(p_faster, LB__F_F64), A(log_ratio_mad, LB__F_F64), A(threshold_pct, LB__F_F64),
+    A(verdict, LB__F_STR), A(peak_bytes_a, LB__F_U64), A(peak_bytes_b, LB__F_U64),
+    A(allocations_a, LB__F_U64), A(allocations_b, LB__F_U64), A(memory_verdict, LB__F_STR),
+};
+#undef A
+#undef F
+const size_t lb__ab_nfields = sizeof lb__ab_fields / sizeof lb__ab_fields[0];
+
+lb__ab_view lb__ab_view_of(const lb_results *r, size_t i)
 {
-    const char *s = (const char *)row + f->off;
+    return (lb__ab_view){r->ab[i], r->base_rows[i].median_ns, r->rows[i].median_ns};
+}
+
+const char *lb__field_str(const void *rec, const lb__field *f, size_t *len)
+{
+    const char *s = (const char *)rec + f->off;
     const char *nul = memchr(s, '\0', f->size);
     *len = nul ? (size_t)(nul - s) : f->size;
     return s;
@@ -170,6 +190,22 @@ void lb__put_json_double(FILE *out, double v)
     else fputs("null", out);
 }
 
+void lb__put_toml_double(FILE *out, double v)
+{
+    if (isnan(v)) {
+        fputs("nan", out);
+        return;
+    }
+    if (isinf(v)) {
+        fputs(v < 0 ? "-inf" : "inf", out);
+        return;
+    }
+    char b[40];
+    snprintf(b, sizeof b, "%.17g", v);
+    fputs(b, out);
+    if (!strpbrk(b, ".e")) fputs(".0", out);
+}
+
 void lb__put_csv_double(FILE *out, double v)
 {
     if (isnan(v)) fputs("nan", out);
@@ -232,5 +268,9 @@ int lb__results_check(const lb_results *r)
     if (!r || (r->nrows && !r->rows) || (r->nranks && !r->ranks)) return LB_EINTERNAL;
     for (size_t i = 0; r->nsamples && i < r->nrows; i++)
         if (r->nsamples[i] && (!r->samples || !r->samples[i])) return LB_EINTERNAL;
+    if (!r->ab) return LB_OK;
+    if (r->nrows && !r->base_rows) return LB_EINTERNAL;
+    for (size_t i = 0; r->npairs && i < r->nrows; i++)
+        if (r->npairs[i] && (!r->pairs || !r->pairs[i])) return LB_EINTERNAL;
     return LB_OK;
 }

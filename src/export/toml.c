@@ -10,7 +10,9 @@
  *                                           when that too is taken)
  *
  * Every table carries the same keys (id, the time statistics, throughput
- * when declared, memory), as strings with units like the design's. */
+ * when declared, memory), as strings with units like the design's. In an A/B
+ * file each is followed by its sub-table [<path>.ab]: the A/B view's keys as
+ * TOML numbers and strings (values to compute with, not to read). */
 #include "export_internal.h"
 
 #include "latentbench/alloc.h"
@@ -157,7 +159,7 @@ static void key_time(FILE *out, const char *key, double ns)
     key_str(out, key, b);
 }
 
-static void put_table(FILE *out, const lb_row *row, const char *path)
+static void put_header(FILE *out, const char *path, const char *suffix)
 {
     fputs("\n[", out);
     if (path[0] == '"') {
@@ -166,7 +168,42 @@ static void put_table(FILE *out, const lb_row *row, const char *path)
     } else {
         fputs(path, out);
     }
-    fputs("]\n", out);
+    fprintf(out, "%s]\n", suffix);
+}
+
+/* [<path>.ab]: row i's A/B view. An unsigned value beyond TOML's 64-bit
+ * signed integers is written as a float rather than as an invalid integer. */
+static void put_ab_table(FILE *out, const lb_results *r, size_t i, const char *path)
+{
+    lb__ab_view v = lb__ab_view_of(r, i);
+    put_header(out, path, ".ab");
+    for (size_t k = 0; k < lb__ab_nfields; k++) {
+        const lb__field *f = &lb__ab_fields[k];
+        const char *p = (const char *)&v + f->off;
+        fprintf(out, "%s = ", f->name);
+        switch (f->type) {
+        case LB__F_STR: {
+            size_t n;
+            const char *s = lb__field_str(&v, f, &n);
+            lb__put_toml_str(out, s, n);
+            break;
+        }
+        case LB__F_I64: fprintf(out, "%" PRId64, *(const int64_t *)p); break;
+        case LB__F_U64: {
+            uint64_t u = *(const uint64_t *)p;
+            if (u <= INT64_MAX) fprintf(out, "%" PRIu64, u);
+            else lb__put_toml_double(out, (double)u);
+            break;
+        }
+        case LB__F_F64: lb__put_toml_double(out, *(const double *)p); break;
+        }
+        fputc('\n', out);
+    }
+}
+
+static void put_table(FILE *out, const lb_row *row, const char *path)
+{
+    put_header(out, path, "");
     size_t n;
     const char *id = lb__field_str(row, &lb__row_fields[0], &n);
     fputs("id = ", out);
@@ -213,7 +250,17 @@ int lb__export_toml(FILE *out, const lb_results *r)
         key_str(out, "compiler", m->compiler);
         key_str(out, "build_type", m->build_type);
         key_str(out, "command_line", m->command_line);
-        for (size_t i = 0; i < r->nrows; i++) put_table(out, &r->rows[i], paths[i]);
+        key_str(out, "kind", r->ab ? "ab" : "results");
+        if (r->ab) {
+            key_str(out, "library", m->library);
+            key_str(out, "library_hash", m->library_hash);
+            key_str(out, "base_library", r->base_library);
+            key_str(out, "base_library_hash", r->base_library_hash);
+        }
+        for (size_t i = 0; i < r->nrows; i++) {
+            put_table(out, &r->rows[i], paths[i]);
+            if (r->ab) put_ab_table(out, r, i, paths[i]);
+        }
     }
     for (size_t i = 0; i < r->nrows; i++) lb_free(paths[i]);
     lb_free(paths);

@@ -12,10 +12,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* An A/B file (r->ab != NULL) is exported with its comparison: JSON, CSV and
+ * TOML carry each row's A/B view (the lb_ab_row and both builds' median),
+ * Markdown adds the table "A/B: candidate against baseline", and Google
+ * Benchmark's format holds the candidate's rows as for any run. */
 typedef enum {
     LB_EXPORT_MD,     /* Markdown table: id, median, CI, throughput, peak memory */
     LB_EXPORT_JSON,   /* everything in the results file; NaN and infinities as null */
-    LB_EXPORT_CSV,    /* header + one line per row, every lb_row field, RFC 4180 */
+    LB_EXPORT_CSV,    /* header + one line per row, every lb_row field (A/B: + ab_<key>), RFC 4180 */
     LB_EXPORT_TOML,   /* [latency.dim_128.k_10] ... as in the design's benchmark_results.toml */
     LB_EXPORT_GBENCH, /* Google Benchmark's JSON reporter format */
 } lb_export_format;
@@ -32,7 +36,8 @@ const char *lb_export_format_name(lb_export_format f);
 /* Writes r to out in format f. Text is valid UTF-8 whatever the input holds
  * (invalid bytes in strings become U+FFFD). Returns LB_OK; LB_EUSAGE for an
  * unknown f; LB_EINTERNAL when r is inconsistent (rows, samples or ranks
- * counted but missing); LB_ENOMEM; LB_EIO when the stream reports an error
+ * counted but missing; an A/B r without base_rows, or with pairs counted but
+ * missing); LB_ENOMEM; LB_EIO when the stream reports an error
  * (errno is left as the failing write set it). Output already written stays. */
 int lb_export_write(FILE *out, const lb_results *r, lb_export_format f);
 
