@@ -6,6 +6,15 @@ set -euo pipefail
 usage() {
     cat <<'EOF'
 usage: scripts/benchmark_ci.sh [--help]
+       scripts/benchmark_ci.sh --ab BASE_REF
+
+--ab BASE_REF: the gate of a pull request against its base. Builds
+liblatent at BASE_REF in a separate work tree (git worktree), measures it
+against this tree's build with `latentbench ab` (both loaded in one process,
+alternating blocks: the machine's drift cancels) and writes
+$LB_OUTPUT_DIR/ab.h5 and ab_report.md; exits as `ab` does (0, 1 regression,
+2 improvement). Baselines are not touched: use them for trends on main and
+across machines (docs/REGRESSION.md).
 
 Runs a suite, compares it with the latest baseline of this machine and
 writes a report. No baseline yet: the run becomes the baseline. On the main
@@ -23,6 +32,7 @@ environment:
   LATENTBENCH        latentbench binary (default: latentbench on PATH, else ./build/release/latentbench)
   LB_SUITE           suite name or file (default: ci)
   LB_ROUNDS          rounds of the run (default: 30; docs/REGRESSION.md, "Rounds")
+  LB_AB_ARGS         more options for `latentbench ab` with --ab (e.g. "--quick --filter knn")
   LB_RUN_ARGS        more options for `latentbench run`, split on whitespace (e.g. "--quick")
   LB_CONFIG          regression config (default: bench/regression_config.toml when present)
   LB_BASELINE_DIR    baseline directory (default: the config's, else benches/baselines)
@@ -38,14 +48,56 @@ are written there; with $GITHUB_STEP_SUMMARY, the comparison is appended to it.
 EOF
 }
 
+ab_ref=
 case "${1:-}" in
 -h | --help) usage; exit 0 ;;
+--ab)
+    if [ -z "${2:-}" ] || [ -n "${3:-}" ]; then echo "benchmark_ci.sh: --ab takes one BASE_REF (see --help)" >&2; exit 64; fi
+    ab_ref=$2 ;;
 "") ;;
 *) echo "benchmark_ci.sh: unexpected argument '$1' (see --help)" >&2; exit 64 ;;
 esac
 
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# The pull request's gate: this build against BASE_REF's, interleaved.
+run_ab() {
+    local ref=$1 out=${LB_OUTPUT_DIR:-target/latentbench} tmp base_lib head_lib rc=0
+    if ! git rev-parse --verify --quiet "$ref^{commit}" >/dev/null; then
+        echo "benchmark_ci.sh: --ab: '$ref' is not a commit of this repository" >&2
+        exit 66
+    fi
+    tmp=$(mktemp -d)
+    # shellcheck disable=SC2064  # expand now: the paths are fixed
+    trap "git worktree remove --force '$tmp/base' >/dev/null 2>&1; rm -rf '$tmp'" EXIT
+    echo "Building liblatent at $ref..."
+    git worktree add --detach --quiet "$tmp/base" "$ref"
+    cmake -S "$tmp/base" -B "$tmp/build" -DCMAKE_BUILD_TYPE=Release -DLATENTBENCH_BUILD_TESTS=OFF \
+        -DLATENTBENCH_BUILD_EXAMPLES=OFF >/dev/null
+    cmake --build "$tmp/build" --target latent -j"$(nproc)" >/dev/null
+    base_lib=$(find "$tmp/build" -maxdepth 1 -name 'liblatent.so.*.*' | head -n 1)
+    head_lib=$("$LB" --version | sed -n 's/.*liblatent [^,]*, \(.*\))$/\1/p')
+    if [ -z "$base_lib" ] || [ -z "$head_lib" ]; then
+        echo "benchmark_ci.sh: --ab: no library built at $ref, or none beside $LB" >&2
+        exit 66
+    fi
+    mkdir -p "$out"
+    local cfg=()
+    if [ -n "${LB_CONFIG-}" ]; then cfg=(--config "$LB_CONFIG"); elif [ -f bench/regression_config.toml ]; then cfg=(--config bench/regression_config.toml); fi
+    read -r -a ab_args <<<"${LB_AB_ARGS:-}"
+    echo "Measuring $ref against this build..."
+    "$LB" ab --baseline-lib "$base_lib" --candidate-lib "$head_lib" --suite "${LB_SUITE:-ci}" "${cfg[@]}" \
+        "${ab_args[@]}" -o "$out/ab.h5" --report "$out/ab_report.md" || rc=$?
+    case $rc in
+    0) echo "✅ No significant performance change against $ref" ;;
+    1) echo "❌ Performance regression against $ref!" ;;
+    2) echo "✅ Performance improvement against $ref" ;;
+    *) echo "benchmark_ci.sh: ab failed with status $rc" >&2 ;;
+    esac
+    if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$out/ab_report.md" ]; then cat "$out/ab_report.md" >>"$GITHUB_STEP_SUMMARY"; fi
+    exit "$rc"
+}
 
 detect_branch() {
     if [ -n "${LB_BRANCH:-}" ]; then
@@ -60,6 +112,7 @@ detect_branch() {
 }
 
 lb_find_binary benchmark_ci.sh
+if [ -n "$ab_ref" ]; then run_ab "$ab_ref"; fi
 SUITE=${LB_SUITE:-ci}
 ROUNDS=${LB_ROUNDS:-30}
 NAME=${LB_BASELINE_NAME:-main}

@@ -42,7 +42,8 @@ if(LATENTBENCH_BUILD_TESTS)
     ${PROJECT_SOURCE_DIR}/tests/test_scripts.sh
     ${PROJECT_SOURCE_DIR}/tests/cli_lib.sh
     ${PROJECT_SOURCE_DIR}/tests/test_cli.sh
-    ${PROJECT_SOURCE_DIR}/tests/test_mpi.sh)
+    ${PROJECT_SOURCE_DIR}/tests/test_mpi.sh
+    ${PROJECT_SOURCE_DIR}/tests/test_ab.sh)
 
   # The CI scripts end to end against the real binary (tiny, fast runs).
   add_test(NAME test_scripts COMMAND ${CMAKE_COMMAND} -E env

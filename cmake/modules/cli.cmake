@@ -10,7 +10,8 @@ add_executable(latentbench
   src/cli/compare.c
   src/cli/report_cmd.c
   src/cli/baseline_cmd.c
-  src/cli/library.c)
+  src/cli/library.c
+  src/cli/ab.c)
 target_link_libraries(latentbench PRIVATE lb_runner lb_loader lb_bench lb_suite lb_cluster lb_stats lb_store lb_gate
   lb_export lb_baseline)
 # The kernel library is loaded at run time (lb_loader), never linked: the
@@ -41,4 +42,15 @@ if(LATENTBENCH_BUILD_TESTS)
       bash ${PROJECT_SOURCE_DIR}/tests/${t}.sh)
     set_tests_properties(${t} PROPERTIES TIMEOUT 1800)
   endforeach()
+  # latentbench ab: A/A of two copies, a build made 25% slower, refused libraries.
+  set(lb_slow25 "")
+  if(TARGET lb_test_slow25)
+    set(lb_slow25 $<TARGET_FILE:lb_test_slow25>)
+  endif()
+  add_test(NAME test_ab COMMAND ${CMAKE_COMMAND} -E env
+    LATENTBENCH=$<TARGET_FILE:latentbench> MPIEXEC=${MPIEXEC_EXECUTABLE}
+    LB_SLOW25=${lb_slow25} LB_NOT_LATENT=$<TARGET_FILE:lb_test_not_latent>
+    LATENTBENCH_CHECK_LEAKS=1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+    bash ${PROJECT_SOURCE_DIR}/tests/test_ab.sh)
+  set_tests_properties(test_ab PROPERTIES TIMEOUT 1800)
 endif()

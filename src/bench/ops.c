@@ -172,7 +172,8 @@ uint64_t lb_op_memory_estimate(const lb_case *cs, const lb_op_env *env, char *er
         if (cs->num_heads > 0) cfg.num_heads = (unsigned)cs->num_heads;
         if (cs->num_experts > 0 && cs->num_experts < 1 << 20) cfg.num_experts = (unsigned)cs->num_experts;
         parse_attention(cs->attention, &cfg.attention);
-        ok = mul_add(&bytes, sh.nq, env->lt->attention_state_floats(&cfg) * sizeof(float));
+        size_t sf = env->lt->attention_state_floats ? env->lt->attention_state_floats(&cfg) : 0;
+        ok = mul_add(&bytes, sh.nq, sf * sizeof(float));
     }
     if (!ok) {
         lb_errorf(err, errlen, LB_EDATA, "%s: sizes overflow (%zu rows x %zu dimensions, %zu queries, k %zu)", cs->id,
@@ -240,6 +241,12 @@ int lb_op_prepare(const lb_case *cs, const lb_op_env *env, lb_op_ctx **out, char
     if (lrc) return fail(c, LB_EDATA, err, errlen, cs->id, lrc);
 
     int stored = stores_rows(c->kind), dist = c->cl && sharded(c->kind);
+    if (dist && is_attn(c->kind) && (!c->lt->space_attention_state || !c->lt->attention_state_merge ||
+                                     !c->lt->attention_state_finish || !c->lt->attention_state_floats)) {
+        lb_op_free(c);
+        return lb_errorf(err, errlen, LB_EDATA, "%s: this build of liblatent has no attention-state API "
+                         "(lt_space_attention_state): data-sharded attention needs it", cs->id);
+    }
     uint64_t lo, hi;
     local_rows(&sh, env, c->kind, &lo, &hi);
     c->nrows = (size_t)(hi - lo);

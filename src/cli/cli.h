@@ -19,6 +19,7 @@ int lb_cmd_list(int argc, char **argv, const lb_cluster *cl);
  * by run under MPI unless --quiet) */
 int lb_cmd_run(int argc, char **argv, lb_cluster *cl, const char *command_line, const char *threads, lb_latent *lt);
 int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl, lb_latent *lt);
+int lb_cmd_ab(int argc, char **argv, lb_cluster *cl, const char *command_line, lb_latent *lt); /* src/cli/ab.c */
 int lb_cmd_compare(int argc, char **argv, const lb_cluster *cl);  /* src/cli/compare.c */
 int lb_cmd_report(int argc, char **argv, const lb_cluster *cl);   /* src/cli/report_cmd.c */
 int lb_cmd_baseline(int argc, char **argv, const lb_cluster *cl, lb_latent *lt); /* src/cli/baseline_cmd.c */

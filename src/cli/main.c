@@ -24,6 +24,11 @@ static void usage(FILE *out)
           "          [--scaling-reference R.h5 [--weak-scaling]]\n"
           "          [--baseline B.h5 [--config regression_config.toml] [--history H.h5]...]\n"
           "          [--lib liblatent.so]\n"
+          "  ab      --baseline-lib A.so --candidate-lib B.so [--suite NAME|FILE]... [--filter REGEX]\n"
+          "          [--config C.toml] [--threshold PCT] [-o ab.h5] [--report report.md] [--quick]\n"
+          "          [--warm-up-time S] [--measurement-time S] [--block-ms MS] [--order abba|random]\n"
+          "          [--confidence C] [--seed N] [--node-concurrency N] [--quiet]\n"
+          "          (two builds measured interleaved in one process; exit codes as compare)\n"
           "  compare BASELINE.h5 CURRENT.h5 [--config C.toml] [--threshold PCT] [--report report.md]\n"
           "          [--strict-machine] [--history EARLIER.h5]...\n"
           "  report  RESULTS.h5 [--baseline B.h5] [--config C.toml] [--format md|json|csv|toml|gbench] [-o FILE]\n"
@@ -84,6 +89,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "list") == 0) rc = lb_cmd_list(argc - 2, argv + 2, &cl);
     else if (strcmp(cmd, "run") == 0) rc = lb_cmd_run(argc - 2, argv + 2, &cl, cmdline, threads, &lt);
     else if (strcmp(cmd, "verify") == 0) rc = lb_cmd_verify(argc - 2, argv + 2, &cl, &lt);
+    else if (strcmp(cmd, "ab") == 0) rc = lb_cmd_ab(argc - 2, argv + 2, &cl, cmdline, &lt);
     else if (strcmp(cmd, "compare") == 0) rc = lb_cmd_compare(argc - 2, argv + 2, &cl);
     else if (strcmp(cmd, "report") == 0) rc = lb_cmd_report(argc - 2, argv + 2, &cl);
     else if (strcmp(cmd, "baseline") == 0) rc = lb_cmd_baseline(argc - 2, argv + 2, &cl, &lt);

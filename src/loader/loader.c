@@ -89,6 +89,9 @@ int lb_latent_open(const char *path, lb_latent *lt, char *err, size_t errlen)
     }
     LB_LATENT_API(LB__RESOLVE)
 #undef LB__RESOLVE
+#define LB__RESOLVE_OPTIONAL(ret, name, params) *(void **)&lt->name = dlsym(lt->handle, "lt_" #name);
+    LB_LATENT_API_OPTIONAL(LB__RESOLVE_OPTIONAL)
+#undef LB__RESOLVE_OPTIONAL
     if (!file_hash(lt->path, &lt->size, lt->hash)) {
         int rc = lb_errorf(err, errlen, LB_EIO, "%s: cannot read it back", want);
         lb_latent_close(lt);

@@ -1,6 +1,6 @@
 /* A run: plan -> schedule -> measure -> gather -> store (latentbench/runner.h). */
 #define _POSIX_C_SOURCE 200809L
-#include "latentbench/runner.h"
+#include "runner_internal.h"
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
 #include "latentbench/ops.h"
@@ -44,20 +44,6 @@ void lb_run_opts_init(lb_run_opts *o)
 
 /* ---- measuring one case ---------------------------------------------------- */
 
-/* One benchmark's samples over all rounds on this rank, and its memory. */
-typedef struct {
-    lb_sample *s;
-    double    *rmin, *rmean; /* data sharding: per sample, fastest rank and mean over ranks (ns/iter) */
-    size_t     n, cap;
-    uint64_t   total_iters;
-    double     sum_peak;
-    size_t     max_peak, nmem;
-    uint64_t   allocs;
-    double     comm_ns, busy_ns; /* data sharding: summed over ranks and samples */
-    int        all_linear, budget_limited;
-    size_t     dim, rows;
-    unsigned   rounds_done;
-} case_acc;
 
 /* What the measurement hooks need. */
 typedef struct {
@@ -148,7 +134,7 @@ static int after(int status, uint64_t *t, uint64_t *wall, void *arg)
     return rc;
 }
 
-static int acc_reserve(case_acc *a, size_t more)
+int lb__acc_reserve(case_acc *a, size_t more)
 {
     if (a->n + more <= a->cap) return LB_OK;
     size_t cap = (a->n + more) * 2;
@@ -163,7 +149,7 @@ static int acc_reserve(case_acc *a, size_t more)
     return LB_OK;
 }
 
-static void acc_free(case_acc *a)
+void lb__acc_free(case_acc *a)
 {
     lb_free(a->s);
     lb_free(a->rmin);
@@ -214,7 +200,7 @@ static int measure_round(const lb_case *c, const lb_op_env *env, lb_shard mode, 
         }
     }
     lb_op_free(h.op);
-    if (!rc) rc = acc_reserve(a, m.nsamples);
+    if (!rc) rc = lb__acc_reserve(a, m.nsamples);
     if (!rc) {
         for (size_t j = 0; j < m.nsamples; j++) {
             lb_sample *s = &a->s[a->n];
@@ -247,7 +233,7 @@ static int measure_round(const lb_case *c, const lb_op_env *env, lb_shard mode, 
 
 /* ---- rows ------------------------------------------------------------------ */
 
-static lb_case scaled_case(const lb_case *in, double scale)
+lb_case lb__scaled_case(const lb_case *in, double scale)
 {
     lb_case c = *in;
     if (scale != 1.0) {
@@ -258,7 +244,7 @@ static lb_case scaled_case(const lb_case *in, double scale)
     return c;
 }
 
-static double median_of(double *v, size_t n)
+double lb__median_of(double *v, size_t n)
 {
     if (!n) return NAN;
     for (size_t i = 1; i < n; i++) /* insertion sort: rank and sample counts are small */
@@ -273,7 +259,7 @@ static double median_of(double *v, size_t n)
 /* This rank's row of a case from all its rounds. A row that only carries
  * this rank's memory to rank 0 (data sharding, ranks other than 0) skips the
  * statistics. */
-static int make_row(const lb_case *c, const case_acc *a, const lb_run_opts *o, lb_shard mode, const lb_cluster *cl,
+int lb__make_row(const lb_case *c, const case_acc *a, const lb_run_opts *o, lb_shard mode, const lb_cluster *cl,
                     const char *host, lb_row *row, char *err, size_t errlen)
 {
     if (mode == LB_SHARD_DATA && cl->rank != 0) {
@@ -342,9 +328,9 @@ static int make_row(const lb_case *c, const case_acc *a, const lb_run_opts *o, l
     if (mode == LB_SHARD_MATRIX) snprintf(row->host, sizeof row->host, "%s", host);
     if (mode == LB_SHARD_DATA) { /* OSU's min / mean / max over ranks, as medians over the samples */
         for (size_t j = 0; j < a->n; j++) t[j] = a->rmin[j];
-        row->rank_min_ns = median_of(t, a->n);
+        row->rank_min_ns = lb__median_of(t, a->n);
         for (size_t j = 0; j < a->n; j++) t[j] = a->rmean[j];
-        row->rank_mean_ns = median_of(t, a->n);
+        row->rank_mean_ns = lb__median_of(t, a->n);
         row->rank_median_ns = NAN; /* per-rank medians are not kept: the samples are agreed maxima */
         row->rank_max_ns = st.median;
         row->comm_fraction = a->busy_ns > 0 ? a->comm_ns / a->busy_ns : 0.0;
@@ -448,7 +434,7 @@ static int combine(const unsigned char *buf, size_t len, size_t ncases, int nran
             double *m = medians + i * (size_t)nranks, sum = 0;
             for (size_t j = 0; j < nmed[i]; j++) sum += m[j];
             row->rank_mean_ns = sum / (double)nmed[i];
-            row->rank_median_ns = median_of(m, nmed[i]); /* sorts m */
+            row->rank_median_ns = lb__median_of(m, nmed[i]); /* sorts m */
             row->rank_min_ns = m[0];
             row->rank_max_ns = m[nmed[i] - 1];
         }
@@ -475,7 +461,7 @@ static int combine(const unsigned char *buf, size_t len, size_t ncases, int nran
 
 /* Fails early, before hours of measuring, when the output cannot be written:
  * creates the default results/ directory, then a probe file beside the target. */
-static int check_output(const char *path, char *err, size_t errlen)
+int lb__check_output(const char *path, char *err, size_t errlen)
 {
     if (strcmp(path, LB_DEFAULT_OUTPUT) == 0) mkdir("results", 0777);
     char probe[1200];
@@ -488,7 +474,7 @@ static int check_output(const char *path, char *err, size_t errlen)
 }
 
 /* Which cases this rank measures (mine[i] = 1), and the schedule's figures. */
-static int schedule(const lb_run_opts *o, const lb_case_list *list, lb_shard mode, const lb_cluster *cl,
+int lb__schedule(const lb_run_opts *o, const lb_case_list *list, lb_shard mode, const lb_cluster *cl,
                     unsigned char *mine, lb_meta *meta)
 {
     if (mode != LB_SHARD_MATRIX) {
@@ -514,7 +500,7 @@ static int schedule(const lb_run_opts *o, const lb_case_list *list, lb_shard mod
         lb_cluster_bcast(cl, 0, &cm, sizeof cm);
         double total = 0, worst = 0;
         for (size_t i = 0; i < list->count; i++) {
-            lb_case c = scaled_case(&list->cases[i], o->workload_scale);
+            lb_case c = lb__scaled_case(&list->cases[i], o->workload_scale);
             cost[i] = lb_case_cost(&cm, &c, &o->mo, o->rounds);
             total += cost[i];
         }
@@ -572,10 +558,10 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
     }
     lb_op_env env = {o->lt, o->seed, dsp, mode == LB_SHARD_DATA ? cl : NULL, o->max_memory};
     for (size_t i = 0; !rc && i < list.count; i++) { /* sizes that overflow stop the run before it starts */
-        lb_case c = scaled_case(&list.cases[i], o->workload_scale);
+        lb_case c = lb__scaled_case(&list.cases[i], o->workload_scale);
         if (lb_op_memory_estimate(&c, &env, err, errlen) == 0) rc = LB_EDATA;
     }
-    if (!rc && cl->rank == 0) rc = check_output(o->output, err, errlen);
+    if (!rc && cl->rank == 0) rc = lb__check_output(o->output, err, errlen);
     lb_results ref; /* read before measuring: a bad reference must not cost the run */
     memset(&ref, 0, sizeof ref);
     if (!rc && cl->rank == 0 && o->scaling_reference) rc = lb_results_read(o->scaling_reference, &ref, err, errlen);
@@ -607,7 +593,7 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
     rc = lb_cluster_agree_status(cl, rc, NULL);
 
     /* schedule */
-    if (!rc) rc = schedule(o, &list, mode, cl, mine, &res->meta);
+    if (!rc) rc = lb__schedule(o, &list, mode, cl, mine, &res->meta);
     if (rc) { /* agreed: nothing was measured, nothing is written */
         if (!err[0]) snprintf(err, errlen, "run: %s", lb_strerror(rc));
         lb_free(acc);
@@ -630,7 +616,7 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
     for (unsigned r = 0; r < o->rounds && !rc; r++)
         for (size_t i = 0, j = 0; i < list.count && !rc; i++) {
             if (!mine[i]) continue;
-            lb_case c = scaled_case(&list.cases[i], o->workload_scale);
+            lb_case c = lb__scaled_case(&list.cases[i], o->workload_scale);
             if (o->progress && cl->rank == 0) o->progress(o->progress_arg, r, j, nmine, c.id);
             j++;
             int remote = 0;
@@ -662,13 +648,13 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
     int grc = LB_OK;
     for (size_t i = 0; i < list.count && !grc; i++) {
         if (!mine[i] || acc[i].rounds_done != o->rounds) continue;
-        lb_case c = scaled_case(&list.cases[i], o->workload_scale);
+        lb_case c = lb__scaled_case(&list.cases[i], o->workload_scale);
         record rec;
         memset(&rec, 0, sizeof rec);
         rec.index = i;
         rec.primary = mode == LB_SHARD_MATRIX || cl->rank == 0;
         rec.nsamples = rec.primary ? acc[i].n : 0;
-        grc = make_row(&c, &acc[i], o, mode, cl, host, &rec.row, err, errlen);
+        grc = lb__make_row(&c, &acc[i], o, mode, cl, host, &rec.row, err, errlen);
         if (!grc) grc = put_record(&buf, &len, &cap, &rec, acc[i].s);
     }
     grc = lb_cluster_agree_status(cl, grc, NULL);
@@ -680,7 +666,7 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
     size_t lib_peak = 0; /* the largest of this rank's per-case peaks: the peak is reset before each sample */
     for (size_t i = 0; acc && i < list.count; i++) {
         if (acc[i].max_peak > lib_peak) lib_peak = acc[i].max_peak;
-        acc_free(&acc[i]);
+        lb__acc_free(&acc[i]);
     }
     lb_free(acc);
     lb_free(mine);

@@ -27,19 +27,24 @@
       (const lt_space *s, const float *q, size_t nq, size_t k, lt_neighbor *out, size_t *found))      \
     X(int, space_attention, (const lt_space *s, const float *query, float *out))                      \
     X(int, space_attention_batch, (const lt_space *s, const float *queries, size_t nq, float *out))   \
-    X(size_t, attention_state_floats, (const lt_config *cfg))                                         \
-    X(int, space_attention_state, (const lt_space *s, const float *query, float *state))              \
-    X(void, attention_state_merge, (const lt_config *cfg, float *inout, const float *in))             \
-    X(int, attention_state_finish, (const lt_config *cfg, const float *q, const float *state, float *out)) \
     X(lt_isa, isa_active, (void))                                                                     \
     X(const char *, isa_name, (lt_isa isa))                                                           \
     X(lt_mem_stats, mem_stats_get, (void))                                                            \
     X(void, mem_reset_peak, (void))
 
+/* Functions a build may lack (older builds than the attention-state API):
+ * NULL then, and only data-sharded attention needs them. */
+#define LB_LATENT_API_OPTIONAL(X)                                                                     \
+    X(size_t, attention_state_floats, (const lt_config *cfg))                                         \
+    X(int, space_attention_state, (const lt_space *s, const float *query, float *state))              \
+    X(void, attention_state_merge, (const lt_config *cfg, float *inout, const float *in))             \
+    X(int, attention_state_finish, (const lt_config *cfg, const float *q, const float *state, float *out))
+
 #define LB__LATENT_FIELD(ret, name, params) ret(*name) params;
 
 typedef struct lb_latent {
     LB_LATENT_API(LB__LATENT_FIELD)
+    LB_LATENT_API_OPTIONAL(LB__LATENT_FIELD)
     void    *handle;      /* dlopen's */
     char     path[4096];  /* the file loaded, as resolved (realpath) */
     uint64_t size;        /* its bytes */

@@ -20,6 +20,7 @@
 
 #include "latentbench/bench.h"
 #include "latentbench/cluster.h"
+#include "latentbench/gate.h"
 #include "latentbench/loader.h"
 #include "latentbench/results.h"
 #include "latentbench/suite.h"
@@ -71,6 +72,39 @@ void lb_run_opts_init(lb_run_opts *o);
  * and when some rows were complete rank 0 has written them to o->output
  * with complete = 0. */
 int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, size_t errlen);
+
+/* ---- paired A/B runs ---- */
+
+/* Two builds of liblatent measured interleaved in one process: run.lt is the
+ * baseline build (A), candidate the candidate (B); run gives the suites,
+ * filter, output, seed, warm-up and measurement time per case, node
+ * concurrency, progress. */
+typedef struct {
+    lb_run_opts      run;
+    const lb_latent *candidate;
+    double           block_s;      /* shortest block of one build (0.002 s: far above the clock's cost) */
+    int              random_order; /* 0: ABBA rounds; 1: a seeded, balanced random order */
+    double           confidence;   /* of the bounds on the median ratio (0.99) */
+    const lb_gate_config *gate;    /* thresholds per id; NULL: 10% */
+} lb_ab_opts;
+
+/* Defaults: as lb_run_opts_init, with 0.3 s of warm-up and 2 s of rounds a
+ * case, 2 ms blocks, ABBA, 99%. */
+void lb_ab_opts_init(lb_ab_opts *o);
+
+/* For each case on its rank: both builds prepared on identical inputs, warmed
+ * up in turn, then rounds of one block of each in the seeded order, as many as
+ * the measurement time allows (at least 10); the statistic is the per-round
+ * ln(B/A): Hodges-Lehmann estimate and bounds, Wilcoxon signed-rank p-values.
+ * Regression when the one-sided lower bound on the median ratio is above
+ * 1 + threshold (or memory grew past the gate's memory thresholds),
+ * Improvement when the upper bound is below 1 - threshold/2. Rank 0 writes
+ * the A/B results file (results.h) and *res holds it. Errors as lb_run;
+ * LB_EUSAGE when A and B are one loaded copy. */
+int lb_ab_run(const lb_ab_opts *o, lb_cluster *cl, lb_results *res, char *err, size_t errlen);
+
+/* 1 when a row is a regression, else 2 when one is an improvement, else 0. */
+int lb_ab_exit_status(const lb_results *res);
 
 /* ---- scheduling (pure functions, unit-tested) ---- */
 
