@@ -97,6 +97,14 @@ static int judge(const lb_ab_opts *o, const double *x, size_t n, lb_ab_row *ab)
     return LB_OK;
 }
 
+int lb_ab_judge(const double *x, size_t n, double confidence, lb_ab_row *ab)
+{
+    lb_ab_opts o;
+    memset(&o, 0, sizeof o);
+    o.confidence = confidence;
+    return judge(&o, x, n, ab);
+}
+
 static const char *memory_verdict(const lb_ab_row *ab)
 {
     if (ab->peak_bytes_b > ab->peak_bytes_a || ab->allocations_b > ab->allocations_a) return "More";

@@ -103,6 +103,11 @@ void lb_ab_opts_init(lb_ab_opts *o);
  * LB_EUSAGE when A and B are one loaded copy. */
 int lb_ab_run(const lb_ab_opts *o, lb_cluster *cl, lb_results *res, char *err, size_t errlen);
 
+/* The paired statistics and time verdict of one row from its per-round
+ * ln(B/A) x[0..n), against ab->threshold_pct (set it first). LB_EUSAGE,
+ * LB_EDATA (non-finite x), LB_ENOMEM. */
+int lb_ab_judge(const double *x, size_t n, double confidence, lb_ab_row *ab);
+
 /* 1 when a row is a regression, else 2 when one is an improvement, else 0. */
 int lb_ab_exit_status(const lb_results *res);
 
