@@ -9,4 +9,4 @@ apt-get install -y -qq --no-install-recommends \
   check libomp-dev \
   openmpi-bin libopenmpi-dev \
   libhdf5-dev libcurl4-openssl-dev shellcheck \
-  python3 python3-h5py python3-numpy >/dev/null
+  python3 python3-h5py python3-numpy python3-matplotlib python3-scipy python3-pytest chromium >/dev/null
