@@ -118,9 +118,10 @@ def series_label(key, names):
 def limit_series(series, max_n=MAX_SERIES):
     """At most max_n series. With more, one parameter is left free (the one
     with most values) and the others are held at their middle value; returns
-    (series, note) where the note says what was held and how many were left out."""
+    (series, note, held) where the note (for the caption) says what was held and
+    how many were left out, and held (for the panel's title) what was held."""
     if len(series) <= max_n:
-        return series, ""
+        return series, "", ""
     keys = list(series)
     names = varying(keys)
     values = {n: sorted({dict(k)[n] for k in keys}, key=lambda v: (str(type(v)), v)) for n in names}
@@ -132,7 +133,7 @@ def limit_series(series, max_n=MAX_SERIES):
         kept = OrderedDict(list(kept.items())[:max_n])
     note = (f" Showing {', '.join(fmt_param(n, v) for n, v in held.items())}"
             f"{' and' if held else ''} {len(kept)} of {len(series)} series; the rest are in the table.")
-    return kept, note
+    return kept, note, ", ".join(fmt_param(n, v) for n, v in held.items())
 
 
 def iqr_err(ctx, rows, scale):
@@ -218,7 +219,7 @@ def knn_vs_k(ctx):
     series = series_by(rows, ["group", "dimension", "dataset_size", "metric"], "k")
     if not series:
         return Skipped("knn_latency_vs_k", title, "no kNN rows (op knn) with two or more values of k")
-    series, note = limit_series(series)
+    series, note, held = limit_series(series)
     names = varying(list(series)) or ["dimension"]
     shown = [r for rs in series.values() for r in rs]
     unit, scale = time_unit([r["median_ns"] for r in shown])
@@ -231,6 +232,8 @@ def knn_vs_k(ctx):
     P.log_axis(ax, "y", [r["median_ns"] for r in shown], force=True)
     ax.set_xlabel("neighbours requested k (count)")
     ax.set_ylabel(f"median time per query ({unit})")
+    if held:
+        ax.set_title(held, loc="left")
     P.legend_outside(ax)
     caption = ("Median time of one kNN query against the number of neighbours requested, log-log; "
                "bars span the 25th to 75th percentile of the samples. Suites: " + _suites(shown) + "." + note)
@@ -396,7 +399,7 @@ def flash_vs_standard(ctx):
         P.log_axis(ax, "y", [r["median_ns"] for r in rs_all], force=True)
         ax.set_ylabel(f"median time per {PER[time_op]} ({unit})")
         ax.set_title(f"time: {what[time_op]}", loc="left")
-        ax.legend(frameon=False)
+        P.legend(ax)
     else:
         ax.set_axis_off()
     ax.set_xlabel("sequence length L (keys)")
@@ -420,7 +423,7 @@ def flash_vs_standard(ctx):
         P.log_axis(ax, "y", [r["peak_bytes"] for r in rs_all] + list(payload.values()))
         ax.set_ylabel(f"peak memory ({unit})")
         ax.set_title(f"memory: {mem_op} ({what[mem_op]})", loc="left")
-        ax.legend(frameon=False)
+        P.legend(ax)
         ax.set_xlabel("sequence length L (keys)")
     else:
         ax.set_axis_off()
@@ -443,12 +446,13 @@ def memory_scaling(ctx):
         return Skipped("memory_scaling", title,
                        "no build rows (op build) with two or more dataset sizes or dimensions")
     fig, axes = P.new(1, len(panels), width=5.2 * len(panels) + 1.2, height=4.0)
-    shown = []
+    shown, notes = [], []
     for ax, (series, xkey, xlabel) in zip(axes[0], panels):
-        series, note = limit_series(series)
+        series, note, held = limit_series(series)
         names = varying(list(series))
         rs_all = [r for rs in series.values() for r in rs]
         shown += rs_all
+        notes.append(note)
         payload = [r["dataset_size"] * r["dimension"] * 4 for r in rs_all]
         unit, scale = byte_unit([r["peak_bytes"] for r in rs_all] + payload)
         for i, (key, rs) in enumerate(series.items()):
@@ -462,16 +466,24 @@ def memory_scaling(ctx):
         P.log_axis(ax, "y", [r["peak_bytes"] for r in rs_all] + payload)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(f"peak memory ({unit})")
-        ax.legend(frameon=False)
-        if note:
-            ax.set_title(note.strip(), fontsize=7, loc="left")
+        P.legend(ax)
+        if held:
+            ax.set_title(held, loc="left")
     ratios = [r["peak_bytes"] / (r["dataset_size"] * r["dimension"] * 4) for r in shown if r["dataset_size"]]
     caption = ("liblatent's peak memory (peak_bytes) while building a space, against the rows and the "
                "dimension; dotted: the raw payload of n·d float32 values.")
     if ratios:
         caption += f" Peak / payload: {min(ratios):.2f} to {max(ratios):.2f}."
-    caption += f" Suites: {_suites(shown)}."
+    caption += f" Suites: {_suites(shown)}." + "".join(notes)
     return Figure("memory_scaling", title, caption, fig, _ids(shown))
+
+
+def _rate(r):
+    """Elements per second: the row's throughput, else (a group that declares
+    none, such as matrix) its batch over the median time."""
+    if r["throughput_elements"] > 0:
+        return r["throughput_elements"]
+    return r["batch_size"] * 1e9 / r["median_ns"] if r["median_ns"] > 0 else 0.0
 
 
 THROUGHPUT_OPS = OrderedDict([("add_batch", "embeddings added"), ("knn_batch", "queries"),
@@ -482,7 +494,7 @@ def throughput_vs_batch(ctx):
     title = "Throughput against batch size"
     panels = []
     for op, what in THROUGHPUT_OPS.items():
-        rows = [r for r in ctx.rows if r["op"] == op and r["batch_size"] > 0 and r["throughput_elements"] > 0]
+        rows = [r for r in ctx.rows if r["op"] == op and r["batch_size"] > 0 and _rate(r) > 0]
         s = series_by(rows, ["group", "dimension", "k", "dataset_size", "seq_len", "attention"], "batch_size")
         if s:
             panels.append((op, what, s))
@@ -493,26 +505,27 @@ def throughput_vs_batch(ctx):
     fig, axes = P.new(1, len(panels), width=4.6 * len(panels) + 1.0, height=4.0)
     shown, notes = [], []
     for ax, (op, what, series) in zip(axes[0], panels):
-        series, note = limit_series(series)
+        series, note, held = limit_series(series)
         if note:
             notes.append(f"{op}:{note}")
         names = varying(list(series))
         rs_all = [r for rs in series.values() for r in rs]
         shown += rs_all
-        unit, scale = rate_unit([r["throughput_elements"] for r in rs_all])
+        unit, scale = rate_unit([_rate(r) for r in rs_all])
         for i, (key, rs) in enumerate(series.items()):
             fixed = [kv for kv in key if kv[0] in ("dimension", "k", "dataset_size", "seq_len") and kv[1]]
             label = series_label(key, names) if names else ", ".join(fmt_param(*kv) for kv in fixed)
-            ax.plot([r["batch_size"] for r in rs], [r["throughput_elements"] / scale for r in rs], marker="o",
+            ax.plot([r["batch_size"] for r in rs], [_rate(r) / scale for r in rs], marker="o",
                     color=_color(i), label=label)
         P.log_axis(ax, "x", [r["batch_size"] for r in rs_all], force=True)
-        P.log_axis(ax, "y", [r["throughput_elements"] for r in rs_all])
+        P.log_axis(ax, "y", [_rate(r) for r in rs_all])
         ax.set_xlabel("batch size (rows or queries per call)")
         ax.set_ylabel(f"throughput ({unit + ' ' if unit else ''}{what}/s)")
-        ax.set_title(op, loc="left")
-        ax.legend(frameon=False)
-    caption = ("Elements per second at the median time (throughput_elements) against the batch size, one "
-               "panel per operation. Suites: " + _suites(shown) + "." + " ".join(notes))
+        ax.set_title(op + (f" ({held})" if held else ""), loc="left")
+        P.legend(ax)
+    caption = ("Elements per second at the median time (throughput_elements; batch size / median time for a "
+               "group that declares no throughput) against the batch size, one panel per operation. Suites: "
+               + _suites(shown) + "." + " ".join(notes))
     return Figure("throughput_vs_batch", title, caption, fig, _ids(shown))
 
 

@@ -117,6 +117,15 @@ def legend_outside(ax, **kw):
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False, **kw)
 
 
+def legend(ax, inside=3):
+    """A few entries inside the axes where they cover least, more outside."""
+    handles, labels = ax.get_legend_handles_labels()
+    if len(handles) > inside:
+        legend_outside(ax)
+    elif handles:
+        ax.legend(loc="best", frameon=False)
+
+
 def new(nrows=1, ncols=1, width=6.4, height=4.2, **kw):
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False, **kw)
     return fig, axes
