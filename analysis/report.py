@@ -13,6 +13,7 @@ Needs Debian's python3-h5py, -numpy, -matplotlib and -scipy. Exit status:
 one line on stderr. docs/ANALYSIS.md describes the figures and the methods.
 """
 
+import importlib.util
 import os
 import sys
 
@@ -22,11 +23,11 @@ EX_SOFTWARE = 70
 def _main():
     sys.dont_write_bytecode = True  # leave the source tree or the install alone
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    # find_spec looks without importing: matplotlib and scipy are imported
+    # only once the inputs are known to be good, so a bad file fails fast
     for module, package in (("numpy", "python3-numpy"), ("h5py", "python3-h5py"),
                             ("matplotlib", "python3-matplotlib"), ("scipy", "python3-scipy")):
-        try:
-            __import__(module)
-        except ImportError:
+        if importlib.util.find_spec(module) is None:
             print(f"report.py: needs the Python module {module} (Debian: apt-get install {package}); "
                   f"running {sys.executable}", file=sys.stderr)
             return EX_SOFTWARE

@@ -7,10 +7,11 @@ import os
 import sys
 import warnings
 
-from . import compare, figures, history, page
-from . import plotting as P
 from .errors import EX_DATAERR, EX_IOERR, EX_USAGE, AnalysisError
 from .results import read_results
+
+METRICS = ("median_ns", "mean_ns", "min_ns", "slope_ns", "peak_bytes", "avg_bytes", "rss_peak_bytes",
+           "allocations", "throughput_elements", "throughput_bytes")  # history.METRICS, without matplotlib
 
 USAGE = ("report.py RESULTS.h5 -o OUTDIR [--baseline B.h5 [--config C.toml] [--threshold PCT]] "
          "[--history DIR [--history-name NAME] [--history-metric FIELD]] [--scaling R.h5]... [--samples REGEX]")
@@ -35,7 +36,7 @@ def parse(argv):
                    help="a directory of earlier results files, or the baseline directory (docs/BASELINES.md)")
     p.add_argument("--history-name", metavar="NAME", default="main", help="baseline name in DIR (main)")
     p.add_argument("--history-metric", metavar="FIELD", default="median_ns",
-                   help=f"field to follow: {', '.join(history.METRICS)} (median_ns)")
+                   help=f"field to follow: {', '.join(METRICS)} (median_ns)")
     p.add_argument("--scaling", metavar="R.h5", action="append", default=[],
                    help="a run of the same study at another rank count (repeatable)")
     p.add_argument("--samples", metavar="REGEX", help="ids whose raw samples to draw (default: one per group)")
@@ -65,6 +66,9 @@ def run(argv):
         raise AnalysisError(EX_DATAERR, f"{a.results}: holds no benchmarks (an empty suite): nothing to report")
     base = read_results(a.baseline) if a.baseline else None
     scaling = [read_results(p) for p in a.scaling]
+    # matplotlib and scipy load only now: a bad input is refused without them
+    from . import compare, figures, history, page
+    from . import plotting as P
     thresholds = compare.load_thresholds(a.config, a.threshold) if base else None
     _outdir(a.output)
 
