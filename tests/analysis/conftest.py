@@ -27,6 +27,21 @@ SMALL_FILTER = "^(knn_search/dim_128/10$|attention_computation/dim_64/(Standard|
 SHARD_FILTER = "^(knn_search/dim_128/10$|parallel_knn_search/32$)"
 
 
+def colours(path):
+    """Distinct colours of a PNG (a blank image has one)."""
+    import matplotlib.image as mpimg
+    import numpy as np
+    img = mpimg.imread(path)
+    if img.dtype != np.uint8:
+        img = np.round(img * 255).astype(np.uint8)
+    if img.ndim == 2:
+        img = img[..., None]
+    packed = np.zeros(img.shape[:2], dtype=np.uint32)
+    for ch in range(img.shape[2]):
+        packed = (packed << 8) | img[..., ch]
+    return len(np.unique(packed))
+
+
 def latentbench():
     exe = os.environ.get("LATENTBENCH") or shutil.which("latentbench")
     if not exe:

@@ -6,8 +6,7 @@ import json
 import os
 import re
 
-import matplotlib.image as mpimg
-import numpy as np
+from conftest import colours
 
 EXPECTED = ["knn_latency_vs_k", "distance_metrics", "attention_types", "flash_vs_standard", "memory_scaling",
             "throughput_vs_batch", "parallel_efficiency", "samples", "comparison", "history"]
@@ -17,12 +16,6 @@ UNIT = re.compile(r"\(([^()]+)\)\s*$")
 def manifest(outdir):
     with open(os.path.join(outdir, "figures.json"), encoding="utf-8") as fh:
         return json.load(fh)
-
-
-def colours(path):
-    img = mpimg.imread(path)
-    flat = img.reshape(-1, img.shape[-1]) if img.ndim == 3 else img.reshape(-1, 1)
-    return len(np.unique(flat, axis=0))
 
 
 def test_every_figure_is_drawn(full_report):

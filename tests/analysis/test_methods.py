@@ -45,6 +45,11 @@ def test_a_single_outlier_is_no_change_point(at):
     assert history.detect(v)[0] == []
 
 
+def test_history_metrics_listed_once():
+    from lbanalysis import cli
+    assert tuple(history.METRICS) == cli.METRICS
+
+
 def test_thresholds_as_the_gate_reads_them(tmp_path):
     t = compare.load_thresholds()
     assert t.for_id("knn_search/dim_128/10") == 5

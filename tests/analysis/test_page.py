@@ -11,9 +11,9 @@ import subprocess
 import tempfile
 from html.parser import HTMLParser
 
-import matplotlib.image as mpimg
-import numpy as np
 import pytest
+
+from conftest import colours
 
 
 class Page(HTMLParser):
@@ -148,5 +148,4 @@ def test_opens_in_headless_chromium(full_report, tmp_path):
     console = [l for l in log.splitlines() if ":CONSOLE" in l or "Uncaught" in l]
     assert not console, "\n".join(console)
     assert shot.exists() and shot.stat().st_size > 0, log[-2000:]
-    img = mpimg.imread(str(shot))
-    assert len(np.unique(img.reshape(-1, img.shape[-1]), axis=0)) > 1, "blank screenshot"
+    assert colours(str(shot)) > 1, "blank screenshot"
