@@ -149,3 +149,40 @@ def test_opens_in_headless_chromium(full_report, tmp_path):
     assert not console, "\n".join(console)
     assert shot.exists() and shot.stat().st_size > 0, log[-2000:]
     assert colours(str(shot)) > 1, "blank screenshot"
+
+
+SORT_PROBE = """<script>
+(function () {
+  function column() {
+    return Array.prototype.map.call(document.querySelectorAll('#benchmarks tbody tr'),
+      function (r) { return r.cells[2].getAttribute('data-v'); }).join(' ');
+  }
+  var th = document.querySelectorAll('#benchmarks th')[2];
+  th.click();
+  document.body.setAttribute('data-asc', column());
+  th.click();
+  document.body.setAttribute('data-desc', column());
+}());
+</script></body>"""
+
+
+def test_tables_sort_in_the_browser(full_report, tmp_path):
+    """Clicking the median's header sorts the rows by it, then the other way."""
+    out, _ = full_report
+    with open(os.path.join(out, "index.html"), encoding="utf-8") as fh:
+        page = fh.read()
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.replace("</body>", SORT_PROBE, 1), encoding="utf-8")
+    profile = tempfile.mkdtemp(prefix="lb-chromium-")
+    try:
+        p = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                            "--disable-background-networking", f"--user-data-dir={profile}", "--dump-dom",
+                            f"file://{probe}"], capture_output=True, text=True, timeout=120)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    asc = re.search(r'data-asc="([^"]*)"', p.stdout)
+    desc = re.search(r'data-desc="([^"]*)"', p.stdout)
+    assert asc and desc, p.stderr[-2000:]
+    up = [float(v) for v in asc.group(1).split()]
+    down = [float(v) for v in desc.group(1).split()]
+    assert len(up) > 10 and up == sorted(up) and down == sorted(up, reverse=True)
