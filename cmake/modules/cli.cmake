@@ -25,6 +25,15 @@ install(FILES
   bench/critical_path.toml bench/attention_comparison.toml bench/distance_comparison.toml
   bench/flash_attention.toml bench/ci.toml bench/all.toml bench/scaling.toml
   DESTINATION ${CMAKE_INSTALL_DATADIR}/latentbench/bench)
+# report --format html runs analysis/report.py, found at
+# <bindir>/../share/latentbench/analysis (docs/ANALYSIS.md)
+install(FILES analysis/report.py DESTINATION ${CMAKE_INSTALL_DATADIR}/latentbench/analysis)
+install(FILES
+  analysis/lbanalysis/__init__.py analysis/lbanalysis/cli.py analysis/lbanalysis/compare.py
+  analysis/lbanalysis/errors.py analysis/lbanalysis/figures.py analysis/lbanalysis/history.py
+  analysis/lbanalysis/page.py analysis/lbanalysis/plotting.py analysis/lbanalysis/results.py
+  analysis/lbanalysis/units.py
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/latentbench/analysis/lbanalysis)
 
 if(LATENTBENCH_BUILD_TESTS)
   # The command line end to end (exit codes, files, verify), and distributed
