@@ -32,6 +32,7 @@ static void usage(FILE *out)
           "  compare BASELINE.h5 CURRENT.h5 [--config C.toml] [--threshold PCT] [--report report.md]\n"
           "          [--strict-machine] [--history EARLIER.h5]...\n"
           "  report  RESULTS.h5 [--baseline B.h5] [--config C.toml] [--format md|json|csv|toml|gbench] [-o FILE]\n"
+          "          | --format html -o DIR [--history DIR] [-- options of analysis/report.py]\n"
           "  baseline save RESULTS.h5 [--name NAME] | list [--all] | show [NAME] [--path-only] | prune [--keep N]\n"
           "           | notify --results R --baseline B | config      [--dir D] [--config C.toml]\n"
           "  verify  --dataset ann-benchmarks.h5 [--k K] [--metric M] [--shard data] [--lib liblatent.so]\n"
