@@ -68,6 +68,7 @@ static const lb__field ab_fields[] = {
     FIELD(lb_ab_row, STR, verdict),       FIELD(lb_ab_row, U64, peak_bytes_a),
     FIELD(lb_ab_row, U64, peak_bytes_b),  FIELD(lb_ab_row, U64, allocations_a),
     FIELD(lb_ab_row, U64, allocations_b), FIELD(lb_ab_row, STR, memory_verdict),
+    OPTIONAL(lb_ab_row, I64, rounds_repeated),
 };
 
 static const lb__field pair_fields[] = {

@@ -123,6 +123,8 @@ typedef struct {
     char     verdict[LB_NAME_LEN]; /* "Regression", "Improvement", "NoChange" */
     uint64_t peak_bytes_a, peak_bytes_b, allocations_a, allocations_b; /* compared exactly */
     char     memory_verdict[LB_NAME_LEN]; /* "Same", "More", "Less" (peak or allocations of B against A) */
+    int64_t  rounds_repeated;    /* rounds measured again because the process was preempted in them
+                                    (optional member: 0 in files before it) */
 } lb_ab_row;
 
 /* One round of an A/B row: the order and each build's time per iteration. */
