@@ -8,12 +8,12 @@ import sys
 import warnings
 
 from .errors import EX_DATAERR, EX_IOERR, EX_USAGE, AnalysisError
-from .results import read_results
+from .results import open_file, read_results
 
 METRICS = ("median_ns", "mean_ns", "min_ns", "slope_ns", "peak_bytes", "avg_bytes", "rss_peak_bytes",
            "allocations", "throughput_elements", "throughput_bytes")  # history.METRICS, without matplotlib
 
-USAGE = ("report.py RESULTS.h5 -o OUTDIR [--baseline B.h5 [--config C.toml] [--threshold PCT]] "
+USAGE = ("report.py RESULTS.h5|AB.h5 -o OUTDIR [--baseline B.h5 [--config C.toml] [--threshold PCT]] "
          "[--history DIR [--history-name NAME] [--history-metric FIELD]] [--scaling R.h5]... [--samples REGEX]")
 
 
@@ -25,9 +25,10 @@ class Parser(argparse.ArgumentParser):
 def parse(argv):
     p = Parser(prog="report.py", usage=USAGE, description=(
         "Figures (PNG and SVG), one self-contained HTML page and a Markdown summary from a latentbench "
-        "results file. Exit status: 0 ok, 64 usage, 65 invalid input (another schema, a damaged or "
-        "truncated file, an empty suite), 66 input missing, 70 internal error, 74 output not writable."))
-    p.add_argument("results", metavar="RESULTS.h5")
+        "results file, or from an A/B file of latentbench ab with its paired comparison. Exit status: 0 ok, "
+        "64 usage, 65 invalid input (another schema, a damaged or truncated file, an empty suite), 66 input "
+        "missing, 70 internal error, 74 output not writable."))
+    p.add_argument("results", metavar="RESULTS.h5", help="a results file, or an A/B file (latentbench ab)")
     p.add_argument("-o", "--output", metavar="OUTDIR", required=True, help="directory for the report (created)")
     p.add_argument("--baseline", metavar="B.h5", help="draw the change of every benchmark against this file")
     p.add_argument("--config", metavar="C.toml", help="regression_config.toml for the thresholds")
@@ -39,7 +40,8 @@ def parse(argv):
                    help=f"field to follow: {', '.join(METRICS)} (median_ns)")
     p.add_argument("--scaling", metavar="R.h5", action="append", default=[],
                    help="a run of the same study at another rank count (repeatable)")
-    p.add_argument("--samples", metavar="REGEX", help="ids whose raw samples to draw (default: one per group)")
+    p.add_argument("--samples", metavar="REGEX",
+                   help="ids whose raw samples (and, in an A/B file, rounds) to draw (default: one per group)")
     a = p.parse_args(argv)
     if (a.config or a.threshold is not None) and not a.baseline:
         raise AnalysisError(EX_USAGE, "--config and --threshold apply only with --baseline")
@@ -61,13 +63,13 @@ def _outdir(path):
 
 def run(argv):
     a = parse(argv)
-    res = read_results(a.results)
+    res = open_file(a.results)  # a results file, or an A/B file: the candidate's run and the comparison
     if not res.rows:
         raise AnalysisError(EX_DATAERR, f"{a.results}: holds no benchmarks (an empty suite): nothing to report")
     base = read_results(a.baseline) if a.baseline else None
     scaling = [read_results(p) for p in a.scaling]
     # matplotlib and scipy load only now: a bad input is refused without them
-    from . import compare, figures, history, page
+    from . import ab, compare, figures, history, page
     from . import plotting as P
     thresholds = compare.load_thresholds(a.config, a.threshold) if base else None
     _outdir(a.output)
@@ -75,7 +77,13 @@ def run(argv):
     report = page.Report(results=res, outdir=a.output, baseline=base)
     if not res.attrs["complete"]:
         report.warnings.append(f"{a.results}: incomplete run: {res.attrs['failure'] or 'stopped early'}")
-    drawn = figures.build_all(figures.Context(res, scaling, a.samples))
+    if res.kind == "ab":
+        # the paired comparison first: it is what the file is for. Its samples
+        # are the candidate's blocks, drawn with the baseline's in the rounds figure.
+        drawn = ab.build_all(res, a.samples) + figures.build_all(
+            figures.Context(res, scaling, a.samples), {figures.sample_distributions: ab.samples_skipped()})
+    else:
+        drawn = figures.build_all(figures.Context(res, scaling, a.samples))
 
     hist = None
     if a.history:
@@ -97,7 +105,7 @@ def run(argv):
     if hist is not None:
         drawn.append(history.figure(hist, res))
 
-    manifest = {"results": a.results, "figures": [], "skipped": []}
+    manifest = {"results": a.results, "kind": res.kind, "figures": [], "skipped": []}
     for d in drawn:
         if isinstance(d, P.Skipped):
             report.skipped.append(d)

@@ -12,9 +12,9 @@ numbers, so a CI bound can differ from `compare`'s in the last digit and a row
 that sits exactly on a rule's edge can get the other verdict; `latentbench
 compare` stays the gate.
 
-Pairs come from a PairSource. Two results files make one (`from_results`); an
-A/B file, once the tool writes one, makes another from its own reader, and the
-rest of this module and the figure are unchanged (docs/ANALYSIS.md).
+Pairs come from a PairSource, which two results files make (`from_results`).
+An A/B file carries its own paired statistics and verdicts; ab.py draws them
+(docs/ANALYSIS.md).
 """
 
 import fnmatch

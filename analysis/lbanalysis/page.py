@@ -2,7 +2,9 @@
 PNG data, tables sortable by a few lines of inline script, nothing fetched) and
 a Markdown summary that links the figure files next to it.
 
-Both render a Report, which cli.py fills."""
+Both render a Report, which cli.py fills. For an A/B file (`latentbench ab`)
+they add its paired comparison: both libraries in the metadata, and a table
+(HTML) and a section (Markdown) of every row's ratio and verdict."""
 
 import base64
 import html
@@ -47,9 +49,26 @@ META = [
 ]
 
 
+# An A/B file: /benchmarks and `library` are the candidate's; the baseline's
+# library is named beside it.
+AB_LABELS = {"library": "candidate liblatent (B)", "library_hash": "candidate hash (FNV-1a 64)"}
+AB_BEFORE = [("base_library", "baseline liblatent (A)"), ("base_library_hash", "baseline hash (FNV-1a 64)")]
+
+
+def is_ab(res):
+    return getattr(res, "kind", "results") == "ab"
+
+
 def meta_rows(res):
     out = []
-    for key, label in META:
+    if is_ab(res):
+        out.append(("file", "A/B: the candidate build (B) against the baseline build (A), measured interleaved "
+                            "in one process (latentbench ab)"))
+    meta = list(META)
+    if is_ab(res):
+        at = meta.index(("library", "liblatent measured"))
+        meta = meta[:at] + AB_BEFORE + [(k, AB_LABELS.get(k, lab)) for k, lab in meta[at:]]
+    for key, label in meta:
         v = res.attrs.get(key)
         if v in ("", None):
             continue
@@ -168,11 +187,17 @@ def write_html(report, path):
         row_anchor.setdefault(r["id"], f"row-{r['index']}")
     cmp_anchor = {c.id: f"cmp-{i}" for i, c in enumerate(report.changes or [])}
     hist_anchor = {s.id: f"hist-{i}" for i, s in enumerate(report.history.series)} if report.history else {}
-    anchors = {"results": row_anchor, "comparison": cmp_anchor, "history": hist_anchor}
+    ab_anchor = {}
+    for i, a in enumerate(res.ab if is_ab(res) else []):
+        ab_anchor.setdefault(a["id"], f"ab-{i}")
+    anchors = {"results": row_anchor, "comparison": cmp_anchor, "history": hist_anchor, "ab": ab_anchor}
     parts = []
-    title = f"latentbench results: {os.path.basename(res.path)}"
+    title = _title(res)
     parts.append(f"<h1>{_e(title)}</h1>")
-    nav = [("run", "Run"), ("figures", "Figures"), ("benchmarks", "Benchmarks")]
+    nav = [("run", "Run"), ("figures", "Figures")]
+    if is_ab(res):
+        nav.append(("ab", "A/B comparison"))
+    nav.append(("benchmarks", "Benchmarks"))
     if report.changes is not None:
         nav.append(("comparison", "Baseline against current"))
     if report.history is not None:
@@ -210,6 +235,9 @@ def write_html(report, path):
                      f"<figcaption>{_e(f.caption)} Files: {links}.{rowlist}</figcaption></figure>")
     parts.append("</section>")
 
+    if is_ab(res):
+        parts.append(_ab_html(report, row_anchor))
+
     figs_of = _figures_of(report)
     head = ["benchmark", "suite", "median", "95% CI of the mean", "MAD", "samples", "rounds", "throughput",
             "peak memory", "allocations", "note", "figures"]
@@ -219,6 +247,8 @@ def write_html(report, path):
         figs = " ".join(f'<a href="#fig-{_e(f.name)}">{_e(f.name)}</a>' for f in figs_of.get(r["id"], []))
         if r["id"] in cmp_anchor:
             figs += f' <a href="#{cmp_anchor[r["id"]]}">change</a>'
+        if r["id"] in ab_anchor:
+            figs += f' <a href="#{ab_anchor[r["id"]]}">A/B</a>'
         anchor = f"row-{r['index']}"
         rows.append(f'<tr id="{anchor}">' + "".join([
             _td(_e(r["id"]), r["id"]), _td(_e(r["suite"])),
@@ -228,8 +258,10 @@ def write_html(report, path):
             _td(_e(_throughput(r)), r["throughput_elements"] or r["throughput_bytes"] or None, "n"),
             _td(_e(fmt_bytes(r["peak_bytes"])), r["peak_bytes"], "n"),
             _td(str(r["allocations"]), r["allocations"], "n"), _td(_e(r["note"])), _td(figs)]) + "</tr>")
+    whose = (" The candidate's (B) rows: in an A/B file each sample is one of its blocks."
+             if is_ab(res) else "")
     parts.append(f'<section id="benchmarks"><h2>Benchmarks</h2><p>{len(res.rows)} rows; click a column to sort. '
-                 "Times are per iteration; the CI is the 95% bootstrap interval of the mean.</p>")
+                 f"Times are per iteration; the CI is the 95% bootstrap interval of the mean.{_e(whose)}</p>")
     parts.append(_table("sortable", head, rows) + "</section>")
 
     if report.changes is not None:
@@ -249,6 +281,69 @@ def write_html(report, path):
            f'<footer><p>Written by analysis/report.py from <code>{_e(res.path)}</code> '
            f"(docs/ANALYSIS.md).</p></footer></main>\n<script>{SCRIPT}</script>\n</body></html>\n")
     _write(path, doc)
+
+
+def _title(res):
+    kind = "A/B" if is_ab(res) else "results"
+    return f"latentbench {kind}: {os.path.basename(res.path)}"
+
+
+def _p(p):
+    return "-" if not math.isfinite(p) else ("<0.001" if p < 0.001 else f"{p:.3f}")
+
+
+def _ab_html(report, row_anchor):
+    from . import ab
+    res = report.results
+    n = ab.counts(res.ab)
+    conf = ab._confidence(res.ab)
+    figs = {}
+    for f in report.figures:
+        if f.section == "ab":
+            for i in f.ids:
+                figs.setdefault(i, []).append(f)
+    out = ['<section id="ab"><h2>A/B comparison</h2>']
+    out.append(f"<p>Candidate B <code>{_e(res.attrs['library'])}</code> ({_e(res.attrs['library_hash'])}) against "
+               f"baseline A <code>{_e(res.attrs['base_library'])}</code> ({_e(res.attrs['base_library_hash'])}), "
+               "measured in alternating blocks in one process: "
+               f'<span class="Regression">{n["Regression"]} regressions</span>, '
+               f'<span class="Improvement">{n["Improvement"]} improvements</span>, {n["NoChange"]} no change. '
+               "The medians are each build's over its blocks; the ratio B / A is the Hodges–Lehmann estimate of "
+               f"the per-round ratios, with its two-sided {_e(conf)} CI; p is the one-sided Wilcoxon signed-rank "
+               "p in the direction of the ratio (B slower when the ratio is 1 or above, B faster below). A "
+               "regression: the one-sided lower bound above 1 + threshold; an improvement: the upper bound below "
+               "1 − threshold/2; memory (peak and allocations per iteration) is compared exactly "
+               "(docs/REGRESSION.md). The verdicts are the file's.</p>")
+    head = ["benchmark", "baseline (A) median", "candidate (B) median", "ratio B / A", f"{conf} CI", "p (one-sided)",
+            "threshold", "verdict", "memory", "rounds", "rounds repeated", "figures"]
+    rows = []
+    for i, a in enumerate(res.ab):
+        base, cand = res.base_rows[i], res.rows[i]
+        ok = math.isfinite(a["ratio_ci_low"]) and math.isfinite(a["ratio_ci_high"])
+        ci = f"[{a['ratio_ci_low']:.3f}, {a['ratio_ci_high']:.3f}]" if ok else "-"
+        p = ab.p_directed(a)
+        direction = "slower" if not a["ratio"] < 1.0 else "faster"
+        mem = a["memory_verdict"]
+        note = ab.memory_note(a)
+        links = " ".join(f'<a href="#fig-{_e(f.name)}">{_e(f.name)}</a>' for f in figs.get(a["id"], []))
+        if a["id"] in row_anchor:
+            links += f' <a href="#{row_anchor[a["id"]]}">row</a>'
+        rows.append(f'<tr id="ab-{i}">' + "".join([
+            _td(_e(a["id"]), a["id"]),
+            _td(_e(fmt_time(base["median_ns"])), base["median_ns"], "n"),
+            _td(_e(fmt_time(cand["median_ns"])), cand["median_ns"], "n"),
+            _td(f"{a['ratio']:.3f}" if math.isfinite(a["ratio"]) else "-", a["ratio"], "n"),
+            _td(_e(ci), a["ratio_ci_low"], "n"),
+            _td(_e(_p(p)) + (f" <small>({direction})</small>" if math.isfinite(p) else ""), p, "n"),
+            _td(f"{a['threshold_pct']:g}%", a["threshold_pct"], "n"),
+            _td(_e(a["verdict"]), a["verdict"], a["verdict"]),
+            _td(_e(mem + (f": {note}" if note else ""))),
+            _td(str(a["rounds"]), a["rounds"], "n"),
+            _td(str(a["rounds_repeated"]), a["rounds_repeated"], "n"),
+            _td(links)]) + "</tr>")
+    out.append(_table("sortable", head, rows))
+    out.append("</section>")
+    return "\n".join(out)
 
 
 def _comparison_html(report, row_anchor):
@@ -317,7 +412,7 @@ def _md(s):
 
 def write_markdown(report, path):
     res = report.results
-    lines = [f"# latentbench results: {os.path.basename(res.path)}", ""]
+    lines = [f"# {_title(res)}", ""]
     for w in report.warnings:
         lines += [f"> **Warning:** {_md(w)}", ""]
     lines += ["| | |", "|---|---|"]
@@ -329,6 +424,8 @@ def write_markdown(report, path):
         lines += ["Not drawn:", ""]
         lines += [f"- {s.title}: {s.reason}." for s in report.skipped]
         lines += [""]
+    if is_ab(res):
+        lines += _ab_markdown(res)
     if report.changes is not None:
         from .compare import counts
         n = counts(report.changes)
@@ -368,6 +465,31 @@ def write_markdown(report, path):
                      f"{_md(r['note'])} |")
     lines += ["", "Full report: [index.html](index.html).", ""]
     _write(path, "\n".join(lines))
+
+
+def _ab_markdown(res):
+    from . import ab
+    n = ab.counts(res.ab)
+    conf = ab._confidence(res.ab)
+    lines = ["## A/B: candidate against baseline", "",
+             f"Candidate B `{_md(res.attrs['library'])}` ({_md(res.attrs['library_hash'])}) against baseline A "
+             f"`{_md(res.attrs['base_library'])}` ({_md(res.attrs['base_library_hash'])}), interleaved in one "
+             f"process: **{n['Regression']} regressions**, {n['Improvement']} improvements, {n['NoChange']} no "
+             f"change. Ratio B / A: Hodges–Lehmann estimate of the per-round ratios, {conf} CI; p: one-sided "
+             "Wilcoxon signed-rank in the direction of the ratio.", "",
+             f"| benchmark | verdict | baseline (A) | candidate (B) | ratio B / A | {conf} CI | p | threshold | "
+             "memory | rounds |",
+             "|:---|:---|---:|---:|---:|---:|---:|---:|:---|---:|"]
+    for i, a in enumerate(res.ab):
+        note = ab.memory_note(a)
+        rounds = f"{a['rounds']}" + (f" ({a['rounds_repeated']} repeated)" if a["rounds_repeated"] else "")
+        verdict = f"**{a['verdict']}**" if a["verdict"] != "NoChange" else a["verdict"]
+        lines.append(f"| `{_md(a['id'])}` | {verdict} | {fmt_time(res.base_rows[i]['median_ns'])} | "
+                     f"{fmt_time(res.rows[i]['median_ns'])} | {a['ratio']:.3f} | "
+                     f"[{a['ratio_ci_low']:.3f}, {a['ratio_ci_high']:.3f}] | {_p(ab.p_directed(a))} | "
+                     f"{a['threshold_pct']:g}% | {a['memory_verdict']}{_md(': ' + note) if note else ''} | "
+                     f"{rounds} |")
+    return lines + [""]
 
 
 def _write(path, text):

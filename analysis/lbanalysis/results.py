@@ -6,11 +6,13 @@ too, with one line naming the file and the cause.
 
 A file says what it is in its root attributes `schema` and, from
 schema_version 2 on, `kind` (absent: "results"); `open_file` picks the reader
-registered for that pair. Today there is one, ("latentbench-results",
-"results"). Another kind (the A/B files the tool is gaining) gets its own
-reader registered with `@reader(schema, kind)`, returning its own object; the
-report decides what to draw from the object's `kind` (docs/ANALYSIS.md). Until
-then such a file is refused with a line that says so.
+registered for that pair with `@reader(schema, kind)`. Two are registered:
+("latentbench-results", "results"), a run, read as a Results, and
+("latentbench-results", "ab"), the paired run of `latentbench ab`, read as an
+ABResults: the candidate's run as a Results (so every figure of a run draws
+it) with the baseline's rows, the paired comparison and the rounds beside it.
+The report decides what to draw from the object's `kind` (docs/ANALYSIS.md).
+A file of another kind is refused with a line that says so.
 """
 
 import os
@@ -65,6 +67,16 @@ ROW_OPTIONAL = {
 RANK_REQUIRED = {"rank": I, "hostname": S, "cores": I, "peak_bytes": I, "rss_peak_bytes": I}
 SAMPLE_REQUIRED = {"iterations": I, "ns_per_iter": N}
 SAMPLE_OPTIONAL = {"round": (I, 0)}
+# A/B files (kind "ab"): root attributes naming the baseline, /ab and /ab_pairs/<i>.
+AB_ROOT_REQUIRED = {"base_library": "text", "base_library_hash": "text"}
+AB_REQUIRED = {
+    "id": S, "rounds": I, "block_iters": I, "order": S, "ratio": N, "ratio_ci_low": N, "ratio_ci_high": N,
+    "ratio_upper": N, "ratio_lower": N, "confidence": N, "p_slower": N, "p_faster": N, "log_ratio_mad": N,
+    "threshold_pct": N, "verdict": S, "peak_bytes_a": I, "peak_bytes_b": I, "allocations_a": I,
+    "allocations_b": I, "memory_verdict": S,
+}
+AB_OPTIONAL = {"rounds_repeated": (I, 0)}
+PAIR_REQUIRED = {"round": I, "b_first": I, "a_ns": N, "b_ns": N}
 
 _KINDS = {S: "SOU", I: "iu", N: "iuf"}
 
@@ -85,6 +97,19 @@ class Results:
         """Short name of the run for legends: commit and creation time."""
         commit = self.attrs["git_commit"][:12] or "?"
         return f"{commit} ({self.attrs['created']})"
+
+
+@dataclass(eq=False)
+class ABResults(Results):
+    """An A/B file: the candidate's run (B) as a Results (`rows`, `samples`:
+    /benchmarks and /samples, `attrs` with `base_library` and
+    `base_library_hash` added), and beside it, one entry per row in the same
+    order and with the same ids: `base_rows` (/base_benchmarks, the
+    baseline's rows, A), `ab` (/ab, the paired comparison, strings decoded)
+    and `pairs` (/ab_pairs/<i>: arrays round, b_first, a_ns, b_ns)."""
+    base_rows: list = field(default_factory=list)
+    ab: list = field(default_factory=list)
+    pairs: list = field(default_factory=list)
 
 
 READERS = {}
@@ -202,12 +227,85 @@ def read_results(path):
     """A results file (schema latentbench-results); another kind is an error."""
     obj = open_file(path)
     if getattr(obj, "kind", None) != "results":
-        _fail(path, f"is a '{obj.kind}' file, not a results file")
+        _fail(path, f"is a file of kind '{obj.kind}', not a results file")
     return obj
+
+
+def _rows(n, cols):
+    """Columns of a table as one dict per row (numbers as int or float)."""
+    rows = []
+    for i in range(n):
+        row = {}
+        for member, col in cols.items():
+            v = col[i]
+            row[member] = v if isinstance(v, str) else (float(v) if col.dtype.kind == "f" else int(v))
+        row["index"] = i
+        rows.append(row)
+    return rows
+
+
+def _row_sets(path, f, group, rows, required, optional):
+    """/group/<i> for every row i: each a table whose attribute id is row i's."""
+    if group not in f or not isinstance(f[group], h5py.Group):
+        _fail(path, f"'/{group}' is missing")
+    out = []
+    for i, row in enumerate(rows):
+        key = f"{group}/{i}"
+        if key not in f:
+            _fail(path, f"'/{key}' ({row['id']}) is missing")
+        _, cols = _table(path, f, key, required, optional)
+        sid = _text(f[key].attrs.get("id", ""))
+        if sid != row["id"]:
+            _fail(path, f"'/{key}' has id '{sid}', not its row's '{row['id']}'")
+        out.append(cols)
+    return out
+
+
+def _parallel(path, name, n, ids, rows):
+    """A table that runs beside /benchmarks: as many rows, the same id in each."""
+    if n != len(rows):
+        _fail(path, f"'/{name}' has {n} rows but '/benchmarks' has {len(rows)}")
+    for i, (id_, row) in enumerate(zip(ids, rows)):
+        if id_ != row["id"]:
+            _fail(path, f"'/{name}' row {i} is '{id_}' but '/benchmarks' row {i} is '{row['id']}'")
 
 
 @reader(RESULTS_SCHEMA, "results")
 def _read_results(path, f):
+    run = _read_run(path, f)
+    if "ab" in f:
+        _fail(path, "'/ab' is present but the file's kind is 'results'")
+    return run
+
+
+@reader(RESULTS_SCHEMA, "ab")
+def _read_ab(path, f):
+    """An A/B file, checked as the C reader checks it: the run's parts, then
+    the baseline's attributes, /base_benchmarks and /ab with one row per
+    /benchmarks row and the same ids, and /ab_pairs/<i> with row i's id."""
+    run = _read_run(path, f)
+    if "ab" not in f:
+        _fail(path, "'/ab' is missing (the file's kind is 'ab')")
+    attrs = dict(run.attrs)
+    for name, cls in AB_ROOT_REQUIRED.items():
+        if name not in f.attrs:
+            _fail(path, f"root attribute '{name}' is missing")
+        attrs[name] = _attr(path, f.attrs, name, cls)
+    n, cols = _table(path, f, "base_benchmarks", ROW_REQUIRED, ROW_OPTIONAL)
+    _parallel(path, "base_benchmarks", n, cols["id"], run.rows)
+    base_rows = _rows(n, cols)
+    n, cols = _table(path, f, "ab", AB_REQUIRED, AB_OPTIONAL)
+    _parallel(path, "ab", n, cols["id"], run.rows)
+    ab = _rows(n, cols)
+    pairs = [{"round": c["round"], "b_first": c["b_first"], "a_ns": c["a_ns"], "b_ns": c["b_ns"]}
+             for c in _row_sets(path, f, "ab_pairs", run.rows, PAIR_REQUIRED, {})]
+    return ABResults(path=path, attrs=attrs, rows=run.rows, samples=run.samples, ranks=run.ranks, kind="ab",
+                     base_rows=base_rows, ab=ab, pairs=pairs)
+
+
+def _read_run(path, f):
+    """What every kind of file holds: the root attributes, /benchmarks,
+    /samples/<i> and /ranks."""
     attrs = {}
     for name, cls in ROOT_REQUIRED.items():
         if name not in f.attrs:
@@ -222,28 +320,9 @@ def _read_results(path, f):
         attrs["shard"] = "none"
 
     n, cols = _table(path, f, "benchmarks", ROW_REQUIRED, ROW_OPTIONAL)
-    rows = []
-    for i in range(n):
-        row = {}
-        for member, col in cols.items():
-            v = col[i]
-            row[member] = v if isinstance(v, str) else (float(v) if col.dtype.kind == "f" else int(v))
-        row["index"] = i
-        rows.append(row)
-
-    if "samples" not in f or not isinstance(f["samples"], h5py.Group):
-        _fail(path, "'/samples' is missing")
-    samples = []
-    for i, row in enumerate(rows):
-        key = f"samples/{i}"
-        if key not in f:
-            _fail(path, f"'/{key}' ({row['id']}) is missing")
-        m, sc = _table(path, f, key, SAMPLE_REQUIRED, SAMPLE_OPTIONAL)
-        sid = _text(f[key].attrs.get("id", ""))
-        if sid != row["id"]:
-            _fail(path, f"'/{key}' has id '{sid}', not its row's '{row['id']}'")
-        samples.append({"ns": sc["ns_per_iter"].astype(np.float64),
-                        "iterations": sc["iterations"], "round": sc["round"]})
+    rows = _rows(n, cols)
+    samples = [{"ns": sc["ns_per_iter"].astype(np.float64), "iterations": sc["iterations"], "round": sc["round"]}
+               for sc in _row_sets(path, f, "samples", rows, SAMPLE_REQUIRED, SAMPLE_OPTIONAL)]
 
     m, rc = _table(path, f, "ranks", RANK_REQUIRED, {})
     ranks = [{k: (v[i] if isinstance(v, list) else int(v[i])) for k, v in rc.items()} for i in range(m)]

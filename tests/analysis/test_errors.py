@@ -72,8 +72,12 @@ def test_other_schema_version(files, tmp_path):
 def test_another_kind_of_file(files, tmp_path):
     path = copy(files, tmp_path)
     with h5py.File(path, "r+") as f:
+        f.attrs["kind"] = "xyz"
+    one_line(report(path, "-o", str(tmp_path / "o")), 65, "kind 'xyz'", "ab, results")
+    # kind ab needs the A/B parts (tests/analysis/test_ab.py has the rest)
+    with h5py.File(path, "r+") as f:
         f.attrs["kind"] = "ab"
-    one_line(report(path, "-o", str(tmp_path / "o")), 65, "kind 'ab'")
+    one_line(report(path, "-o", str(tmp_path / "o")), 65, "'/ab' is missing", "kind is 'ab'")
 
 
 def test_member_missing(files, tmp_path):
