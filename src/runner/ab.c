@@ -16,6 +16,7 @@
 #define LB_AB_MIN_ROUNDS 10     /* fewer rounds cannot bound a ratio at 99% */
 #define LB_AB_MAX_ROUNDS 100000
 #define LB_AB_MAX_REPEATS 3     /* a round preempted more often than this is kept as it is */
+#define LB_AB_EPOCHS 4          /* fresh ops, at shifted addresses, this many times a case */
 
 /* Involuntary context switches of this process so far: a round during which
  * the scheduler took a core away measured the machine, not the code. */
@@ -122,6 +123,46 @@ static const char *memory_verdict(const lb_ab_row *ab)
     return "Same";
 }
 
+/* Both builds' ops prepared anew, each behind a shim of a seeded size in its
+ * own library's heap and in the harness's, so that each epoch of a case sees
+ * other addresses: two loaded copies of one build can differ by several
+ * percent through data placement alone (cache sets, 4K aliasing), and
+ * measuring over a few placements turns that fixed bias into noise that the
+ * rounds average out (as Stabilizer re-randomises layout). The build
+ * prepared first alternates. */
+static int prepare_epoch(const lb_case *c, const lb_ab_opts *o, const lb_latent *const lt[2], lb_op_ctx *op[2],
+                         unsigned epoch, uint64_t seed, char *err, size_t errlen)
+{
+    int rc = LB_OK;
+    lt_space *shim[2] = {NULL, NULL};
+    void *hshim = NULL;
+    for (int b = 0; b < 2; b++) {
+        lb_op_free(op[b]);
+        op[b] = NULL;
+    }
+    uint64_t z = seed ^ (0x9E3779B97F4A7C15ULL * (epoch + 1));
+    z = (z ^ (z >> 31)) * 0xBF58476D1CE4E5B9ULL;
+    if (epoch > 0) {
+        hshim = lb_malloc(64 + (size_t)(z % 65536));
+        for (int b = 0; b < 2; b++) { /* one row of a seeded dimension: a block of 16 padded rows */
+            size_t d = 1 + (size_t)((z >> (20 + 10 * b)) % 2048);
+            float *row = lb_calloc(d, sizeof *row);
+            lt_config cfg = lt[b]->config_default(d);
+            if (row && lt[b]->space_create(&cfg, &shim[b]) == 0) lt[b]->space_add(shim[b], row, NULL, NULL);
+            lb_free(row);
+        }
+    }
+    for (int k = 0; k < 2 && !rc; k++) {
+        int b = (int)((epoch + (unsigned)k) % 2);
+        lb_op_env env = {lt[b], o->run.seed, NULL, NULL, o->run.max_memory};
+        rc = lb_op_prepare(c, &env, &op[b], err, errlen);
+    }
+    for (int b = 0; b < 2; b++)
+        if (shim[b]) lt[b]->space_destroy(shim[b]);
+    lb_free(hshim);
+    return rc;
+}
+
 /* Both builds of one case: prepare on identical inputs, warm up in turn, size
  * the blocks, then alternate blocks in the seeded order. *remote is set when
  * another rank's failure stopped it. */
@@ -134,10 +175,7 @@ static int measure_ab(const lb_case *c, const lb_ab_opts *o, const lb_cluster *c
     double *x = NULL;
     int rc = LB_OK;
     *remote = 0;
-    for (int b = 0; b < 2 && !rc; b++) {
-        lb_op_env env = {lt[b], o->run.seed, NULL, NULL, o->run.max_memory};
-        rc = lb_op_prepare(c, &env, &op[b], err, errlen);
-    }
+    rc = prepare_epoch(c, o, lt, op, 0, seed, err, errlen);
     if (!rc) rc = memory_of(lt[0], op[0], &r->ab.peak_bytes_a, &r->ab.allocations_a);
     if (!rc) rc = memory_of(lt[1], op[1], &r->ab.peak_bytes_b, &r->ab.allocations_b);
 
@@ -184,6 +222,13 @@ static int measure_ab(const lb_case *c, const lb_ab_opts *o, const lb_cluster *c
             *remote = 1;
             rc = LB_EINTERNAL;
             break;
+        }
+        unsigned epochs = rounds >= 8 * LB_AB_EPOCHS ? LB_AB_EPOCHS : 1;
+        if (i > 0 && i * epochs / rounds != (i - 1) * epochs / rounds) {
+            uint64_t unused;
+            rc = prepare_epoch(c, o, lt, op, (unsigned)(i * epochs / rounds), seed, err, errlen);
+            for (int b = 0; b < 2 && !rc; b++) rc = lb_op_run(op[b], 1, &unused);
+            if (rc) break;
         }
         /* a preempted round is measured again (a few times at most, and no
          * more repeats than rounds in all): both builds are as likely to be
