@@ -118,7 +118,7 @@ static const tfield ab_f[] = {
     TFA(K_F64, confidence),    TFA(K_F64, p_slower),      TFA(K_F64, p_faster),
     TFA(K_F64, log_ratio_mad), TFA(K_F64, threshold_pct), TFA(K_STR, verdict),
     TFA(K_U64, peak_bytes_a),  TFA(K_U64, peak_bytes_b),  TFA(K_U64, allocations_a),
-    TFA(K_U64, allocations_b), TFA(K_STR, memory_verdict),
+    TFA(K_U64, allocations_b), TFA(K_STR, memory_verdict), TFA(K_I64, rounds_repeated),
 };
 #define NAB_F (sizeof ab_f / sizeof ab_f[0])
 #define TFP(k, m) {#m, offsetof(lb_ab_pair, m), sizeof(((lb_ab_pair *)0)->m), k}

@@ -42,7 +42,7 @@ AB_FIELDS = [
     ("ratio_lower", "f", 0), ("confidence", "f", 0), ("p_slower", "f", 0), ("p_faster", "f", 0),
     ("log_ratio_mad", "f", 0), ("threshold_pct", "f", 0), ("verdict", "S", LB_NAME_LEN),
     ("peak_bytes_a", "u", 0), ("peak_bytes_b", "u", 0), ("allocations_a", "u", 0), ("allocations_b", "u", 0),
-    ("memory_verdict", "S", LB_NAME_LEN),
+    ("memory_verdict", "S", LB_NAME_LEN), ("rounds_repeated", "i", 0),
 ]
 PAIR_FIELDS = [("round", "u", 0), ("b_first", "i", 0), ("a_ns", "f", 0), ("b_ns", "f", 0)]
 
