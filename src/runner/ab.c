@@ -306,20 +306,6 @@ typedef struct {
     lb_ab_row ab;
 } ab_record;
 
-static int put(unsigned char **buf, size_t *len, size_t *cap, const void *p, size_t n)
-{
-    if (*len + n > *cap) {
-        size_t c = (*len + n) * 2;
-        unsigned char *q = lb_realloc(*buf, c);
-        if (!q) return LB_ENOMEM;
-        *buf = q;
-        *cap = c;
-    }
-    memcpy(*buf + *len, p, n);
-    *len += n;
-    return LB_OK;
-}
-
 /* Rank 0: the records of every rank into res, in list order. */
 static int combine_ab(const unsigned char *buf, size_t len, size_t ncases, lb_results *res, size_t *complete)
 {
@@ -473,8 +459,9 @@ int lb_ab_run(const lb_ab_opts *o, lb_cluster *cl, lb_results *res, char *err, s
     }
 
     /* gather: each case's two rows, its comparison and its rounds */
-    unsigned char *buf = NULL, *all = NULL;
-    size_t len = 0, cap = 0, all_len = 0, complete = 0;
+    lb_buf buf = {NULL, 0, 0};
+    unsigned char *all = NULL;
+    size_t all_len = 0, complete = 0;
     int grc = LB_OK;
     lb_run_opts one = *ro; /* each build's row from its blocks: one round of samples */
     one.rounds = 1;
@@ -488,12 +475,12 @@ int lb_ab_run(const lb_ab_opts *o, lb_cluster *cl, lb_results *res, char *err, s
         grc = lb__make_row(&list.cases[i], &cases[i].acc[0], &one, LB_SHARD_MATRIX, cl, host, &rec.a, err, errlen);
         if (!grc) grc = lb__make_row(&list.cases[i], &cases[i].acc[1], &one, LB_SHARD_MATRIX, cl, host, &rec.b, err, errlen);
         rec.a.rounds = rec.b.rounds = (int64_t)rec.npairs;
-        if (!grc) grc = put(&buf, &len, &cap, &rec, sizeof rec);
-        if (!grc) grc = put(&buf, &len, &cap, cases[i].pairs, rec.npairs * sizeof *cases[i].pairs);
+        if (!grc) grc = lb__buf_put(&buf, &rec, sizeof rec);
+        if (!grc) grc = lb__buf_put(&buf, cases[i].pairs, rec.npairs * sizeof *cases[i].pairs);
     }
     grc = lb_cluster_agree_status(cl, grc, NULL);
-    if (!grc) grc = lb_cluster_gatherv(cl, buf, len, (void **)&all, &all_len);
-    lb_free(buf);
+    if (!grc) grc = lb_cluster_gatherv(cl, buf.data, buf.len, (void **)&all, &all_len);
+    lb_free(buf.data);
     if (!grc && cl->rank == 0) grc = combine_ab(all, all_len, nc, res, &complete);
     lb_free(all);
     for (size_t i = 0; i < nc; i++) ab_case_free(&cases[i]);

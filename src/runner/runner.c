@@ -359,20 +359,17 @@ typedef struct {
     lb_row   row;
 } record;
 
-/* Appends a record to a growing byte buffer. */
-static int put_record(unsigned char **buf, size_t *len, size_t *cap, const record *r, const lb_sample *s)
+int lb__buf_put(lb_buf *b, const void *p, size_t n)
 {
-    size_t need = sizeof *r + r->nsamples * sizeof *s;
-    if (*len + need > *cap) {
-        size_t c = (*len + need) * 2;
-        unsigned char *p = lb_realloc(*buf, c);
-        if (!p) return LB_ENOMEM;
-        *buf = p;
-        *cap = c;
+    if (b->len + n > b->cap) {
+        size_t c = (b->len + n) * 2;
+        unsigned char *q = lb_realloc(b->data, c);
+        if (!q) return LB_ENOMEM;
+        b->data = q;
+        b->cap = c;
     }
-    memcpy(*buf + *len, r, sizeof *r);
-    if (r->nsamples) memcpy(*buf + *len + sizeof *r, s, r->nsamples * sizeof *s);
-    *len += need;
+    if (n) memcpy(b->data + b->len, p, n);
+    b->len += n;
     return LB_OK;
 }
 
@@ -643,8 +640,9 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
     }
 
     /* gather: each rank's rows of the cases it completed */
-    unsigned char *buf = NULL, *all = NULL;
-    size_t len = 0, cap = 0, all_len = 0;
+    lb_buf buf = {NULL, 0, 0};
+    unsigned char *all = NULL;
+    size_t all_len = 0;
     int grc = LB_OK;
     for (size_t i = 0; i < list.count && !grc; i++) {
         if (!mine[i] || acc[i].rounds_done != o->rounds) continue;
@@ -655,11 +653,12 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
         rec.primary = mode == LB_SHARD_MATRIX || cl->rank == 0;
         rec.nsamples = rec.primary ? acc[i].n : 0;
         grc = lb__make_row(&c, &acc[i], o, mode, cl, host, &rec.row, err, errlen);
-        if (!grc) grc = put_record(&buf, &len, &cap, &rec, acc[i].s);
+        if (!grc) grc = lb__buf_put(&buf, &rec, sizeof rec);
+        if (!grc) grc = lb__buf_put(&buf, acc[i].s, rec.nsamples * sizeof *acc[i].s);
     }
     grc = lb_cluster_agree_status(cl, grc, NULL);
-    if (!grc) grc = lb_cluster_gatherv(cl, buf, len, (void **)&all, &all_len);
-    lb_free(buf);
+    if (!grc) grc = lb_cluster_gatherv(cl, buf.data, buf.len, (void **)&all, &all_len);
+    lb_free(buf.data);
     size_t complete = 0;
     if (!grc && cl->rank == 0) grc = combine(all, all_len, list.count, cl->size, mode, res, &complete);
     lb_free(all);

@@ -23,6 +23,13 @@ typedef struct {
     unsigned   rounds_done;
 } case_acc;
 
+/* A growing byte buffer: what a rank sends rank 0 at the end of a run. */
+typedef struct {
+    unsigned char *data;
+    size_t         len, cap;
+} lb_buf;
+int lb__buf_put(lb_buf *b, const void *p, size_t n); /* LB_OK or LB_ENOMEM */
+
 int  lb__acc_reserve(case_acc *a, size_t more);
 void lb__acc_free(case_acc *a);
 
