@@ -1,4 +1,5 @@
 #include "latentbench/error.h"
+#include "latentbench/interrupt.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@ const char *lb_strerror(int code)
 
 int lb_exit_code(int code)
 {
+    if (code == LB_EINTR && lb_interrupted()) return 128 + lb_interrupted();
     switch (code) {
     case LB_OK: return 0;
 #define LB__ERR_STATUS(name, value, status, msg) case LB_##name: return status;

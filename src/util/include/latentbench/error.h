@@ -16,7 +16,8 @@ extern "C" {
     X(EIO,       -4, 74, "I/O error")                                       \
     X(ENOMEM,    -5, 70, "out of memory")                                   \
     X(EINTERNAL, -6, 70, "internal error")                                  \
-    X(EVERIFY,   -7, 1,  "verification failed")
+    X(EVERIFY,   -7, 1,  "verification failed")                             \
+    X(EINTR,     -8, 130, "interrupted")
 
 typedef enum {
     LB_OK = 0,
@@ -29,7 +30,8 @@ typedef enum {
 const char *lb_strerror(int code);
 
 /* Process exit status for an LB_* code: 0 for LB_OK, 64 usage, 65 bad data,
- * 66 missing input, 74 I/O error writing, 70 internal / out of memory. */
+ * 66 missing input, 74 I/O error writing, 70 internal / out of memory,
+ * 128 + the signal for LB_EINTR (130 SIGINT, 143 SIGTERM; latentbench/interrupt.h). */
 int lb_exit_code(int code);
 
 /* Formats one error line "file:place: cause" into buf (truncating safely) and
