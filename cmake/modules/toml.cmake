@@ -1,6 +1,4 @@
 # lb_toml: the strict TOML reader of the harness's configuration files.
-option(LATENTBENCH_FUZZ "Build the libFuzzer targets (needs clang)" OFF)
-
 add_library(lb_toml STATIC src/toml/toml.c src/toml/toml_parse.c)
 target_link_libraries(lb_toml PUBLIC lb_util PRIVATE m)
 target_include_directories(lb_toml PUBLIC ${PROJECT_SOURCE_DIR}/src/toml/include)
@@ -21,17 +19,4 @@ if(LATENTBENCH_BUILD_TESTS)
   endif()
   add_test(NAME test_toml COMMAND test_toml ${PROJECT_SOURCE_DIR}/tests/data/toml)
   set_tests_properties(test_toml PROPERTIES ENVIRONMENT "CK_DEFAULT_TIMEOUT=600" TIMEOUT 1800)
-endif()
-
-if(LATENTBENCH_FUZZ)
-  if(CMAKE_C_COMPILER_ID MATCHES "Clang")
-    # Coverage for the library, the libFuzzer driver for the target.
-    target_compile_options(lb_toml PRIVATE -fsanitize=fuzzer-no-link)
-    add_executable(fuzz_toml tests/fuzz/fuzz_toml.c)
-    target_compile_options(fuzz_toml PRIVATE -fsanitize=fuzzer)
-    target_link_options(fuzz_toml PRIVATE -fsanitize=fuzzer)
-    target_link_libraries(fuzz_toml PRIVATE lb_toml)
-  else()
-    message(WARNING "LATENTBENCH_FUZZ needs clang (libFuzzer); fuzz_toml is not built")
-  endif()
 endif()

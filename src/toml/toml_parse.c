@@ -11,6 +11,7 @@
 
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
+#include "latentbench/fileio.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -952,38 +953,12 @@ int lb_toml_parse_file(const char *path, lb_toml_doc **out, char *err, size_t er
     if (err && errlen) err[0] = '\0';
     if (!path || !out) return lb_errorf(err, errlen, LB_EUSAGE, "lb_toml_parse_file: NULL argument");
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return lb_errorf(err, errlen, LB_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
-    size_t n = 0, cap = 4096;
-    char *buf = lb_malloc(cap);
-    int rc = buf ? LB_OK : lb_errorf(err, errlen, LB_ENOMEM, "%s: out of memory", path);
-    while (!rc) {
-        if (n == cap) {
-            if (cap >= (size_t)INT_MAX) {
-                rc = lb_errorf(err, errlen, LB_EDATA, "%s:1:1: the document is too large", path);
-                break;
-            }
-            char *b = lb_realloc(buf, 2 * cap);
-            if (!b) {
-                rc = lb_errorf(err, errlen, LB_ENOMEM, "%s: out of memory", path);
-                break;
-            }
-            buf = b;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                int e = errno;
-                /* A directory opens fine on Linux and fails only here. */
-                rc = lb_errorf(err, errlen, e == EISDIR ? LB_ENOINPUT : LB_EIO, "%s: cannot read: %s", path,
-                               strerror(e));
-            }
-            break;
-        }
-    }
-    fclose(f);
+    /* the one checked way in: regular files only, never blocking on a FIFO,
+     * and capped, so /dev/zero or a huge file is refused before it is read */
+    char *buf;
+    size_t n;
+    int rc = lb_read_input(path, LB_TEXT_INPUT_MAX, &buf, &n, err, errlen);
+    if (rc) return rc;
     if (!rc) rc = lb_toml_parse(buf, n, path, out, err, errlen);
     lb_free(buf);
     return rc;
