@@ -156,12 +156,26 @@ echo "Running benchmarks (suite $SUITE)..."
 echo "Comparing with baseline..."
 status=no_change
 rc=0
+found=
 if baseline=$("$LB" baseline show --path-only --results "$current" --name "$NAME" "${dir[@]}" "${cfg[@]}" 2>"$OUT/show.err"); then
+    # the newest by name may be damaged or truncated: take the newest that reads
+    found=$(lb_newest_valid benchmark_ci.sh "$baseline") ||
+        echo "benchmark_ci.sh: warning: no baseline in $(dirname "$baseline") reads; starting a new one" >&2
+else
+    show_rc=$?
+    if [ "$show_rc" -ne 66 ]; then
+        cat "$OUT/show.err" >&2
+        exit "$show_rc"
+    fi
+fi
+if [ -n "$found" ]; then
+    baseline=$found
     echo "Baseline: $baseline"
     # earlier baselines of this machine and name estimate the run-to-run drift
+    # (those that read: one damaged file must not fail the comparison)
     history=()
     for f in "$(dirname "$baseline")"/*.h5; do
-        if [ -f "$f" ] && [ "$f" != "$baseline" ] && [ "${#history[@]}" -lt 40 ]; then
+        if [ -f "$f" ] && [ "$f" != "$baseline" ] && [ "${#history[@]}" -lt 40 ] && lb_readable "$f"; then
             history+=(--history "$f")
         fi
     done
@@ -173,11 +187,6 @@ if baseline=$("$LB" baseline show --path-only --results "$current" --name "$NAME
     *) echo "benchmark_ci.sh: compare failed with status $rc" >&2; exit "$rc" ;;
     esac
 else
-    show_rc=$?
-    if [ "$show_rc" -ne 66 ]; then
-        cat "$OUT/show.err" >&2
-        exit "$show_rc"
-    fi
     echo "No baseline found, creating new baseline..."
     "$LB" baseline save "$current" --name "$NAME" "${dir[@]}" "${cfg[@]}"
     baseline=$("$LB" baseline show --path-only --results "$current" --name "$NAME" "${dir[@]}" "${cfg[@]}")

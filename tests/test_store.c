@@ -29,7 +29,47 @@
 #include "latentbench/error.h"
 #include "latentbench/results.h"
 
+#include "results_raw.h"
 #include "scratch.h"
+
+/* A fixed-length string attribute, as schema_version 3 writes every string
+ * (replacing one of that name). */
+static void put_str_attr(hid_t loc, const char *name, const char *value)
+{
+    if (H5Aexists(loc, name) > 0) ck_assert_int_ge(H5Adelete(loc, name), 0);
+    hid_t t = H5Tcopy(H5T_C_S1), s = H5Screate(H5S_SCALAR);
+    ck_assert_int_ge(H5Tset_size(t, strlen(value) + 1), 0);
+    hid_t a = H5Acreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
+    ck_assert_int_ge(a, 0);
+    ck_assert_int_ge(H5Awrite(a, t, value), 0);
+    H5Aclose(a);
+    H5Sclose(s);
+    H5Tclose(t);
+}
+
+/* String attribute name of obj, fixed- or variable-length, into out; returns
+ * whether it was variable-length. */
+static int get_str_attr(hid_t obj, const char *name, char *out, size_t len)
+{
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = H5Aget_type(a);
+    ck_assert_int_ge(a, 0);
+    int var = H5Tis_variable_str(t) > 0;
+    if (var) {
+        char *v = NULL;
+        ck_assert_int_ge(H5Aread(a, t, &v), 0);
+        snprintf(out, len, "%s", v);
+        H5free_memory(v);
+    } else {
+        size_t n = H5Tget_size(t);
+        char *v = calloc(n + 1, 1);
+        ck_assert_int_ge(H5Aread(a, t, v), 0);
+        snprintf(out, len, "%s", v);
+        free(v);
+    }
+    H5Tclose(t);
+    H5Aclose(a);
+    return var;
+}
 
 /* ---- scratch directory per test ------------------------------------------ */
 
@@ -450,15 +490,9 @@ static void assert_kind(const char *path, const char *want)
 {
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     ck_assert_int_ge(f, 0);
-    hid_t a = H5Aopen(f, "kind", H5P_DEFAULT), t = H5Aget_type(a);
-    ck_assert_int_ge(a, 0);
-    ck_assert_int_gt(H5Tis_variable_str(t), 0);
-    char *v = NULL;
-    ck_assert_int_ge(H5Aread(a, t, &v), 0);
+    char v[64];
+    ck_assert_int_eq(get_str_attr(f, "kind", v, sizeof v), 0); /* fixed-length from version 3 */
     ck_assert_str_eq(v, want);
-    H5free_memory(v);
-    H5Tclose(t);
-    H5Aclose(a);
     H5Fclose(f);
 }
 
@@ -471,7 +505,7 @@ START_TEST(test_roundtrip_fixture)
     ck_assert_int_eq(lb_results_write(path, &fx.r, err, sizeof err), LB_OK);
     ck_assert_int_eq(lbt_count_entries(lbt_scratch_dir(), "r.h5.tmp"), 0);
     lb_results back;
-    int rc = lb_results_read(path, &back, err, sizeof err);
+    int rc = lb__results_read_unchecked(path, &back, err, sizeof err);
     ck_assert_msg(rc == LB_OK, "read: %s", err);
     assert_results_equal(&fx.r, &back, "fixture");
     /* Spot checks that do not go through the shared comparison. */
@@ -495,7 +529,7 @@ START_TEST(test_roundtrip_fixture)
     ck_assert_str_eq(back.meta.library, fx_lib);
     ck_assert_int_eq(back.meta.library_size, 123456);
     /* a plain file: kind "results", no A/B parts */
-    ck_assert_int_eq(back.meta.schema_version, 2);
+    ck_assert_int_eq(back.meta.schema_version, LB_SCHEMA_VERSION);
     assert_kind(path, "results");
     ck_assert_ptr_null(back.ab);
     ck_assert_ptr_null(back.base_rows);
@@ -522,11 +556,11 @@ START_TEST(test_roundtrip_ab)
     ck_assert_int_eq(lbt_count_entries(lbt_scratch_dir(), "ab.h5.tmp"), 0);
     assert_kind(path, "ab");
     lb_results back;
-    int rc = lb_results_read(path, &back, err, sizeof err);
+    int rc = lb__results_read_unchecked(path, &back, err, sizeof err);
     ck_assert_msg(rc == LB_OK, "read: %s", err);
     assert_results_equal(&fx.r, &back, "A/B fixture");
     /* Spot checks that do not go through the shared comparison. */
-    ck_assert_int_eq(back.meta.schema_version, 2);
+    ck_assert_int_eq(back.meta.schema_version, LB_SCHEMA_VERSION);
     ck_assert_str_eq(back.base_library, "/opt/lb/a/liblatent.so.0.1.0");
     ck_assert_str_eq(back.base_library_hash, "fedcba9876543210");
     ck_assert_str_eq(back.meta.library, "/opt/lb/b/liblatent.so.0.1.0");
@@ -599,21 +633,13 @@ static void drop_member(hid_t f, const char *path, const char *field)
     ck_assert_int_ge(H5Dread(d, nt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), 0);
     char id[LB_ID_LEN] = "";
     int has_id = H5Aexists(d, "id") > 0;
-    if (has_id) {
-        hid_t a = H5Aopen(d, "id", H5P_DEFAULT), at = H5Aget_type(a);
-        char *v = NULL;
-        ck_assert_int_ge(H5Aread(a, at, &v), 0);
-        snprintf(id, sizeof id, "%s", v);
-        H5free_memory(v);
-        H5Tclose(at);
-        H5Aclose(a);
-    }
+    if (has_id) get_str_attr(d, "id", id, sizeof id);
     H5Dclose(d);
     ck_assert_int_ge(H5Ldelete(f, path, H5P_DEFAULT), 0);
     d = H5Dcreate2(f, path, nt, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     ck_assert_int_ge(d, 0);
     ck_assert_int_ge(H5Dwrite(d, nt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), 0);
-    if (has_id) lbt_put_vstr_attr(d, "id", id);
+    if (has_id) put_str_attr(d, "id", id);
     free(buf);
     H5Dclose(d);
     H5Sclose(sp);
@@ -644,7 +670,7 @@ START_TEST(test_read_before_rounds)
     }
     H5Fclose(f);
     lb_results back;
-    int rc = lb_results_read(path, &back, err, sizeof err);
+    int rc = lb__results_read_unchecked(path, &back, err, sizeof err);
     ck_assert_msg(rc == LB_OK, "read: %s", err);
     assert_results_equal(&fx.r, &back, "before rounds");
     lb_results_free(&back);
@@ -689,7 +715,7 @@ START_TEST(test_read_before_distributed)
     m->makespan_s = m->ideal_makespan_s = m->predicted_makespan_s = 0;
 
     lb_results back;
-    int rc = lb_results_read(path, &back, err, sizeof err);
+    int rc = lb__results_read_unchecked(path, &back, err, sizeof err);
     ck_assert_msg(rc == LB_OK, "read: %s", err);
     assert_results_equal(&fx.r, &back, "before distributed runs");
     lb_results_free(&back);
@@ -767,7 +793,7 @@ START_TEST(test_roundtrip_random)
     lbt_path(path, sizeof path, "random.h5");
     ck_assert_msg(lb_results_write(path, &r, err, sizeof err) == LB_OK, "%s: %s", ctx, err);
     lb_results back;
-    ck_assert_msg(lb_results_read(path, &back, err, sizeof err) == LB_OK, "%s: %s", ctx, err);
+    ck_assert_msg(lb__results_read_unchecked(path, &back, err, sizeof err) == LB_OK, "%s: %s", ctx, err);
     assert_results_equal(&r, &back, ctx);
     lb_results_free(&back);
     for (size_t i = 0; i < nrows; i++) free(r.samples[i]);
@@ -791,7 +817,7 @@ START_TEST(test_roundtrip_empty)
     lbt_path(path, sizeof path, "empty.h5");
     ck_assert_int_eq(lb_results_write(path, &r, err, sizeof err), LB_OK);
     lb_results back;
-    ck_assert_msg(lb_results_read(path, &back, err, sizeof err) == LB_OK, "%s", err);
+    ck_assert_msg(lb__results_read_unchecked(path, &back, err, sizeof err) == LB_OK, "%s", err);
     ck_assert_uint_eq(back.nrows, 0);
     ck_assert_uint_eq(back.nranks, 0);
     ck_assert_ptr_null(back.rows);
@@ -807,7 +833,7 @@ START_TEST(test_roundtrip_empty)
     r.ab = &none;
     ck_assert_int_eq(lb_results_write(path, &r, err, sizeof err), LB_OK);
     assert_kind(path, "ab");
-    ck_assert_msg(lb_results_read(path, &back, err, sizeof err) == LB_OK, "%s", err);
+    ck_assert_msg(lb__results_read_unchecked(path, &back, err, sizeof err) == LB_OK, "%s", err);
     ck_assert_ptr_nonnull(back.ab);
     ck_assert_ptr_null(back.base_rows);
     ck_assert_str_eq(back.base_library, "");
@@ -827,7 +853,7 @@ START_TEST(test_overwrite)
     strcpy(fx.rows[0].id, "only/one");
     ck_assert_int_eq(lb_results_write(path, &fx.r, err, sizeof err), LB_OK);
     lb_results back;
-    ck_assert_int_eq(lb_results_read(path, &back, err, sizeof err), LB_OK);
+    ck_assert_int_eq(lb__results_read_unchecked(path, &back, err, sizeof err), LB_OK);
     ck_assert_uint_eq(back.nrows, 1);
     ck_assert_str_eq(back.rows[0].id, "only/one");
     lb_results_free(&back);
@@ -872,7 +898,7 @@ static void assert_is_fixture(const char *path)
     fixture_init(&fx);
     char err[512] = "";
     lb_results back;
-    ck_assert_msg(lb_results_read(path, &back, err, sizeof err) == LB_OK, "old file damaged: %s", err);
+    ck_assert_msg(lb__results_read_unchecked(path, &back, err, sizeof err) == LB_OK, "old file damaged: %s", err);
     assert_results_equal(&fx.r, &back, "old file");
     lb_results_free(&back);
 }
@@ -981,7 +1007,7 @@ START_TEST(test_read_missing)
     char path[600], err[512] = "";
     lbt_path(path, sizeof path, "absent.h5");
     lb_results r;
-    ck_assert_int_eq(lb_results_read(path, &r, err, sizeof err), LB_ENOINPUT);
+    ck_assert_int_eq(lb__results_read_unchecked(path, &r, err, sizeof err), LB_ENOINPUT);
     assert_error_line(err, path, "No such file or directory");
     ck_assert_ptr_null(r.rows);
 }
@@ -998,7 +1024,7 @@ START_TEST(test_read_not_hdf5)
         for (size_t i = 0; i < sizes[k]; i++) fputc((int)(rng_next(&s) & 0xff), f);
         fclose(f);
         lb_results r;
-        ck_assert_int_eq(lb_results_read(path, &r, err, sizeof err), LB_EDATA);
+        ck_assert_int_eq(lb__results_read_unchecked(path, &r, err, sizeof err), LB_EDATA);
         assert_error_line(err, path, "not an HDF5 file");
     }
 }
@@ -1015,7 +1041,7 @@ START_TEST(test_read_truncated)
         long len = k < 8 ? size * k / 8 : size - 1;
         copy_prefix(path, cut, len);
         lb_results r;
-        ck_assert_int_eq(lb_results_read(cut, &r, err, sizeof err), LB_EDATA);
+        ck_assert_int_eq(lb__results_read_unchecked(cut, &r, err, sizeof err), LB_EDATA);
         assert_error_line(err, cut, NULL);
         ck_assert_ptr_null(r.rows);
     }
@@ -1046,7 +1072,7 @@ START_TEST(test_read_damaged_headers)
         fclose(f);
         img[at + 12] ^= 0x5a;
         lb_results r;
-        int rc = lb_results_read(bad, &r, err, sizeof err);
+        int rc = lb__results_read_unchecked(bad, &r, err, sizeof err);
         ck_assert_msg(rc == LB_EDATA, "header at %ld: read gave %d (%s)", at, rc, err);
         assert_error_line(err, bad, NULL);
     }
@@ -1082,7 +1108,7 @@ static void replace_benchmarks(hid_t f, hid_t type, int rank)
 }
 
 static void m_no_schema(hid_t f) { ck_assert_int_ge(H5Adelete(f, "schema"), 0); }
-static void m_schema_other(hid_t f) { lbt_put_vstr_attr(f, "schema", "other-results"); }
+static void m_schema_other(hid_t f) { put_str_attr(f, "schema", "other-results"); }
 static void m_version_next(hid_t f)
 {
     int v = LB_SCHEMA_VERSION + 1;
@@ -1093,14 +1119,14 @@ static void m_version_0(hid_t f)
     int v = 0;
     put_num_attr(f, "schema_version", H5T_NATIVE_INT, &v);
 }
-static void m_kind_other(hid_t f) { lbt_put_vstr_attr(f, "kind", "baseline"); }
+static void m_kind_other(hid_t f) { put_str_attr(f, "kind", "baseline"); }
 static void m_kind_int(hid_t f)
 {
     int v = 1;
     put_num_attr(f, "kind", H5T_NATIVE_INT, &v);
 }
-static void m_kind_ab(hid_t f) { lbt_put_vstr_attr(f, "kind", "ab"); }
-static void m_version_str(hid_t f) { lbt_put_vstr_attr(f, "schema_version", "1"); }
+static void m_kind_ab(hid_t f) { put_str_attr(f, "kind", "ab"); }
+static void m_version_str(hid_t f) { put_str_attr(f, "schema_version", "1"); }
 static void m_no_version(hid_t f) { ck_assert_int_ge(H5Adelete(f, "schema_version"), 0); }
 static void m_schema_array(hid_t f)
 {
@@ -1131,8 +1157,8 @@ static void m_nodes_float(hid_t f)
     double v = 2.0;
     put_num_attr(f, "nodes", H5T_NATIVE_DOUBLE, &v);
 }
-static void m_complete_str(hid_t f) { lbt_put_vstr_attr(f, "complete", "1"); }
-static void m_makespan_str(hid_t f) { lbt_put_vstr_attr(f, "makespan_s", "12.5"); }
+static void m_complete_str(hid_t f) { put_str_attr(f, "complete", "1"); }
+static void m_makespan_str(hid_t f) { put_str_attr(f, "makespan_s", "12.5"); }
 static void m_no_benchmarks(hid_t f) { ck_assert_int_ge(H5Ldelete(f, "benchmarks", H5P_DEFAULT), 0); }
 static void m_benchmarks_int(hid_t f) { replace_benchmarks(f, H5T_STD_I32LE, 1); }
 static void m_benchmarks_group(hid_t f)
@@ -1209,7 +1235,7 @@ static void m_no_sample_1(hid_t f) { ck_assert_int_ge(H5Ldelete(f, "samples/1", 
 static void m_sample_1_other_id(hid_t f)
 {
     hid_t d = H5Dopen2(f, "samples/1", H5P_DEFAULT);
-    lbt_put_vstr_attr(d, "id", "someone/else");
+    put_str_attr(d, "id", "someone/else");
     H5Dclose(d);
 }
 static void m_sample_1_no_field(hid_t f)
@@ -1233,7 +1259,7 @@ static const struct {
 } bad_results[] = {
     {"schema missing", m_no_schema, "not a latentbench results file"},
     {"other schema", m_schema_other, "schema is 'other-results', expected 'latentbench-results'"},
-    {"schema_version 3", m_version_next, "schema_version 3 is not supported (this build reads 1 to 2)"},
+    {"schema_version 4", m_version_next, "schema_version 4 is not supported (this build reads 1 to 3)"},
     {"schema_version 0", m_version_0, "schema_version 0 is not supported"},
     {"kind unknown", m_kind_other, "root attribute 'kind' is 'baseline', expected 'results' or 'ab'"},
     {"kind an integer", m_kind_int, "root attribute 'kind' is not a string"},
@@ -1273,7 +1299,7 @@ START_TEST(test_read_malformed)
     bad_results[i].edit(f);
     ck_assert_int_ge(H5Fclose(f), 0);
     lb_results r;
-    int rc = lb_results_read(path, &r, err, sizeof err);
+    int rc = lb__results_read_unchecked(path, &r, err, sizeof err);
     ck_assert_msg(rc == LB_EDATA, "%s: read gave %d (%s)", bad_results[i].what, rc, err);
     assert_error_line(err, path, bad_results[i].expect);
     ck_assert_ptr_null(r.rows);
@@ -1297,7 +1323,7 @@ START_TEST(test_read_version_1)
     fixture_init(&fx);
     fx.r.meta.schema_version = 1;
     lb_results back;
-    int rc = lb_results_read(path, &back, err, sizeof err);
+    int rc = lb__results_read_unchecked(path, &back, err, sizeof err);
     ck_assert_msg(rc == LB_OK, "read: %s", err);
     ck_assert_int_eq(back.meta.schema_version, 1);
     assert_results_equal(&fx.r, &back, "version 1");
@@ -1359,7 +1385,7 @@ static void ab_no_pairs(hid_t f) { ck_assert_int_ge(H5Ldelete(f, "ab_pairs", H5P
 static void ab_pairs_2_other_id(hid_t f)
 {
     hid_t d = H5Dopen2(f, "ab_pairs/2", H5P_DEFAULT);
-    lbt_put_vstr_attr(d, "id", "someone/else");
+    put_str_attr(d, "id", "someone/else");
     H5Dclose(d);
 }
 static void ab_pairs_0_no_field(hid_t f) { drop_member(f, "ab_pairs/0", "b_ns"); }
@@ -1370,7 +1396,7 @@ static void ab_base_short(hid_t f) { drop_last_row(f, "base_benchmarks"); }
 static void ab_no_ab(hid_t f) { ck_assert_int_ge(H5Ldelete(f, "ab", H5P_DEFAULT), 0); }
 static void ab_no_base(hid_t f) { ck_assert_int_ge(H5Ldelete(f, "base_benchmarks", H5P_DEFAULT), 0); }
 static void ab_no_verdict(hid_t f) { drop_member(f, "ab", "verdict"); }
-static void ab_kind_results(hid_t f) { lbt_put_vstr_attr(f, "kind", "results"); }
+static void ab_kind_results(hid_t f) { put_str_attr(f, "kind", "results"); }
 static void ab_no_kind(hid_t f) { ck_assert_int_ge(H5Adelete(f, "kind"), 0); }
 static void ab_no_base_library(hid_t f) { ck_assert_int_ge(H5Adelete(f, "base_library"), 0); }
 static void ab_base_library_int(hid_t f)
@@ -1415,7 +1441,7 @@ START_TEST(test_read_malformed_ab)
     bad_ab[i].edit(f);
     ck_assert_int_ge(H5Fclose(f), 0);
     lb_results r;
-    int rc = lb_results_read(path, &r, err, sizeof err);
+    int rc = lb__results_read_unchecked(path, &r, err, sizeof err);
     ck_assert_msg(rc == LB_EDATA, "%s: read gave %d (%s)", bad_ab[i].what, rc, err);
     assert_error_line(err, path, bad_ab[i].expect);
     ck_assert_ptr_null(r.rows);
@@ -1481,7 +1507,7 @@ START_TEST(test_read_foreign_layout)
     H5Fclose(f);
 
     lb_results back;
-    ck_assert_msg(lb_results_read(path, &back, err, sizeof err) == LB_OK, "%s", err);
+    ck_assert_msg(lb__results_read_unchecked(path, &back, err, sizeof err) == LB_OK, "%s", err);
     for (size_t i = 0; i < FX_ROWS; i++) assert_rows_equal(&fx.rows[i], &back.rows[i], i, "foreign");
     lb_results_free(&back);
 }
@@ -1498,7 +1524,7 @@ START_TEST(test_full_length_strings)
     memset(fx.rows[1].suite, 's', LB_NAME_LEN); /* no terminator */
     ck_assert_int_eq(lb_results_write(path, &fx.r, err, sizeof err), LB_OK);
     lb_results back;
-    ck_assert_msg(lb_results_read(path, &back, err, sizeof err) == LB_OK, "%s", err);
+    ck_assert_msg(lb__results_read_unchecked(path, &back, err, sizeof err) == LB_OK, "%s", err);
     ck_assert_uint_eq(strlen(back.rows[1].suite), LB_NAME_LEN - 1);
     ck_assert_str_eq(back.rows[1].id, "knn_search/dim_128/10");
     lb_results_free(&back);
@@ -1864,6 +1890,388 @@ START_TEST(test_dataset_not_hdf5)
 }
 END_TEST
 
+/* ---- version 3: fixed-length strings, checksums, checked values ---------- */
+
+/* A small run as `latentbench run` writes it: every value possible. */
+typedef struct {
+    lb_results r;
+    lb_row     rows[2];
+    lb_sample  s[2][4000], *sp[2];
+    size_t     ns[2];
+    lb_rank_row rank;
+} valid_run;
+
+static void valid_init(valid_run *v, size_t nsamples)
+{
+    memset(v, 0, sizeof *v);
+    for (size_t i = 0; i < 2; i++) {
+        lb_row *w = &v->rows[i];
+        snprintf(w->id, sizeof w->id, "knn_search/dim_128/%zu", i + 1);
+        strcpy(w->op, "knn");
+        w->dimension = 128;
+        w->samples = (int64_t)nsamples;
+        w->iterations = (int64_t)nsamples * 10;
+        w->mean_ns = w->median_ns = w->min_ns = w->max_ns = 100.0;
+        w->slope_ns = NAN;
+        w->ranks = 1;
+        w->rounds = 1;
+        w->measured_rank = -1;
+        for (size_t j = 0; j < nsamples; j++) v->s[i][j] = (lb_sample){10, 12345.678 + (double)j, 0};
+        v->sp[i] = v->s[i];
+        v->ns[i] = nsamples;
+    }
+    v->rank = (lb_rank_row){0, "node-0", 4, 1000, 2000};
+    lb_meta *m = &v->r.meta;
+    m->tool_version = "0.1.0";
+    m->machine = "cpu; 4 cores; avx2";
+    m->shard = "none";
+    m->mpi_ranks = m->omp_threads = m->nodes = m->complete = 1;
+    m->knobs = "LATENT_ISA=avx2 OMP_NUM_THREADS=2";
+    v->r.rows = v->rows;
+    v->r.nrows = 2;
+    v->r.samples = v->sp;
+    v->r.nsamples = v->ns;
+    v->r.ranks = &v->rank;
+    v->r.nranks = 1;
+}
+
+static unsigned char *slurp(const char *path, long *size)
+{
+    *size = file_size(path);
+    unsigned char *img = malloc((size_t)*size + 1);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fread(img, 1, (size_t)*size, f), *size);
+    fclose(f);
+    return img;
+}
+
+static long count_sig(const unsigned char *img, long size, const char *sig)
+{
+    long n = 0;
+    for (long at = 0; at + 4 <= size; at++) n += memcmp(img + at, sig, 4) == 0;
+    return n;
+}
+
+/* Every string is fixed-length and everything sits in checksummed object
+ * headers: no global heap (GCOL), fractal heap (FRHP) or v2 B-tree (BTHD),
+ * whatever the number of rows and root attributes. */
+START_TEST(test_v3_no_heaps)
+{
+    char path[600], err[512] = "";
+    lbt_path(path, sizeof path, _i ? "ab.h5" : "r.h5");
+    if (_i) write_fixture_ab(path);
+    else write_fixture(path);
+    long size;
+    unsigned char *img = slurp(path, &size);
+    ck_assert_int_eq(count_sig(img, size, "GCOL"), 0);
+    ck_assert_int_eq(count_sig(img, size, "FRHP"), 0);
+    ck_assert_int_eq(count_sig(img, size, "BTHD"), 0);
+    free(img);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    char v[256];
+    ck_assert_int_eq(get_str_attr(f, "schema", v, sizeof v), 0);
+    ck_assert_int_eq(get_str_attr(f, "machine", v, sizeof v), 0);
+    ck_assert_int_eq(get_str_attr(f, "failure", v, sizeof v), 0);
+    hid_t d = H5Dopen2(f, "samples/1", H5P_DEFAULT);
+    ck_assert_int_eq(get_str_attr(d, "id", v, sizeof v), 0);
+    ck_assert_str_eq(v, "knn_search/dim_128/10");
+    H5Dclose(d);
+    H5Fclose(f);
+    lb_results back;
+    ck_assert_int_eq(lb__results_read_unchecked(path, &back, err, sizeof err), LB_OK);
+    ck_assert_int_eq(back.meta.schema_version, 3);
+    lb_results_free(&back);
+}
+END_TEST
+
+/* Rewrites every fixed-length string attribute of obj as variable-length, as
+ * versions 1 and 2 wrote them. */
+static void attrs_to_vlen(hid_t loc)
+{
+    char names[64][64];
+    int n = 0;
+    hid_t obj = H5Iget_type(loc) == H5I_FILE ? H5Gopen2(loc, "/", H5P_DEFAULT) : loc; /* a file has no attributes */
+    int na = H5Aget_num_attrs(obj);
+    ck_assert_int_gt(na, 0);
+    for (int i = 0; i < na && n < 64; i++) {
+        hid_t a = H5Aopen_by_idx(obj, ".", H5_INDEX_NAME, H5_ITER_INC, (hsize_t)i, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t t = H5Aget_type(a);
+        if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) == 0)
+            H5Aget_name(a, sizeof names[n], names[n]), n++;
+        H5Tclose(t);
+        H5Aclose(a);
+    }
+    for (int i = 0; i < n; i++) {
+        char v[1024];
+        get_str_attr(obj, names[i], v, sizeof v);
+        lbt_put_vstr_attr(obj, names[i], v);
+    }
+    if (obj != loc) H5Gclose(obj);
+}
+
+/* A version-2 file, variable-length text attributes and all, still reads; the
+ * same strings in a version-3 file are refused (damage or another writer). */
+START_TEST(test_read_version_2_vlen)
+{
+    char path[600], err[512] = "";
+    lbt_path(path, sizeof path, "v2.h5");
+    write_fixture(path);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    attrs_to_vlen(f);
+    for (size_t i = 0; i < FX_ROWS; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "samples/%zu", i);
+        hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+        attrs_to_vlen(d);
+        H5Dclose(d);
+    }
+    int v = 2;
+    put_num_attr(f, "schema_version", H5T_NATIVE_INT, &v);
+    ck_assert_int_ge(H5Fclose(f), 0);
+    fixture fx;
+    fixture_init(&fx);
+    fx.r.meta.schema_version = 2;
+    lb_results back;
+    int rc = lb__results_read_unchecked(path, &back, err, sizeof err);
+    ck_assert_msg(rc == LB_OK, "read: %s", err);
+    ck_assert_int_eq(back.meta.schema_version, 2);
+    assert_results_equal(&fx.r, &back, "version 2");
+    lb_results_free(&back);
+
+    f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    v = 3;
+    put_num_attr(f, "schema_version", H5T_NATIVE_INT, &v);
+    ck_assert_int_ge(H5Fclose(f), 0);
+    ck_assert_int_eq(lb__results_read_unchecked(path, &back, err, sizeof err), LB_EDATA);
+    assert_error_line(err, path, "is a variable-length string (this file's version stores fixed-length ones)");
+}
+END_TEST
+
+/* knobs: written and read back; absent (older files) reads as "". */
+START_TEST(test_knobs)
+{
+    char path[600], err[512] = "";
+    lbt_path(path, sizeof path, "k.h5");
+    static valid_run v;
+    valid_init(&v, 3);
+    ck_assert_int_eq(lb_results_write(path, &v.r, err, sizeof err), LB_OK);
+    lb_results back;
+    ck_assert_msg(lb_results_read(path, &back, err, sizeof err) == LB_OK, "%s", err);
+    ck_assert_str_eq(back.meta.knobs, "LATENT_ISA=avx2 OMP_NUM_THREADS=2");
+    lb_results_free(&back);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert_int_ge(H5Adelete(f, "knobs"), 0);
+    H5Fclose(f);
+    ck_assert_msg(lb_results_read(path, &back, err, sizeof err) == LB_OK, "%s", err);
+    ck_assert_str_eq(back.meta.knobs, "");
+    lb_results_free(&back);
+}
+END_TEST
+
+/* Values no run produces: each is refused by lb_results_read with one line. */
+static void v_samples_neg(valid_run *v) { v->rows[1].samples = -5; }
+static void v_samples_count(valid_run *v) { v->rows[0].samples = 4; }
+static void v_dim_neg(valid_run *v) { v->rows[0].dimension = -128; }
+static void v_median_neg(valid_run *v) { v->rows[1].median_ns = -1.0; }
+static void v_mean_inf(valid_run *v) { v->rows[1].mean_ns = INFINITY; }
+static void v_sample_nan(valid_run *v) { v->s[1][2].ns_per_iter = NAN; }
+static void v_empty_id(valid_run *v) { v->rows[1].id[0] = '\0'; }
+static void v_shard(valid_run *v) { v->r.meta.shard = "diagonal"; }
+static void v_scaling(valid_run *v) { v->r.meta.scaling = "sideways"; }
+static void v_complete(valid_run *v) { v->r.meta.complete = 7; }
+static void v_ranks(valid_run *v) { v->r.meta.mpi_ranks = -2; }
+static void v_makespan(valid_run *v) { v->r.meta.makespan_s = NAN; }
+static void v_cores(valid_run *v) { v->rank.cores = -1; }
+static void v_measured_rank(valid_run *v) { v->rows[0].measured_rank = -7; }
+
+static const struct {
+    void (*edit)(valid_run *v);
+    const char *expect;
+} bad_values[] = {
+    {v_samples_neg, "/benchmarks row 1 ('knn_search/dim_128/2'): samples is -5, not a count"},
+    {v_samples_count, "/benchmarks row 0 ('knn_search/dim_128/1'): samples is 4 but /samples/0 holds 3"},
+    {v_dim_neg, "/benchmarks row 0 ('knn_search/dim_128/1'): dimension is -128, not a count"},
+    {v_median_neg, "/benchmarks row 1 ('knn_search/dim_128/2'): median_ns is -1"},
+    {v_mean_inf, "/benchmarks row 1 ('knn_search/dim_128/2'): mean_ns is inf"},
+    {v_sample_nan, "/samples/1 entry 2: ns_per_iter is nan"},
+    {v_empty_id, "/benchmarks row 1 ('') has an empty id"},
+    {v_shard, "root attribute 'shard' is 'diagonal', expected none, matrix or data"},
+    {v_scaling, "root attribute 'scaling' is 'sideways', expected strong, weak or empty"},
+    {v_complete, "root attribute 'complete' is 7, expected 0 or 1"},
+    {v_ranks, "root attribute 'mpi_ranks' is -2, not a count"},
+    {v_makespan, "root attribute 'makespan_s' is nan"},
+    {v_cores, "/ranks row 0: rank 0, cores -1"},
+    {v_measured_rank, "measured_rank is -7"},
+};
+
+START_TEST(test_read_bad_values)
+{
+    char path[600], err[512] = "";
+    lbt_path(path, sizeof path, "v.h5");
+    static valid_run v;
+    valid_init(&v, 3);
+    lb_results r;
+    if (_i == 0) { /* the unedited run reads */
+        ck_assert_int_eq(lb_results_write(path, &v.r, err, sizeof err), LB_OK);
+        ck_assert_msg(lb_results_read(path, &r, err, sizeof err) == LB_OK, "%s", err);
+        lb_results_free(&r);
+    }
+    bad_values[_i].edit(&v);
+    ck_assert_int_eq(lb_results_write(path, &v.r, err, sizeof err), LB_OK);
+    ck_assert_int_eq(lb_results_read(path, &r, err, sizeof err), LB_EDATA);
+    assert_error_line(err, path, bad_values[_i].expect);
+    ck_assert_ptr_null(r.rows);
+}
+END_TEST
+
+/* An A/B row's words and probabilities are checked too. */
+START_TEST(test_read_bad_ab_values)
+{
+    char path[600], err[512] = "";
+    lbt_path(path, sizeof path, "ab.h5");
+    static valid_run v;
+    valid_init(&v, 3);
+    lb_row base[2];
+    lb_ab_row ab[2];
+    memcpy(base, v.rows, sizeof base);
+    memset(ab, 0, sizeof ab);
+    for (size_t i = 0; i < 2; i++) {
+        strcpy(ab[i].id, v.rows[i].id);
+        strcpy(ab[i].order, "abba");
+        strcpy(ab[i].verdict, "NoChange");
+        strcpy(ab[i].memory_verdict, "Same");
+        ab[i].ratio = 1.0;
+        ab[i].confidence = 0.99;
+    }
+    v.r.base_rows = base;
+    v.r.ab = ab;
+    lb_results r;
+    ck_assert_int_eq(lb_results_write(path, &v.r, err, sizeof err), LB_OK);
+    ck_assert_msg(lb_results_read(path, &r, err, sizeof err) == LB_OK, "%s", err);
+    lb_results_free(&r);
+    strcpy(ab[1].verdict, "Maybe");
+    ck_assert_int_eq(lb_results_write(path, &v.r, err, sizeof err), LB_OK);
+    ck_assert_int_eq(lb_results_read(path, &r, err, sizeof err), LB_EDATA);
+    assert_error_line(err, path, "/ab row 1 ('knn_search/dim_128/2'): verdict is 'Maybe'");
+    strcpy(ab[1].verdict, "NoChange");
+    ab[0].p_slower = 1.5;
+    ck_assert_int_eq(lb_results_write(path, &v.r, err, sizeof err), LB_OK);
+    ck_assert_int_eq(lb_results_read(path, &r, err, sizeof err), LB_EDATA);
+    assert_error_line(err, path, "/ab row 0 ('knn_search/dim_128/1'): a probability is 1.5");
+}
+END_TEST
+
+/* A table over LB__COMPACT_MAX bytes is chunked with Fletcher32: a flipped
+ * byte of its data is an error, not a wrong number. A small one lives in its
+ * checksummed object header: the same. */
+START_TEST(test_data_checksums)
+{
+    char path[600], bad[600], err[512] = "";
+    lbt_path(path, sizeof path, "big.h5");
+    lbt_path(bad, sizeof bad, "bad.h5");
+    static valid_run v;
+    valid_init(&v, _i ? 4000 : 3); /* 4000 samples x 24 bytes: chunked */
+    ck_assert_int_eq(lb_results_write(path, &v.r, err, sizeof err), LB_OK);
+    long size;
+    unsigned char *img = slurp(path, &size);
+    double want = 12345.678 + 2.0;
+    long at = -1;
+    for (long k = 0; k + 8 <= size && at < 0; k++)
+        if (memcmp(img + k, &want, 8) == 0) at = k;
+    ck_assert_int_ge(at, 0);
+    img[at + 3] ^= 0x10;
+    FILE *f = fopen(bad, "wb");
+    ck_assert_int_eq(fwrite(img, 1, (size_t)size, f), size);
+    fclose(f);
+    free(img);
+    lb_results r;
+    ck_assert_int_eq(lb_results_read(bad, &r, err, sizeof err), LB_EDATA);
+    assert_error_line(err, bad, NULL);
+}
+END_TEST
+
+/* An extent larger than the file could hold is refused before any allocation
+ * (a chunked dataset whose chunks were never written takes no room). */
+START_TEST(test_read_huge_extent)
+{
+    char path[600], err[512] = "";
+    lbt_path(path, sizeof path, "huge.h5");
+    write_fixture(path);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "ranks", H5P_DEFAULT), t = H5Dget_type(d);
+    H5Dclose(d);
+    ck_assert_int_ge(H5Ldelete(f, "ranks", H5P_DEFAULT), 0);
+    hsize_t dims[1] = {(hsize_t)1 << 40}, chunk[1] = {1024};
+    hid_t sp = H5Screate_simple(1, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 1, chunk);
+    d = H5Dcreate2(f, "ranks", t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ck_assert_int_ge(d, 0);
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Fclose(f);
+    lb_results r;
+    ck_assert_int_eq(lb__results_read_unchecked(path, &r, err, sizeof err), LB_EDATA);
+    assert_error_line(err, path, "/ranks claims 1099511627776 rows of");
+}
+END_TEST
+
+/* Versions 1 and 2 (and h5py's ann-benchmarks files) keep text in the global
+ * heap, which HDF5 1.10 trusts: a heap object claiming more bytes than its
+ * collection holds made H5HG_read copy from outside it (SIGSEGV); a zero size
+ * made the decoder loop for ever. The reader checks the heap first. */
+static void damage_heap(const char *path, uint64_t size)
+{
+    long n;
+    unsigned char *img = slurp(path, &n);
+    long at = -1;
+    for (long k = 0; k + 8 <= n && at < 0; k++)
+        if (memcmp(img + k, "GCOL\1\0\0\0", 8) == 0) at = k;
+    ck_assert_msg(at >= 0, "%s: no global heap in %ld bytes (%ld GCOL)", path, n, count_sig(img, n, "GCOL"));
+    for (int i = 0; i < 8; i++) img[at + 16 + 8 + i] = (unsigned char)(size >> (8 * i));
+    FILE *f = fopen(path, "wb");
+    ck_assert_int_eq(fwrite(img, 1, (size_t)n, f), n);
+    fclose(f);
+    free(img);
+}
+
+START_TEST(test_damaged_global_heap)
+{
+    char path[600], err[512] = "";
+    lbt_path(path, sizeof path, "heap.h5");
+    const uint64_t size = _i % 2 ? 0 : UINT64_C(1) << 40;
+    if (_i < 2) { /* a version-2 results file */
+        write_fixture(path);
+        hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        attrs_to_vlen(f);
+        int v = 2;
+        put_num_attr(f, "schema_version", H5T_NATIVE_INT, &v);
+        ck_assert_int_ge(H5Fclose(f), 0);
+        damage_heap(path, size);
+        lb_results r;
+        ck_assert_int_eq(lb_results_read(path, &r, err, sizeof err), LB_EDATA);
+    } else { /* an ann-benchmarks dataset with a variable-length distance, as h5py writes it */
+        float train[DX_N * DX_D], test[DX_Q * DX_D], dist[DX_Q * DX_KN];
+        int32_t nb[DX_Q * DX_KN];
+        lb_dataset ds;
+        dataset_fixture(&ds, train, test, nb, dist);
+        ck_assert_msg(lb_dataset_write(path, &ds, err, sizeof err) == LB_OK, "%s", err);
+        hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        lbt_put_vstr_attr(f, "distance", "angular");
+        ck_assert_int_ge(H5Fclose(f), 0);
+        lb_dataset back;
+        ck_assert_msg(lb_dataset_read(path, &back, err, sizeof err) == LB_OK, "%s", err); /* sound: reads */
+        lb_dataset_free(&back);
+        damage_heap(path, size);
+        ck_assert_int_eq(lb_dataset_read(path, &back, err, sizeof err), LB_EDATA);
+    }
+    assert_error_line(err, path, "runs past its collection (the file is damaged)");
+}
+END_TEST
+
 /* ---- main --------------------------------------------------------------- */
 
 static Suite *store_suite(void)
@@ -1901,6 +2309,18 @@ static Suite *store_suite(void)
     tcase_add_loop_test(bad, test_read_malformed, 0, (int)(sizeof bad_results / sizeof bad_results[0]));
     tcase_add_loop_test(bad, test_read_malformed_ab, 0, (int)NELEM(bad_ab));
     suite_add_tcase(s, bad);
+
+    TCase *v3 = tcase_create("version_3");
+    tcase_add_checked_fixture(v3, dir_setup, dir_teardown);
+    tcase_add_loop_test(v3, test_v3_no_heaps, 0, 2); /* plain, A/B */
+    tcase_add_test(v3, test_read_version_2_vlen);
+    tcase_add_test(v3, test_knobs);
+    tcase_add_loop_test(v3, test_read_bad_values, 0, (int)NELEM(bad_values));
+    tcase_add_test(v3, test_read_bad_ab_values);
+    tcase_add_loop_test(v3, test_data_checksums, 0, 2); /* compact, chunked */
+    tcase_add_test(v3, test_read_huge_extent);
+    tcase_add_loop_test(v3, test_damaged_global_heap, 0, 4); /* results, dataset x huge, zero size */
+    suite_add_tcase(s, v3);
 
     TCase *ds = tcase_create("dataset");
     tcase_add_checked_fixture(ds, dir_setup, dir_teardown);

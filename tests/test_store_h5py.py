@@ -62,8 +62,9 @@ ROOT_STR = {
     "library": "/opt/lb/b/liblatent.so.0.1.0",
     "library_hash": "0123456789abcdef",
     "kind": "results",
+    "knobs": "",
 }
-ROOT_INT = {"schema_version": 2, "mpi_ranks": 2, "omp_threads": 8, "nodes": 2, "node_concurrency": 4,
+ROOT_INT = {"schema_version": 3, "mpi_ranks": 2, "omp_threads": 8, "nodes": 2, "node_concurrency": 4,
             "complete": 0, "library_size": 123456}
 AB_ROOT_STR = dict(ROOT_STR, kind="ab", base_library="/opt/lb/a/liblatent.so.0.1.0",
                    base_library_hash="fedcba9876543210")
@@ -161,9 +162,11 @@ def check_results(path, ab=False):
         want = set(root_str) | set(ROOT_INT) | set(ROOT_FLOAT)
         check(set(f.attrs) == want, f"{path}: root attributes {sorted(f.attrs)} != {sorted(want)}")
         for k, v in root_str.items():
+            # schema_version 3: fixed-length UTF-8, which h5py gives as bytes
             got = f.attrs.get(k)
-            check(type(got) is str, f"attribute {k} reads as {type(got).__name__}, not str")
-            check(got == v, f"attribute {k} = {got!r}, expected {v!r}")
+            check(isinstance(got, bytes), f"attribute {k} reads as {type(got).__name__}, not bytes")
+            check(f.attrs.get_id(k).get_type().is_variable_str() is False, f"attribute {k} is variable-length")
+            check(got.decode("utf-8") == v, f"attribute {k} = {got!r}, expected {v!r}")
         for k, v in ROOT_INT.items():
             got = f.attrs.get(k)
             check(isinstance(got, np.integer), f"attribute {k} is {type(got).__name__}, not an integer")
@@ -190,7 +193,7 @@ def check_results(path, ab=False):
                 d = p[str(i)]
                 check_table(d, f"/ab_pairs/{i}", PAIR_FIELDS, len(want), lambda j, w=want: w[j])
                 rid = d.attrs.get("id")
-                check(type(rid) is str and rid == ROW_IDS[i], f"/ab_pairs/{i} id {rid!r}")
+                check(isinstance(rid, bytes) and rid.decode() == ROW_IDS[i], f"/ab_pairs/{i} id {rid!r}")
 
         s = f["samples"]
         check(sorted(s.keys()) == ["0", "1", "2"], f"/samples holds {sorted(s.keys())}")
@@ -201,7 +204,7 @@ def check_results(path, ab=False):
                   d.dtype["round"] == np.uint64, f"/samples/{i} types {d.dtype}")
             check(d.shape == (n,), f"/samples/{i} shape {d.shape}, expected ({n},)")
             rid = d.attrs.get("id")
-            check(type(rid) is str and rid == expected_row(i)["id"], f"/samples/{i} id {rid!r}")
+            check(isinstance(rid, bytes) and rid.decode() == expected_row(i)["id"], f"/samples/{i} id {rid!r}")
             for j, (it, ns, rnd) in enumerate(d[()]):
                 check(int(it) == (j + 1) * (i + 1) * 10 and float(ns) == 100.0 * i + j + 0.5 and int(rnd) == j % 3,
                       f"/samples/{i}[{j}] = ({it}, {ns}, {rnd})")
@@ -223,7 +226,7 @@ def check_dataset(path):
     n, d, q, kn = 5, 3, 2, 4
     with h5py.File(path, "r") as f:
         dist = f.attrs.get("distance")
-        check(type(dist) is str and dist == "angular", f"distance attribute {dist!r}")
+        check(isinstance(dist, bytes) and dist == b"angular", f"distance attribute {dist!r}")  # fixed-length, as lb_dataset_write writes it
         want = {
             "train": (np.float32, np.array([[i + 0.125 * j for j in range(d)] for i in range(n)])),
             "test": (np.float32, np.array([[100 + i + 0.25 * j for j in range(d)] for i in range(q)])),

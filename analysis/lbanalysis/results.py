@@ -29,8 +29,9 @@ except ImportError as e:  # pragma: no cover - report.py checks first
 
 RESULTS_SCHEMA = "latentbench-results"
 # Versions whose plain results read alike: 2 added the root attribute `kind`
-# and the parts of other kinds, which a plain results file does not have.
-RESULTS_VERSIONS = (1, 2)
+# and the parts of other kinds, which a plain results file does not have; 3
+# stores every text attribute fixed-length (h5py gives bytes; _text decodes).
+RESULTS_VERSIONS = (1, 2, 3)
 
 # Root attributes: name -> class ("text", "int", "double").
 ROOT_REQUIRED = {
@@ -45,7 +46,7 @@ ROOT_OPTIONAL = {
     "nodes": ("int", 1), "node_concurrency": ("int", 0), "complete": ("int", 1),
     "makespan_s": ("double", 0.0), "ideal_makespan_s": ("double", 0.0),
     "predicted_makespan_s": ("double", 0.0), "library": ("text", ""), "library_hash": ("text", ""),
-    "library_size": ("int", 0),
+    "library_size": ("int", 0), "knobs": ("text", ""),
 }
 
 # /benchmarks members: name -> class ("string", "integer", "number").

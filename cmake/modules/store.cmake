@@ -35,6 +35,7 @@ endfunction()
 
 add_library(lb_store STATIC
   src/store/results.c
+  src/store/results_check.c
   src/store/dataset.c
   src/store/h5io.c)
 target_link_libraries(lb_store PUBLIC lb_util)
@@ -51,6 +52,9 @@ if(LATENTBENCH_BUILD_TESTS)
 
   add_executable(test_store tests/test_store.c)
   target_link_libraries(test_store PRIVATE lb_store lb_util lb_test_support PkgConfig::CHECK m)
+  # results_raw.h: the round trips read without lb_results_check (their fixtures
+  # hold values no run makes, to test the layout alone).
+  target_include_directories(test_store PRIVATE ${PROJECT_SOURCE_DIR}/src/store)
   # The tests build malformed files with HDF5 directly.
   lb_store_link_hdf5(test_store PRIVATE)
   # The suppressions matter only under LATENTBENCH_SANITIZE=address (see the file).
@@ -71,5 +75,24 @@ if(LATENTBENCH_BUILD_TESTS)
             ${CMAKE_CURRENT_BINARY_DIR}/test_store_h5py/results.h5
             ${CMAKE_CURRENT_BINARY_DIR}/test_store_h5py/dataset.h5)
   set_tests_properties(test_store_h5py PROPERTIES FIXTURES_REQUIRED lb_store_h5py TIMEOUT 300)
+
+  # Randomly damaged results files through compare, report and baseline show:
+  # one line, no crash (tests/test_corrupt_results.py). Fewer copies under the
+  # sanitizers, whose start-up makes each command several times slower.
+  if(LATENTBENCH_SANITIZE)
+    set(lb_corrupt_copies 60)
+  else()
+    set(lb_corrupt_copies 250)
+  endif()
+  # detect_leaks=0 as for test_bad_inputs: LeakSanitizer at exit of a run that used OpenMP threads
+  # crashes in a thread of the unloaded liblatent (not the reader under test).
+  add_test(NAME test_corrupt_results COMMAND ${CMAKE_COMMAND} -E env LB_CORRUPT_COPIES=${lb_corrupt_copies}
+    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 /usr/bin/python3 ${PROJECT_SOURCE_DIR}/tests/test_corrupt_results.py $<TARGET_FILE:latentbench>)
+  set_tests_properties(test_corrupt_results PROPERTIES TIMEOUT 900)
+  # benchmark_ci.sh compares with the newest baseline that reads, not the newest name.
+  add_test(NAME test_ci_baseline_pick COMMAND bash ${PROJECT_SOURCE_DIR}/tests/test_ci_baseline_pick.sh
+    $<TARGET_FILE:latentbench> ${PROJECT_SOURCE_DIR})
+  set_tests_properties(test_ci_baseline_pick PROPERTIES TIMEOUT 300 ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")
+  unset(lb_corrupt_copies)
   unset(lb_store_test_env)
 endif()

@@ -8,11 +8,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
+#include "latentbench/text.h"
 
 /* H5Pset_file_locking appeared in 1.10.7 and 1.12.1. */
 #if H5_VERSION_GE(1, 12, 1) || (H5_VERSION_GE(1, 10, 7) && !H5_VERSION_GE(1, 12, 0))
@@ -33,6 +35,10 @@
 /* Longest fixed-length string attribute we allocate for; a corrupt size field
  * must give an error line, not a huge allocation. */
 #define LB__ATTR_MAX (1u << 20)
+
+/* Most attributes an object header holds before HDF5 moves them to dense
+ * storage (its limit is 65535): the root keeps all of its own. */
+#define LB__MAX_COMPACT 65535u
 
 /* ---- error lines ---------------------------------------------------------- */
 
@@ -71,10 +77,14 @@ static void h5_cause(char *buf, size_t len)
 
 static int vfail(const lb__ctx *c, int code, const char *cause, const char *fmt, va_list ap)
 {
-    char msg[512];
+    /* Names and ids quoted from a damaged file may hold any byte: the line is
+     * made printable as a whole (lb_sanitize), so it stays one line and cannot
+     * drive the terminal. */
+    char msg[512], line[1024], safe[1024];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    if (cause && cause[0]) lb_errorf(c->err, c->errlen, code, "%s: %s: %s", c->path, msg, cause);
-    else lb_errorf(c->err, c->errlen, code, "%s: %s", c->path, msg);
+    if (cause && cause[0]) snprintf(line, sizeof line, "%s: %s: %s", c->path, msg, cause);
+    else snprintf(line, sizeof line, "%s: %s", c->path, msg);
+    lb_errorf(c->err, c->errlen, code, "%s", lb_sanitize(safe, sizeof safe, line));
     /* ids quoted from a file may hold line breaks; the error stays one line */
     for (char *p = c->err && c->errlen ? c->err : NULL; p && *p; p++)
         if (*p == '\n' || *p == '\r') *p = ' ';
@@ -156,12 +166,16 @@ int lb__h5_begin(const lb__ctx *c, lb__h5_out *o)
         return rc;
     }
     int rc = LB_OK;
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), fcpl = H5Pcreate(H5P_FILE_CREATE);
+    /* The root's attributes stay in its (checksummed) object header: past 8 of
+     * them HDF5 would move them to "dense" storage in a fractal heap. */
+    if (fapl < 0 || fcpl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
         H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) < 0 ||
         H5Pset_libver_bounds(fapl, LB__FORMAT, LB__FORMAT) < 0 ||
-        (o->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0)
+        H5Pset_attr_phase_change(fcpl, LB__MAX_COMPACT, LB__MAX_COMPACT) < 0 ||
+        (o->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, fcpl, fapl)) < 0)
         rc = lb__fail_h5(c, LB_EIO, "cannot create %s in memory", o->tmp);
+    lb__h5_close(&fcpl);
     lb__h5_close(&fapl);
     if (rc != LB_OK) lb__h5_abort(o);
     return rc;
@@ -336,6 +350,100 @@ int lb__h5_open(const lb__ctx *c, hid_t *file)
     return rc;
 }
 
+/* ---- the global heap of older files --------------------------------------- */
+
+static uint64_t le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
+/* One collection at img + at: what HDF5 1.10's H5HG__cache_heap_deserialize
+ * assumes without checking. Returns a cause, or NULL when it is sound. */
+static const char *bad_collection(const unsigned char *img, size_t n, size_t at, char *buf, size_t len)
+{
+    enum { HDR = 16, OBJHDR = 16 }; /* with 8-byte lengths */
+    uint64_t size = le64(img + at + 8);
+    if (size < HDR || size > n - at) {
+        snprintf(buf, len, "global heap at byte %zu: its size %llu runs past the end of the file", at,
+                 (unsigned long long)size);
+        return buf;
+    }
+    unsigned char seen[8192] = {0}; /* object indices are 16-bit */
+    size_t p = at + HDR, end = at + (size_t)size;
+    while (p < end) {
+        if (end - p < OBJHDR) break; /* too small for an object: free space */
+        unsigned idx = (unsigned)img[p] | (unsigned)img[p + 1] << 8;
+        uint64_t osize = le64(img + p + 8), need = osize;
+        if (idx > 0) need = osize > UINT64_MAX - OBJHDR - 7 ? UINT64_MAX : OBJHDR + ((osize + 7) & ~(uint64_t)7);
+        /* an object past its collection makes H5HG_read copy from outside it; a
+         * zero-sized one makes the decoder loop for ever; a repeated index
+         * leaves another object without its place */
+        const char *why = need == 0 || need > end - p               ? "runs past its collection"
+                          : idx > 0 && (seen[idx / 8] >> (idx % 8) & 1) ? "repeats an index"
+                                                                          : NULL;
+        if (why) {
+            snprintf(buf, len, "global heap at byte %zu: object %u %s (the file is damaged)", at, idx, why);
+            return buf;
+        }
+        seen[idx / 8] |= (unsigned char)(1u << (idx % 8));
+        p += (size_t)need;
+    }
+    return NULL;
+}
+
+/* The end of the skip range holding byte at, or at when none does. */
+static size_t skip_past(size_t at, const lb__range *skip, size_t nskip)
+{
+    for (size_t i = 0; i < nskip; i++)
+        if (skip[i].len && at >= skip[i].off && at - skip[i].off < skip[i].len)
+            return skip[i].off + skip[i].len > SIZE_MAX ? SIZE_MAX : (size_t)(skip[i].off + skip[i].len);
+    return at;
+}
+
+int lb__h5_check_global_heap(const lb__ctx *c, const lb__range *skip, size_t nskip)
+{
+    int fd = open(c->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return lb__fail(c, LB_ENOINPUT, "%s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 16) {
+        close(fd);
+        return LB_OK; /* HDF5 already read it: nothing of ours to add */
+    }
+    size_t n = (size_t)st.st_size;
+    unsigned char *img = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (img == MAP_FAILED) return lb__fail(c, LB_EIO, "cannot map the file: %s", strerror(errno));
+    /* sizes of lengths: superblock versions 0 and 1 at byte 14, later ones at byte 10 */
+    unsigned lengths = img[8] >= 2 ? img[10] : n > 14 ? img[14] : 0;
+    int rc = LB_OK;
+    char cause[160];
+    for (size_t at = 0; lengths == 8 && at + 16 <= n && rc == LB_OK; at++) {
+        size_t next = skip_past(at, skip, nskip);
+        if (next != at) {
+            at = next - 1;
+            continue;
+        }
+        /* signature, version 1, three reserved zero bytes */
+        if (img[at] != 'G' || memcmp(img + at, "GCOL\1\0\0\0", 8) != 0) continue;
+        const char *why = bad_collection(img, n, at, cause, sizeof cause);
+        if (why) rc = lb__fail(c, LB_EDATA, "%s", why);
+    }
+    munmap(img, n);
+    return rc;
+}
+
+int lb__h5_attr_is_vlen_str(hid_t loc, const char *name)
+{
+    if (H5Aexists(loc, name) <= 0) return 0;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT), t = a < 0 ? H5I_INVALID_HID : H5Aget_type(a);
+    int v = t < 0 ? -1 : H5Tget_class(t) == H5T_STRING ? H5Tis_variable_str(t) > 0 : 0;
+    lb__h5_close(&t);
+    lb__h5_close(&a);
+    return v;
+}
+
 /* ---- attributes ----------------------------------------------------------- */
 
 static int put_attr(const lb__ctx *c, hid_t loc, const char *name, hid_t ftype, hid_t mtype,
@@ -356,10 +464,13 @@ int lb__h5_put_str(const lb__ctx *c, hid_t loc, const char *name, const char *va
     const char *v = value ? value : "";
     hid_t t = H5Tcopy(H5T_C_S1);
     int rc;
-    if (t < 0 || H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0)
+    /* Fixed-length, of the value's own size plus its NUL (HDF5 has no empty
+     * fixed-length string): no global-heap object (see lb__ctx). */
+    if (t < 0 || H5Tset_size(t, strlen(v) + 1) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
+        H5Tset_cset(t, H5T_CSET_UTF8) < 0)
         rc = lb__fail_h5(c, LB_EIO, "cannot write attribute %s", name);
     else
-        rc = put_attr(c, loc, name, t, t, &v);
+        rc = put_attr(c, loc, name, t, t, v);
     lb__h5_close(&t);
     return rc;
 }
@@ -423,6 +534,11 @@ int lb__h5_get_str(const lb__ctx *c, hid_t loc, const char *obj, const char *nam
         rc = lb__fail(c, LB_EDATA, "%s is not a string", what);
         goto out;
     }
+    if (var && c->fixed_strings) {
+        rc = lb__fail(c, LB_EDATA, "%s is a variable-length string (this file's version stores fixed-length ones)",
+                      what);
+        goto out;
+    }
     /* HDF5 will not convert between ASCII and UTF-8, so read in the file's set. */
     if ((m = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_cset(m, cset) < 0 ||
         H5Tset_size(m, var ? H5T_VARIABLE : size + 1) < 0) {
@@ -471,6 +587,15 @@ int lb__h5_get_num(const lb__ctx *c, hid_t loc, const char *obj, const char *nam
     lb__h5_close(&t);
     lb__h5_close(&a);
     return rc;
+}
+
+int lb__h5_group(const lb__ctx *c, hid_t loc, const char *name, const char *label, hid_t *g)
+{
+    /* Past 8 links HDF5 keeps them in a fractal heap indexed by a v2 B-tree:
+     * both checksummed in this format. (Keeping them in the object header
+     * instead makes every lookup a linear scan: minutes for thousands of rows.) */
+    *g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    return *g < 0 ? lb__fail_h5(c, LB_EIO, "cannot write %s", label) : LB_OK;
 }
 
 /* ---- compound tables ------------------------------------------------------ */
@@ -526,17 +651,49 @@ int lb__h5_put_table(const lb__ctx *c, hid_t loc, const char *name, const char *
     int rc = LB_OK;
     hsize_t dims[1] = {n};
     hid_t ft = table_type(t, 1, H5I_INVALID_HID), mt = table_type(t, 0, H5I_INVALID_HID);
-    hid_t sp = H5I_INVALID_HID, d = H5I_INVALID_HID;
-    if (ft < 0 || mt < 0 || (sp = H5Screate_simple(1, dims, NULL)) < 0 ||
-        (d = H5Dcreate2(loc, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
+    hid_t sp = H5I_INVALID_HID, d = H5I_INVALID_HID, dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    size_t row = ft < 0 ? 0 : H5Tget_size(ft);
+    herr_t st = dcpl < 0 || row == 0 ? -1 : 0;
+    /* Raw data outside the object header is not checksummed by the format
+     * itself: small tables go into the header, larger ones get Fletcher32. */
+    if (st >= 0 && n > 0 && n <= LB__COMPACT_MAX / row) {
+        st = H5Pset_layout(dcpl, H5D_COMPACT);
+    } else if (st >= 0 && n > 0) {
+        hsize_t chunk[1] = {(1u << 20) / row > 0 ? (1u << 20) / row : 1};
+        if (chunk[0] > n) chunk[0] = n;
+        if ((st = H5Pset_chunk(dcpl, 1, chunk)) >= 0) st = H5Pset_fletcher32(dcpl);
+    }
+    if (ft < 0 || mt < 0 || st < 0 || (sp = H5Screate_simple(1, dims, NULL)) < 0 ||
+        (d = H5Dcreate2(loc, name, ft, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0 ||
         (n > 0 && H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0))
         rc = lb__fail_h5(c, LB_EIO, "cannot write %s", label);
     if (keep && rc == LB_OK) *keep = d;
     else lb__h5_close(&d);
+    lb__h5_close(&dcpl);
     lb__h5_close(&sp);
     lb__h5_close(&mt);
     lb__h5_close(&ft);
     return rc;
+}
+
+/* A damaged or crafted extent must not make us allocate what the file cannot
+ * hold: without filters the rows take their bytes in the file; compressing
+ * writers (h5py with gzip) are allowed a generous ratio. */
+static int check_extent(const lb__ctx *c, const char *label, hid_t d, hid_t ft, hsize_t rows)
+{
+    hid_t fid = H5Iget_file_id(d), dcpl = H5Dget_create_plist(d);
+    hsize_t fsize = 0;
+    int nfilters = dcpl < 0 ? -1 : H5Pget_nfilters(dcpl);
+    herr_t st = fid < 0 ? -1 : H5Fget_filesize(fid, &fsize);
+    if (fid >= 0) H5Fclose(fid); /* H5Iget_file_id took a reference */
+    lb__h5_close(&dcpl);
+    if (st < 0 || nfilters < 0) return lb__fail_h5(c, LB_EDATA, "cannot read %s", label);
+    size_t row = H5Tget_size(ft);
+    hsize_t most = fsize / (row ? row : 1) * (nfilters > 0 ? 1024 : 1);
+    if (rows > most)
+        return lb__fail(c, LB_EDATA, "%s claims %llu rows of %zu bytes, more than the file's %llu bytes hold", label,
+                        (unsigned long long)rows, row, (unsigned long long)fsize);
+    return LB_OK;
 }
 
 static int check_fields(const lb__ctx *c, const char *label, const lb__table *t, hid_t ft)
@@ -610,7 +767,8 @@ int lb__h5_get_table(const lb__ctx *c, hid_t loc, const char *name, const char *
         rc = lb__fail(c, LB_EDATA, "%s is not one-dimensional", label);
         goto out;
     }
-    if ((rc = check_fields(c, label, t, ft)) != LB_OK) goto out;
+    if ((rc = check_fields(c, label, t, ft)) != LB_OK || (rc = check_extent(c, label, d, ft, dims[0])) != LB_OK)
+        goto out;
     if (dims[0] > SIZE_MAX / t->size) {
         rc = lb__fail(c, LB_EDATA, "%s has too many rows", label);
         goto out;

@@ -9,12 +9,18 @@
 
 #include <hdf5.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Where an error line goes and which file it names. */
 typedef struct {
     const char *path;
     char       *err;
     size_t      errlen;
+    /* Reading: refuse variable-length string attributes. Their values live in
+     * HDF5's global heap, which has no checksum and which HDF5 1.10 decodes
+     * without bounds checks; files written as fixed-length-only (results
+     * schema_version 3) never have one, so one there means damage. */
+    int         fixed_strings;
 } lb__ctx;
 
 /* Formats "path: <fmt>" into c->err and returns code. */
@@ -52,10 +58,30 @@ void lb__h5_abort(lb__h5_out *o);
  * when it is not an HDF5 file or HDF5 cannot open it (truncated, corrupt). */
 int lb__h5_open(const lb__ctx *c, hid_t *file);
 
+/* A byte range of the file [off, off + len). */
+typedef struct {
+    uint64_t off, len;
+} lb__range;
+
+/* For files with variable-length strings (results versions 1 and 2, h5py's
+ * ann-benchmarks files): checks every global heap collection in the file, the
+ * way HDF5 1.10 does not, so a damaged one is LB_EDATA instead of a crash or a
+ * hang in H5HG_read. The nskip ranges (large raw arrays) are not scanned.
+ * LB_OK when sound. */
+int lb__h5_check_global_heap(const lb__ctx *c, const lb__range *skip, size_t nskip);
+/* 1 when attribute name of loc exists and is a variable-length string, 0 when
+ * not, negative when HDF5 cannot tell (the reader then reports it). */
+int lb__h5_attr_is_vlen_str(hid_t loc, const char *name);
+
+/* Creates group name under loc (*g open on success; label names it in errors). */
+int lb__h5_group(const lb__ctx *c, hid_t loc, const char *name, const char *label, hid_t *g);
+
 /* ---- scalar attributes ----------------------------------------------------
- * Strings are written as variable-length UTF-8 (h5py reads them back as str);
- * the reader accepts variable- and fixed-length strings. obj names the object
- * in error lines ("/" for the root). */
+ * Strings are written as fixed-length, NUL-terminated UTF-8 of their own
+ * length (at least 1 byte): stored in the checksummed object header, never in
+ * the global heap (h5py reads them back as bytes). The reader accepts variable-
+ * and fixed-length strings, except variable-length ones under c->fixed_strings.
+ * obj names the object in error lines ("/" for the root). */
 int lb__h5_put_str(const lb__ctx *c, hid_t loc, const char *name, const char *value);
 int lb__h5_put_num(const lb__ctx *c, hid_t loc, const char *name, hid_t ftype, hid_t mtype,
                    const void *value);
@@ -70,7 +96,10 @@ int lb__h5_get_num(const lb__ctx *c, hid_t loc, const char *obj, const char *nam
 /* ---- compound tables ------------------------------------------------------
  * A C struct stored as a 1-D compound dataset, one member per field of the same
  * name. Numbers are stored little-endian, strings as fixed-length NUL-padded
- * UTF-8 of the field's size. */
+ * UTF-8 of the field's size. Every byte is checksummed: a table of up to
+ * LB__COMPACT_MAX bytes is stored in its object header (compact layout), a
+ * larger one in chunks with the Fletcher32 filter. */
+#define LB__COMPACT_MAX (48u * 1024u)
 typedef enum { LB__F_STR, LB__F_I64, LB__F_U64, LB__F_F64 } lb__fkind;
 
 typedef struct {
@@ -91,7 +120,8 @@ typedef struct {
 int lb__h5_put_table(const lb__ctx *c, hid_t loc, const char *name, const char *label,
                      const lb__table *t, const void *rows, size_t n, hid_t *keep);
 /* Reads dataset name under loc (label names it in error lines) into *rows
- * (lb_calloc'd, NULL when empty). Members are matched by name and converted, so
+ * (lb_calloc'd, NULL when empty); a row count that the file's size cannot hold
+ * is refused before anything is allocated. Members are matched by name and converted, so
  * the file's member order, string sizes and integer widths do not matter; each
  * field must exist with a compatible class, except optional ones, which read as
  * 0 when absent. keep as above. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "h5io.h"
+#include "results_raw.h"
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
 
@@ -86,6 +87,9 @@ static const lb__table pair_table = TABLE(lb_ab_pair, pair_fields);
 /* The oldest layout this build reads: version 1 lacks kind and the A/B parts,
  * and is otherwise the layout of version 2. */
 #define OLDEST_VERSION 1
+/* From this version on every string is fixed-length: a variable-length one
+ * (whose value would come from HDF5's unchecksummed global heap) is refused. */
+#define FIXED_STRINGS_VERSION 3
 
 /* Root attribute kind: what the file holds. Absent (version 1) reads as plain. */
 #define KIND_PLAIN "results"
@@ -171,6 +175,7 @@ static const struct {
     {"scaling", offsetof(lb_meta, scaling), ""},
     {"library", offsetof(lb_meta, library), ""},
     {"library_hash", offsetof(lb_meta, library_hash), ""},
+    {"knobs", offsetof(lb_meta, knobs), ""},
 };
 #define NMETA_STRS (sizeof meta_strs / sizeof meta_strs[0])
 
@@ -225,9 +230,9 @@ static int write_sets(const lb__ctx *c, hid_t f, const lb_results *r, const row_
 {
     char glabel[32];
     snprintf(glabel, sizeof glabel, "/%s", s->group);
-    hid_t g = H5Gcreate2(f, s->group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (g < 0) return lb__fail_h5(c, LB_EIO, "cannot write %s", glabel);
-    int rc = LB_OK;
+    hid_t g;
+    int rc = lb__h5_group(c, f, s->group, glabel, &g);
+    if (rc) return rc;
     for (size_t i = 0; !rc && i < r->nrows; i++) {
         char name[32], label[64], id[LB_ID_LEN + 1];
         hid_t d = H5I_INVALID_HID;
@@ -296,24 +301,33 @@ static int write_file(const lb__ctx *c, const lb_results *r)
     return lb__h5_commit(c, &o);
 }
 
-static int read_meta(const lb__ctx *c, hid_t f, lb_meta *m, int *is_ab)
+/* c->fixed_strings is set from schema_version, read before any string so that
+ * a version-3 file never has HDF5 read its global heap. */
+static int read_meta(lb__ctx *c, hid_t f, lb_meta *m, int *is_ab)
 {
     char *schema = NULL;
     int64_t version = 0;
     htri_t has = H5Aexists(f, "schema");
+    if (has < 0) return lb__fail_h5(c, LB_EDATA, "cannot read root attribute 'schema'");
     if (has == 0) return lb__fail(c, LB_EDATA, "not a latentbench results file (no schema attribute)");
-    int rc = lb__h5_get_str(c, f, "/", "schema", &schema);
+    int present = 0;
+    int rc = lb__h5_has_attr(c, f, "/", "schema_version", &present);
+    if (!rc && present && !(rc = lb__h5_get_num(c, f, "/", "schema_version", H5T_NATIVE_INT64, &version)))
+        c->fixed_strings = version >= FIXED_STRINGS_VERSION;
+    /* older files keep their text in the global heap: check it before HDF5 reads any */
+    if (!rc && !c->fixed_strings) rc = lb__h5_check_global_heap(c, NULL, 0);
+    if (rc) return rc;
+    rc = lb__h5_get_str(c, f, "/", "schema", &schema);
     if (!rc && strcmp(schema, LB_SCHEMA) != 0)
         rc = lb__fail(c, LB_EDATA, "schema is '%s', expected '%s'", schema, LB_SCHEMA);
     lb_free(schema);
-    if (!rc) rc = lb__h5_get_num(c, f, "/", "schema_version", H5T_NATIVE_INT64, &version);
+    if (!rc && !present) rc = lb__fail(c, LB_EDATA, "root attribute 'schema_version' is missing");
     if (!rc && (version < OLDEST_VERSION || version > LB_SCHEMA_VERSION))
         rc = lb__fail(c, LB_EDATA, "schema_version %lld is not supported (this build reads %d to %d)",
                       (long long)version, OLDEST_VERSION, LB_SCHEMA_VERSION);
     if (rc) return rc;
     m->schema_version = (int)version;
     char *kind = NULL;
-    int present = 0;
     if (!(rc = lb__h5_has_attr(c, f, "/", "kind", &present)) && present &&
         !(rc = lb__h5_get_str(c, f, "/", "kind", &kind)) && strcmp(kind, KIND_PLAIN) != 0 &&
         strcmp(kind, KIND_AB) != 0)
@@ -415,7 +429,7 @@ static int read_ab(const lb__ctx *c, hid_t f, lb_results *r, int is_ab)
     return read_sets(c, f, r, &pairs_sets);
 }
 
-static int read_file(const lb__ctx *c, lb_results *r)
+static int read_file(lb__ctx *c, lb_results *r)
 {
     hid_t f;
     int rc = lb__h5_open(c, &f);
@@ -437,21 +451,28 @@ static int read_file(const lb__ctx *c, lb_results *r)
 
 int lb_results_write(const char *path, const lb_results *r, char *err, size_t errlen)
 {
-    lb__ctx c = {path ? path : "(null)", err, errlen};
+    lb__ctx c = {path ? path : "(null)", err, errlen, 0};
     if (!path) return lb__fail(&c, LB_EINTERNAL, "no path");
     lb__h5_quiet();
     return write_file(&c, r);
 }
 
-int lb_results_read(const char *path, lb_results *r, char *err, size_t errlen)
+int lb__results_read_unchecked(const char *path, lb_results *r, char *err, size_t errlen)
 {
-    lb__ctx c = {path ? path : "(null)", err, errlen};
+    lb__ctx c = {path ? path : "(null)", err, errlen, 0};
     if (!r) return lb__fail(&c, LB_EINTERNAL, "no results to read into");
     memset(r, 0, sizeof *r);
     if (!path) return lb__fail(&c, LB_EINTERNAL, "no path");
     lb__h5_quiet();
     int rc = read_file(&c, r);
     if (rc) lb_results_free(r);
+    return rc;
+}
+
+int lb_results_read(const char *path, lb_results *r, char *err, size_t errlen)
+{
+    int rc = lb__results_read_unchecked(path, r, err, errlen);
+    if (!rc && (rc = lb_results_check(r, path, err, errlen))) lb_results_free(r);
     return rc;
 }
 

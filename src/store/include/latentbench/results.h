@@ -5,6 +5,7 @@
  *                     build_type, command_line, timer_resolution_ns, timer_overhead_ns;
  *                     distributed runs: shard, failure, scaling, nodes, node_concurrency,
  *                     complete, makespan_s, ideal_makespan_s, predicted_makespan_s;
+ *                     optional: library, library_hash, library_size, knobs;
  *                     A/B files: base_library, base_library_hash
  *   /benchmarks       1-D compound dataset, one lb_row per benchmark
  *   /samples/<i>      raw samples of row i: compound {iterations, ns_per_iter, round}
@@ -16,10 +17,13 @@
  *   /ab_pairs/<i>     the rounds of row i: compound lb_ab_pair (attribute "id")
  *
  * Version 2 added kind and the A/B parts; version-1 files (no kind, never
- * A/B) still read, with meta.schema_version 1.
+ * A/B) still read, with meta.schema_version 1. Version 3 stores every string
+ * fixed-length, attributes included, and every byte under a checksum: no
+ * object in HDF5's unchecksummed global heap (versions 1 and 2 have
+ * variable-length text attributes, still read).
  *
- * Strings are fixed-length, NUL-padded fields of the sizes below (readable from
- * C, h5py and pandas alike). Written by rank 0 alone, to a temporary file in the
+ * Strings in tables are fixed-length, NUL-padded fields of the sizes below
+ * (readable from C, h5py and pandas alike). Written by rank 0 alone, to a temporary file in the
  * same directory that is renamed over the target only once complete.
  *
  * These functions switch HDF5's automatic error printing off for the process
@@ -31,7 +35,7 @@
 #include <stdint.h>
 
 #define LB_SCHEMA "latentbench-results"
-#define LB_SCHEMA_VERSION 2 /* the layout written; 1 and 2 are read */
+#define LB_SCHEMA_VERSION 3 /* the layout written; 1 to 3 are read */
 
 #define LB_ID_LEN 128
 #define LB_NAME_LEN 48
@@ -104,6 +108,8 @@ typedef struct {
     double  makespan_s;        /* wall time of the measuring phase */
     double  ideal_makespan_s;  /* matrix: predicted cost of all cases / measuring slots */
     double  predicted_makespan_s; /* matrix: the schedule's largest predicted slot load */
+    char   *knobs;             /* environment knobs in effect, "NAME=value" separated by spaces
+                                  ("LATENT_ISA=avx2 OMP_NUM_THREADS=2"); "" in files before it */
 } lb_meta;
 
 /* A paired A/B file (latentbench ab): per benchmark, the paired comparison of
@@ -166,12 +172,24 @@ typedef struct {
 int lb_results_write(const char *path, const lb_results *r, char *err, size_t errlen);
 
 /* Reads a results file into *r (allocated with lb_malloc; free with
- * lb_results_free). LB_ENOINPUT when path does not exist, LB_EDATA for a file
- * that is not HDF5, has another schema or a schema_version other than 1 or 2,
- * or is truncated or malformed (err names the file and what is wrong); in an
- * A/B file, /base_benchmarks or /ab without one row per /benchmarks row, or
- * with another id than that row, is malformed too. */
+ * lb_results_free). LB_ENOINPUT when path does not exist or is not a regular
+ * file, LB_EDATA for a file that is not HDF5, has another schema or a
+ * schema_version other than 1 to 3, or is truncated or malformed (err names
+ * the file and what is wrong); in an A/B file, /base_benchmarks or /ab without
+ * one row per /benchmarks row, or with another id than that row, is malformed
+ * too. What is read is then checked with lb_results_check. */
 int lb_results_read(const char *path, lb_results *r, char *err, size_t errlen);
+
+/* The values no run can produce, as LB_EDATA "path: cause" (path names the
+ * file in the line): an empty id; a negative count or size (samples,
+ * iterations, rounds, ranks, outliers, dimension, k, dataset_size, batch_size,
+ * seq_len, num_heads, num_experts, mpi_ranks, omp_threads, nodes, cores, ...);
+ * samples other than the row's /samples count (plain files); a negative, NaN
+ * or infinite time (statistics may be NaN, never negative or infinite) or
+ * throughput; complete other than 0 or 1; shard, scaling, an A/B row's order,
+ * verdict or memory_verdict outside their documented values; b_first other
+ * than 0 or 1. LB_OK otherwise. */
+int lb_results_check(const lb_results *r, const char *path, char *err, size_t errlen);
 
 void lb_results_free(lb_results *r);
 
