@@ -3,14 +3,16 @@
 #include "latentbench/ops.h"
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
+#include "latentbench/units.h"
 
 #include <latent/latent.h>
 
-#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
-#define LB_ADD_RESET 1024 /* add_embedding: a fresh space every this many adds */
+/* The suite module sizes cases without liblatent's header: keep its constants true. */
+_Static_assert(sizeof(lt_neighbor) == 16, "lb_case_bytes counts 16 bytes a neighbour");
+_Static_assert(LB_MAX_EXPERTS == LT_MAX_EXPERTS, "the suite check bounds num_experts as liblatent does");
 
 struct lb_op_ctx {
     const lb_latent *lt; /* the build of liblatent measured */
@@ -54,22 +56,19 @@ void lb_shard_range(uint64_t n, int r, int p, uint64_t *lo, uint64_t *hi)
     *hi = (uint64_t)((unsigned __int128)n * (unsigned)(r + 1) / (unsigned)p);
 }
 
+/* The names the suite module knows, in liblatent's enum orders. */
 static int parse_metric(const char *s, lt_metric *m)
 {
-    static const char *names[] = {"Euclidean", "Cosine", "Manhattan", "Hyperbolic", "Dot"};
-    if (!*s) { *m = LT_METRIC_EUCLIDEAN; return 1; }
-    for (int i = 0; i < 5; i++)
-        if (strcasecmp(s, names[i]) == 0) { *m = (lt_metric)i; return 1; }
-    return 0;
+    int i = lb_metric_parse(s);
+    if (i >= 0) *m = (lt_metric)i;
+    return i >= 0;
 }
 
 static int parse_attention(const char *s, lt_attention *a)
 {
-    static const char *names[] = {"Standard", "Flash", "MultiHead", "MoE"};
-    if (!*s) { *a = LT_ATTN_STANDARD; return 1; }
-    for (int i = 0; i < 4; i++)
-        if (strcasecmp(s, names[i]) == 0) { *a = (lt_attention)i; return 1; }
-    return 0;
+    int i = lb_attention_parse(s);
+    if (i >= 0) *a = (lt_attention)i;
+    return i >= 0;
 }
 
 void lb_op_free(lb_op_ctx *c)
@@ -107,80 +106,91 @@ static int is_attn(lb_op_kind k) { return k == LB_OP_ATTN || k == LB_OP_ATTN_BAT
 static int sharded(lb_op_kind k) { return k != LB_OP_NOOP && k != LB_OP_CREATE && k != LB_OP_ADD; }
 
 /* The shape of a case before anything is allocated: rows over all ranks,
- * queries, k and the dimension. */
-typedef struct {
-    size_t d, rows, nq, k;
-} shape;
-
-static int case_shape(const lb_case *cs, const lb_op_env *env, lb_op_kind kind, shape *sh, char *err,
+ * queries, k and the dimension, from the suite module's sizing (one path for
+ * the suite check and the ops), with a dataset's dimension and rows instead
+ * of the case's when there is one. Cases from suites passed lb_case_validate;
+ * these checks keep the ops safe for cases made in code and scaled ones. */
+static int case_shape(const lb_case *cs, const lb_op_env *env, lb_op_kind kind, lb_case_shape *sh, char *err,
                       size_t errlen)
 {
     const lb_dataset *ds = env->dataset;
     memset(sh, 0, sizeof *sh);
     if (kind == LB_OP_NOOP) return LB_OK;
-    if (cs->dimension < 0 || cs->k < 0 || cs->dataset_size < 0 || cs->seq_len < 0 || cs->batch_size < 0)
+    if (cs->dimension < 0 || cs->k < 0 || cs->dataset_size < 0 || cs->seq_len < 0 || cs->batch_size < 0 ||
+        cs->num_heads < 0 || cs->num_experts < 0 || cs->top_k_experts < 0 || cs->block_size < 0)
         return lb_errorf(err, errlen, LB_EDATA, "%s: negative size", cs->id);
-    sh->d = ds ? ds->d : (size_t)cs->dimension;
-    int64_t rows = is_attn(kind) ? (cs->seq_len ? cs->seq_len : cs->dataset_size) : cs->dataset_size;
-    if (kind == LB_OP_ADD) rows = LB_ADD_RESET;
-    if (kind == LB_OP_ADD_BATCH) rows = cs->batch_size;
-    sh->rows = (size_t)rows;
-    sh->nq = (kind == LB_OP_KNN_BATCH || kind == LB_OP_ATTN_BATCH || kind == LB_OP_KNN_MERGE) ? (size_t)cs->batch_size : 1;
-    if (kind == LB_OP_KNN_MERGE) rows = 0;
-    sh->k = (size_t)cs->k;
-    if (ds && stores_rows(kind)) {
-        sh->rows = ds->n_total;
-        if (sh->nq > ds->q) sh->nq = ds->q;
+    if (cs->num_heads > UINT32_MAX || cs->num_experts > LB_MAX_EXPERTS || cs->top_k_experts > UINT32_MAX ||
+        cs->block_size > UINT32_MAX)
+        return lb_errorf(err, errlen, LB_EDATA, "%s: num_heads, num_experts, top_k_experts or block_size too large", cs->id);
+    if (!lb_case_shape_of(cs, sh))
+        return lb_errorf(err, errlen, LB_EDATA, "%s: sizes overflow (dimension %lld)", cs->id, (long long)cs->dimension);
+    if (ds) {
+        sh->d = ds->d;
+        if (stores_rows(kind)) {
+            sh->rows = ds->n_total;
+            if (sh->nq > ds->q) sh->nq = ds->q;
+        }
     }
+    /* k bounded by the rows searched over all ranks (the merged answer has no
+     * more): what liblatent is asked for and what the answers hold */
+    if ((kind == LB_OP_KNN || kind == LB_OP_KNN_BATCH) && cs->k > 0)
+        sh->k = (uint64_t)cs->k < sh->rows ? (uint64_t)cs->k : sh->rows;
     if (kind != LB_OP_CREATE && kind != LB_OP_KNN_MERGE && sh->rows == 0)
         return lb_errorf(err, errlen, LB_EDATA, "%s: operation '%s' needs rows (dataset_size, seq_len or batch_size)",
                          cs->id, cs->op);
+    if (sh->d == 0) return lb_errorf(err, errlen, LB_EDATA, "%s: operation '%s' needs dimension >= 1", cs->id, cs->op);
     if (is_knn(kind) && sh->k == 0) return lb_errorf(err, errlen, LB_EDATA, "%s: kNN needs k > 0", cs->id);
     if (sh->nq == 0) return lb_errorf(err, errlen, LB_EDATA, "%s: batch operation needs batch_size > 0", cs->id);
     return LB_OK;
 }
 
 /* This rank's rows of a case. */
-static void local_rows(const shape *sh, const lb_op_env *env, lb_op_kind kind, uint64_t *lo, uint64_t *hi)
+static void local_rows(const lb_case_shape *sh, const lb_op_env *env, lb_op_kind kind, uint64_t *lo, uint64_t *hi)
 {
     *lo = 0;
     *hi = sh->rows;
     if (env->shard && sharded(kind)) lb_shard_range(sh->rows, env->shard->rank, env->shard->size, lo, hi);
 }
 
-/* a += b * c, or 0 on overflow */
-static int mul_add(uint64_t *a, uint64_t b, uint64_t c)
+/* the one unit style of every output (latentbench/units.h) */
+static const char *fmt_bytes(uint64_t b, char *buf, size_t len)
 {
-    uint64_t p;
-    if (__builtin_mul_overflow(b, c, &p) || __builtin_add_overflow(*a, p, a)) return 0;
-    return 1;
+    lb_units_bytes(buf, len, (double)b);
+    return buf;
 }
 
 uint64_t lb_op_memory_estimate(const lb_case *cs, const lb_op_env *env, char *err, size_t errlen)
 {
     int kind = lb_op_kind_parse(cs->op);
-    shape sh;
-    if (!env->lt || kind < 0 || case_shape(cs, env, (lb_op_kind)kind, &sh, err, errlen)) return 0;
-    uint64_t lo, hi;
-    local_rows(&sh, env, (lb_op_kind)kind, &lo, &hi);
-    uint64_t padded = (sh.d + 15) / 16 * 16, bytes = 1 << 20; /* rows are padded to 64 bytes */
-    /* staged rows, the space's copy (with its ids and norms), queries, answers */
-    int ok = mul_add(&bytes, (hi - lo) * 2, padded * sizeof(float) + 16) &&
-             mul_add(&bytes, sh.nq, sh.d * 2 * sizeof(float)) && mul_add(&bytes, sh.nq, sh.k * sizeof(lt_neighbor));
-    if (ok && is_attn((lb_op_kind)kind)) {
-        lt_config cfg = env->lt->config_default(sh.d ? sh.d : 1);
-        if (cs->num_heads > 0) cfg.num_heads = (unsigned)cs->num_heads;
-        if (cs->num_experts > 0 && cs->num_experts < 1 << 20) cfg.num_experts = (unsigned)cs->num_experts;
-        parse_attention(cs->attention, &cfg.attention);
-        size_t sf = env->lt->attention_state_floats ? env->lt->attention_state_floats(&cfg) : 0;
-        ok = mul_add(&bytes, sh.nq, sf * sizeof(float));
-    }
-    if (!ok) {
-        lb_errorf(err, errlen, LB_EDATA, "%s: sizes overflow (%zu rows x %zu dimensions, %zu queries, k %zu)", cs->id,
-                  sh.rows, sh.d, sh.nq, sh.k);
+    lb_case_shape sh;
+    if (kind < 0) {
+        lb_errorf(err, errlen, LB_EDATA, "%s: unknown operation '%s'", cs->id, cs->op);
         return 0;
     }
+    if (case_shape(cs, env, (lb_op_kind)kind, &sh, err, errlen)) return 0;
+    uint64_t lo, hi;
+    local_rows(&sh, env, (lb_op_kind)kind, &lo, &hi);
+    uint64_t bytes = lb_case_bytes(&sh, hi - lo, env->shard && sharded((lb_op_kind)kind) && is_attn((lb_op_kind)kind));
+    if (!bytes)
+        lb_errorf(err, errlen, LB_EDATA, "%s: sizes overflow (%llu rows x %llu dimensions, %llu queries, k %llu)", cs->id,
+                  (unsigned long long)sh.rows, (unsigned long long)sh.d, (unsigned long long)sh.nq,
+                  (unsigned long long)sh.k);
     return bytes;
+}
+
+int lb_op_check(const lb_case *cs, const lb_op_env *env, char *err, size_t errlen)
+{
+    uint64_t need = lb_op_memory_estimate(cs, env, err, errlen);
+    if (!need) return LB_EDATA;
+    const char *source = env->max_memory ? "--max-memory or LATENTBENCH_MAX_MEMORY" : "this machine's memory";
+    uint64_t limit = env->max_memory ? env->max_memory : lb_machine_memory();
+    if (limit && need > limit) { /* at the suite's place when the case came from one */
+        char a[32], b[32];
+        return lb_errorf(err, errlen, LB_EDATA, "%s%scase '%s' needs about %s on this rank, over the memory limit of %s (%s)",
+                         cs->origin, cs->origin[0] ? ": " : "", cs->id, fmt_bytes(need, a, sizeof a),
+                         fmt_bytes(limit, b, sizeof b), source);
+    }
+    return LB_OK;
 }
 
 int lb_op_prepare(const lb_case *cs, const lb_op_env *env, lb_op_ctx **out, char *err, size_t errlen)
@@ -199,21 +209,12 @@ int lb_op_prepare(const lb_case *cs, const lb_op_env *env, lb_op_ctx **out, char
         return LB_OK;
     }
     const lb_dataset *ds = env->dataset;
-    shape sh;
+    lb_case_shape sh;
     int rc = case_shape(cs, env, c->kind, &sh, err, errlen);
+    if (!rc) rc = lb_op_check(cs, env, err, errlen); /* before anything is allocated */
     if (rc) {
         lb_op_free(c);
         return rc;
-    }
-    uint64_t need = lb_op_memory_estimate(cs, env, err, errlen);
-    if (!need) {
-        lb_op_free(c);
-        return LB_EDATA;
-    }
-    if (env->max_memory && need > env->max_memory) {
-        lb_op_free(c);
-        return lb_errorf(err, errlen, LB_ENOMEM, "%s: needs about %" PRIu64 " bytes on this rank, over the limit of %" PRIu64
-                         " (--max-memory)", cs->id, need, env->max_memory);
     }
     c->d = sh.d;
     c->nq = sh.nq;
@@ -230,7 +231,8 @@ int lb_op_prepare(const lb_case *cs, const lb_op_env *env, lb_op_ctx **out, char
     if (cs->num_heads > 0) c->cfg.num_heads = (unsigned)cs->num_heads;
     if (cs->num_experts > 0) c->cfg.num_experts = (unsigned)cs->num_experts;
     if (cs->top_k_experts > 0) c->cfg.top_k_experts = (unsigned)cs->top_k_experts;
-    if (c->cfg.top_k_experts > c->cfg.num_experts) c->cfg.top_k_experts = c->cfg.num_experts;
+    /* only the default top-k (2) shrinks to fit fewer experts; a set one was checked */
+    else if (c->cfg.top_k_experts > c->cfg.num_experts) c->cfg.top_k_experts = c->cfg.num_experts;
     if (cs->block_size > 0) c->cfg.block_size = (unsigned)cs->block_size;
     if (cs->curvature < 0) c->cfg.curvature = (float)cs->curvature;
 
@@ -250,7 +252,13 @@ int lb_op_prepare(const lb_case *cs, const lb_op_env *env, lb_op_ctx **out, char
     uint64_t lo, hi;
     local_rows(&sh, env, c->kind, &lo, &hi);
     c->nrows = (size_t)(hi - lo);
-    size_t nd = c->nrows * c->d, qd = c->nq * c->d; /* bounded by the estimate's checked products */
+    size_t nd, qd, nk, bytes = 0; /* each product checked, though the estimate bounds them */
+    if (!lb_size_mul(c->nrows, c->d, &nd) || !lb_size_mul(c->nq, c->d, &qd) || !lb_size_mul(c->nq, c->k, &nk) ||
+        !lb_size_mul(nd, sizeof(float), &bytes) || !lb_size_mul(qd, sizeof(float), &bytes) ||
+        !lb_size_mul(nk, sizeof(lt_neighbor), &bytes)) {
+        lb_op_free(c);
+        return lb_errorf(err, errlen, LB_EDATA, "%s: sizes overflow", cs->id);
+    }
     if (ds && stored && (dist ? ds->row0 != lo || ds->n != hi - lo : ds->n != ds->n_total)) {
         lb_op_free(c); /* a slice of another split, or a slice where the whole set is needed */
         return lb_errorf(err, errlen, LB_EINTERNAL, "%s: the dataset holds rows %zu..%zu, this rank needs %llu..%llu",
@@ -268,8 +276,8 @@ int lb_op_prepare(const lb_case *cs, const lb_op_env *env, lb_op_ctx **out, char
         for (size_t r = 0; r < c->nrows; r++) c->ids[r] = lo + r;
     }
     c->queries = lb_malloc(qd * sizeof(float));
-    c->nb = c->k ? lb_malloc(c->nq * c->k * sizeof *c->nb) : NULL;
-    c->found = lb_malloc(c->nq * sizeof *c->found);
+    c->nb = c->k ? lb_calloc(nk, sizeof *c->nb) : NULL;
+    c->found = lb_calloc(c->nq, sizeof *c->found);
     c->out = lb_malloc(qd * sizeof(float));
     if (!c->queries || !c->found || !c->out || (c->k && !c->nb)) return fail(c, LB_ENOMEM, err, errlen, cs->id, LT_ENOMEM);
     if (ds && stored) memcpy(c->queries, ds->test, qd * sizeof(float));
@@ -277,7 +285,7 @@ int lb_op_prepare(const lb_case *cs, const lb_op_env *env, lb_op_ctx **out, char
     if (dist && is_attn(c->kind)) {
         c->state_floats = c->lt->attention_state_floats(&c->cfg);
         lt_space *none = NULL;
-        c->states = lb_malloc(c->nq * c->state_floats * sizeof(float));
+        c->states = lb_calloc(c->nq, c->state_floats * sizeof(float)); /* state_floats: checked by liblatent */
         c->empty_state = lb_malloc(c->state_floats * sizeof(float));
         if (!c->states || !c->empty_state) return fail(c, LB_ENOMEM, err, errlen, cs->id, LT_ENOMEM);
         if ((lrc = c->lt->space_create(&c->cfg, &none)) || (lrc = c->lt->space_attention_state(none, c->queries, c->empty_state))) {
@@ -304,7 +312,7 @@ int lb_op_prepare(const lb_case *cs, const lb_op_env *env, lb_op_ctx **out, char
     if (stored) {
         if ((lrc = c->lt->space_create(&c->cfg, &c->space)) ||
             (c->nrows && (lrc = c->lt->space_add_batch(c->space, c->data, c->nrows, c->ids))))
-            return fail(c, LB_EDATA, err, errlen, cs->id, lrc);
+            return fail(c, lrc == LT_ENOMEM ? LB_ENOMEM : LB_EDATA, err, errlen, cs->id, lrc);
         lb_free(c->data); /* the space holds its own copy */
         c->data = NULL;
     }

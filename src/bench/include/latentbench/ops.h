@@ -27,19 +27,27 @@ typedef struct {
     uint64_t          seed;       /* data stream */
     const lb_dataset *dataset;    /* NULL: generated data; with data sharding, this rank's part */
     const lb_cluster *shard;      /* data sharding over these ranks; NULL: this process alone */
-    uint64_t          max_memory; /* refuse a case whose estimate exceeds it (bytes); 0: no limit */
+    uint64_t          max_memory; /* refuse a case whose estimate exceeds it (bytes); 0: the machine's memory */
 } lb_op_env;
 
 /* Builds what c needs: data from a seeded uniform(-1,1) stream (or, when
  * env->dataset is set, its train rows as the space and test rows as queries),
  * the space, the queries. LB_EDATA when the case cannot run (bad parameters,
- * sizes that overflow; err says why), LB_ENOMEM (also when the estimate is over
- * env->max_memory: err names both). */
+ * sizes that overflow, an estimate over the memory limit: err says why, naming
+ * the estimate and the limit), LB_ENOMEM. */
 int lb_op_prepare(const lb_case *c, const lb_op_env *env, lb_op_ctx **out, char *err, size_t errlen);
 
-/* Bytes this rank needs for c (data, space, queries, answers), for the
- * memory limit and the schedule; 0 with err set when the sizes overflow. */
+/* Bytes this rank needs for c (data, space, queries, answers: lb_case_bytes of
+ * the shape it runs with here), for the memory limit and the schedule; 0 with
+ * err set when the sizes overflow or the case cannot run. */
 uint64_t lb_op_memory_estimate(const lb_case *c, const lb_op_env *env, char *err, size_t errlen);
+
+/* Whether c can run here: its shape (with env's dataset and sharding) and its
+ * estimate within env->max_memory, or this machine's memory (lb_machine_memory)
+ * when that is 0. LB_EDATA with err naming the estimate and the limit. Run
+ * and ab call it for every case before measuring; lb_op_prepare again before
+ * allocating. */
+int lb_op_check(const lb_case *c, const lb_op_env *env, char *err, size_t errlen);
 
 /* The shape the op really runs with (a dataset overrides the case's): the
  * dimension and the rows over all ranks. */

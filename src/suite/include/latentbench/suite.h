@@ -8,6 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define LB_ORIGIN_LEN 256
+#define LB_ADD_RESET 1024         /* add: a fresh space every this many adds (untimed) */
+#define LB_SUITE_MAX_CASES 100000 /* cases one load may expand to */
+#define LB_MAX_EXPERTS 4096       /* liblatent's LT_MAX_EXPERTS (the ops module checks they agree) */
+
 /* The operations a case can name; the suite owns this vocabulary, the
  * operations module (latentbench/ops.h) implements each kind. */
 typedef enum {
@@ -31,6 +36,12 @@ int lb_op_kind_parse(const char *name);
 /* The name of a kind ("knn", ...), or NULL when out of range. */
 const char *lb_op_kind_name(int kind);
 
+/* The index of a metric name in lt_metric's order (Euclidean, Cosine, Manhattan,
+ * Hyperbolic, Dot; case ignored), 0 for "" (the default), -1 when unknown. */
+int lb_metric_parse(const char *name);
+/* The same for attention names (Standard, Flash, MultiHead, MoE). */
+int lb_attention_parse(const char *name);
+
 /* One benchmark: the operation and every parameter it runs with. */
 typedef struct {
     char    id[LB_ID_LEN];
@@ -43,7 +54,43 @@ typedef struct {
     char    metric[LB_NAME_LEN];    /* Euclidean, Cosine, Manhattan, Hyperbolic, Dot */
     char    attention[LB_NAME_LEN]; /* Standard, Flash, MultiHead, MoE */
     int64_t elements;               /* throughput elements per iteration; 0 = none declared */
+    char    origin[LB_ORIGIN_LEN];  /* "file:line:column" of the group's id that made it; "" if built in code */
 } lb_case;
+
+/* What a case allocates, before a dataset or data sharding changes it: the
+ * dimension, rows over all ranks, queries per call, the neighbours asked per
+ * query (k bounded by the rows searched: min(k, rows) for knn and knn_batch,
+ * k for knn_merge, 0 where there are no answers), the floats of attention
+ * state per query that data sharding keeps (groups x (d + 2)) and of the MoE gate. */
+typedef struct {
+    uint64_t d, rows, nq, k, state_floats, gate_floats;
+} lb_case_shape;
+
+/* Checks that c can run, as liblatent's contract (spec/kernels.md) and the
+ * operation need: names known, every size >= 1 where the op uses it and at most
+ * 2^40, num_heads dividing the dimension, experts consistent, a finite
+ * negative curvature, every size product free of overflow, and the memory
+ * estimate (lb_case_bytes for one process) at most max_memory (0: no limit).
+ * Returns LB_OK, or LB_EDATA with the cause in err (no place) and *param set to
+ * the parameter to blame ("dimension", ...), "op" for a missing parameter, or
+ * "id" for the case as a whole. Suites are checked with it on load; the ops
+ * module checks shapes and memory again, per rank, before allocating. */
+int lb_case_validate(const lb_case *c, uint64_t max_memory, const char **param, char *err, size_t errlen);
+
+/* The shape of a valid case (lb_case_validate first): 0 on overflow. */
+int lb_case_shape_of(const lb_case *c, lb_case_shape *sh);
+
+/* Bytes one rank needs for a case of shape sh holding local_rows of its rows
+ * (staged rows, the space's copy with ids and norms, queries, outputs, answers,
+ * the MoE gate; with sharded attention also the states): the estimate both the
+ * suite check and the memory limit use. 0 when a product overflows. */
+uint64_t lb_case_bytes(const lb_case_shape *sh, uint64_t local_rows, int sharded_attention);
+
+/* This machine's physical memory in bytes (0 when unknown): no case of a
+ * suite may need more. Run's per-rank limits (--max-memory,
+ * LATENTBENCH_MAX_MEMORY) are checked by the ops module with the shape a
+ * rank really runs (latentbench/ops.h, lb_op_check). */
+uint64_t lb_machine_memory(void);
 
 typedef struct {
     lb_case *cases;
@@ -55,11 +102,15 @@ typedef struct {
 const char *lb_suite_dir(void);
 
 /* Loads a suite by built-in name ("latency", "ci", "all", ...) or by path (anything
- * containing '/' or ending in ".toml") and appends its expanded cases to list,
- * skipping ids already present. A filter (POSIX ERE, NULL = all) keeps matching
+ * containing '/' or ending in ".toml") and appends its expanded cases to list.
+ * Every case of the suite (and of its includes) is checked with
+ * lb_case_validate against lb_machine_memory() before anything is returned, so
+ * list, run and ab refuse the same files. An id defined twice names one case
+ * when both definitions measure the same thing (then it runs once), else it is
+ * an error naming both places. A filter (POSIX ERE, NULL = all) keeps matching
  * ids only. Errors: LB_ENOINPUT (unknown suite or missing file), LB_EDATA
- * (malformed file: err holds "file:line:column: cause"), LB_EUSAGE (bad regex),
- * LB_ENOMEM. */
+ * (malformed or invalid file: err holds "file:line:column: cause"), LB_EUSAGE
+ * (bad regex), LB_ENOMEM. */
 int  lb_suite_load(const char *name_or_path, const char *filter, lb_case_list *list, char *err, size_t errlen);
 void lb_case_list_free(lb_case_list *list);
 
