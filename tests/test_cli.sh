@@ -41,7 +41,7 @@ if grep -q 'knn_search/dim_128/10' out.txt; then ok "summary printed"; else bad 
 if $PY - one.h5 <<'PYEOF'; then ok "results read back with h5py"; else bad "results file content"; fi
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
-assert f.attrs["schema"] == "latentbench-results", f.attrs["schema"]
+assert f.attrs["schema"] in (b"latentbench-results", "latentbench-results"), f.attrs["schema"]
 assert int(f.attrs["mpi_ranks"]) == 1
 b = f["benchmarks"][:]
 ids = [x.decode() for x in b["id"]]
@@ -67,7 +67,8 @@ cp "$lib" liblatent-copy.so  # not copy.so: Python would import it as the module
 expect "--lib a copy" 0 "" -- "$LB" run "${quick[@]}" --suite ci --filter '^latent_space_creation' --lib ./liblatent-copy.so -o copy.h5
 if $PY -c "
 import h5py, os; a = h5py.File('copy.h5').attrs; b = h5py.File('one.h5').attrs
-assert a['library'] != b['library'] and os.path.basename(a['library']) == 'liblatent-copy.so', a['library']
+s = lambda v: v.decode() if isinstance(v, bytes) else v
+assert s(a['library']) != s(b['library']) and os.path.basename(s(a['library'])) == 'liblatent-copy.so', a['library']
 assert a['library_hash'] == b['library_hash']"; then ok "the copy recorded, same build hash"; else bad "copy attributes"; fi
 expect "--lib missing" 66 "nosuch.so" -- "$LB" run --quick --lib ./nosuch.so -o x.h5
 echo "not a library" >text.so
@@ -88,8 +89,10 @@ fi
 # samples carry their round, at least 5 a round
 rq=(--warm-up-time 0.03 --measurement-time 0.15 --sample-size 10 --resamples 2000)
 expect "run in rounds" 0 "" -- "$LB" run "${rq[@]}" --rounds 3 --suite ci --filter '^(latent_space_creation|knn_search/dim_128/10$)' -o rounds.h5
-if grep -q 'round 3/3 \[2/2\] knn_search/dim_128/10' err.txt && grep -q '2 benchmarks x 3 rounds' err.txt; then
-    ok "progress names the round"
+# not a terminal: a line per benchmark in the first round, one per later round, then the count
+if grep -q 'round 1/3 \[2/2\] knn_search/dim_128/10' err.txt && grep -q '^round 3/3 (elapsed' err.txt &&
+    grep -q '2 benchmarks x 3 rounds' err.txt && [ "$(wc -l <err.txt)" -eq 5 ]; then
+    ok "progress: a line per benchmark, then per round"
 else
     bad "progress: $(cat err.txt)"
 fi
@@ -184,6 +187,79 @@ if $PY -c "import h5py; b = h5py.File('ds.h5')['benchmarks'][0]; assert b['dimen
 else
     bad "dataset run content"
 fi
+
+# one option parser for every command: each command's --help names every option it takes
+help_has() { # command words... -- options...
+    local words=() o missing=""
+    while [ "$1" != "--" ]; do words+=("$1"); shift; done
+    shift
+    "$LB" help "${words[@]}" >help.txt 2>&1 || { bad "help ${words[*]}: exit $?"; return; }
+    for o in "$@"; do grep -q -- "^  .*$o" help.txt || missing="$missing $o"; done
+    if [ -z "$missing" ]; then ok "help ${words[*]} lists its options"; else bad "help ${words[*]} lacks$missing"; fi
+}
+help_has run -- --suite --filter --output --quick --warm-up-time --measurement-time --sample-size --budget --rounds \
+    --seed --resamples --dataset --shard --node-concurrency --max-memory --workload-scale --scaling-reference \
+    --weak-scaling --baseline --config --history --lib --quiet
+help_has ab -- --baseline-lib --candidate-lib --threshold --report --block-ms --order --confidence
+help_has compare -- --config --threshold --report --strict-machine --history
+help_has report -- --format --output --baseline --config --history
+help_has baseline prune -- --dir --config --name --keep
+help_has baseline notify -- --results --baseline --issue-body --webhook --context --timeout --always
+help_has verify -- --dataset --k --metric --shard --lib
+if "$LB" compare --help | grep -q '^usage: latentbench compare BASELINE.h5 CURRENT.h5'; then ok "compare --help is compare's"; else bad "compare --help"; fi
+expect "-h as a value is a value" 66 "unknown suite '-h'" -- "$LB" list --suite -h
+expect "--opt=value" 0 "" -- "$LB" list --suite=critical_path
+expect "missing value" 64 "run: missing value for --suite" -- "$LB" run --suite
+expect "did you mean" 64 "did you mean --rounds" -- "$LB" run --rouns 3
+expect "no silent wrap" 64 "--seed: '-1'" -- "$LB" run --seed -1
+expect "warm-up 1e308" 64 "--warm-up-time: '1e308' is not a number in 0..86400 s" -- "$LB" run --warm-up-time 1e308
+
+# parse first, start MPI only to measure: with MPI unable to start, every
+# command that does not measure still works, and usage errors are one line
+for c in "--help" "run --help" "help baseline" "list --suite critical_path" "report one.h5 --format csv" \
+    "compare one.h5 one.h5" "baseline config"; do
+    # shellcheck disable=SC2086
+    if OMPI_MCA_pml=nonexistent "$LB" $c >/dev/null 2>err.txt; then ok "no MPI for: $c"; else bad "needs MPI: $c: $(head -3 err.txt)"; fi
+done
+expect "usage error before MPI" 64 "--rounds: '0'" -- env OMPI_MCA_pml=nonexistent "$LB" run --rounds 0
+
+# data loss: the run's output is never one of its inputs, and outputs are
+# checked before anything is measured (no progress line printed)
+cp one.h5 base.h5
+expect "-o is the baseline" 64 "is also the --baseline file" -- "$LB" run --quick --suite ci --baseline base.h5 -o base.h5
+ln -s base.h5 base-link.h5
+expect "-o is the baseline via a link" 64 "same file as the --baseline file base.h5" -- "$LB" run --quick --suite ci --baseline base.h5 -o base-link.h5
+if cmp -s one.h5 base.h5; then ok "baseline untouched"; else bad "baseline changed"; fi
+expect "report -o is its input" 64 "same file as the results file" -- "$LB" report base.h5 --format json -o base-link.h5
+expect "report: format from the extension" 0 "" -- "$LB" report one.h5 -o r.json
+if $PY -c "import json; json.load(open('r.json'))"; then ok "r.json is JSON"; else bad "r.json: $(head -c 80 r.json)"; fi
+expect "report: format in any case" 0 "" -- "$LB" report one.h5 --format CSV -o r.txt
+if head -1 r.txt | grep -q '^id,'; then ok "--format CSV is csv"; else bad "r.txt: $(head -c 80 r.txt)"; fi
+mkfifo fifo
+expect "FIFO as --config" 66 "fifo: not a regular file \(a FIFO\)" -- timeout 20 "$LB" compare one.h5 one.h5 --config fifo
+expect "/dev/zero as --config" 66 "/dev/zero: not a regular file" -- timeout 20 "$LB" compare one.h5 one.h5 --config /dev/zero
+
+# the output's directory vanishes while measuring: the summary is still
+# printed, then one error line, exit 74
+mkdir vanish
+(sleep 3; rm -rf vanish) &
+"$LB" run --suite ci --filter '^latent_space_creation' --warm-up-time 3 --measurement-time 4 --quiet -o vanish/x.h5 >out.txt 2>err.txt
+st=$?
+wait
+if [ $st -eq 74 ] && grep -q '^latent_space_creation/64 ' out.txt && [ "$(grep -c '^latentbench: ' err.txt)" -eq 1 ]; then
+    ok "write failure at the end: summary, then the error"
+else
+    bad "write failure at the end: exit $st, $(cat out.txt err.txt)"
+fi
+
+# an interrupted run exits 128 + the signal, never 1 (a regression)
+"$LB" run --suite critical_path --quick --quiet -o int.h5 >/dev/null 2>int_err.txt &
+pid=$!
+sleep 2
+kill -TERM "$pid"
+wait "$pid"
+st=$?
+if [ $st -eq 143 ] && grep -q 'SIGTERM' int_err.txt; then ok "SIGTERM: exit 143"; else bad "SIGTERM: exit $st, $(cat int_err.txt)"; fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -138,6 +138,48 @@ START_TEST(bad_options)
     o.measurement_s = 0;
     ck_assert_int_eq(lb_measure(synth_run, &s, &o, &m), LB_EUSAGE);
     ck_assert_int_eq(lb_measure(NULL, &s, &o, &m), LB_EUSAGE);
+    /* times past a day, NaN or negative: refused, not converted (1e308 s of
+     * warm-up once became 0 ns, and 1e308 s of measurement an undefined
+     * conversion) */
+    const double bad_times[] = {1e308, LB_MEASURE_MAX_S * 1.001, NAN, -1.0, INFINITY};
+    for (size_t i = 0; i < sizeof bad_times / sizeof bad_times[0]; i++) {
+        o = lb_measure_defaults();
+        o.warm_up_s = bad_times[i];
+        ck_assert_int_eq(lb_measure(synth_run, &s, &o, &m), LB_EUSAGE);
+        o = lb_measure_defaults();
+        o.measurement_s = bad_times[i];
+        ck_assert_int_eq(lb_measure(synth_run, &s, &o, &m), LB_EUSAGE);
+    }
+    o = lb_measure_defaults();
+    o.budget_s = NAN;
+    ck_assert_int_eq(lb_measure(synth_run, &s, &o, &m), LB_EUSAGE);
+}
+END_TEST
+
+START_TEST(budget_bounds_warm_up)
+{
+    /* 1 ms per iteration, 1000 s of warm-up asked, a 0.1 s budget: the
+     * warm-up stops at the budget (batches 1, 2, ..., 64: 127 ms), not after
+     * 2^20 iterations */
+    synth s = {1e6, 0.0, 0, 0};
+    lb_measure_opts o = lb_measure_defaults();
+    o.warm_up_s = 1000.0;
+    o.measurement_s = 0.01;
+    o.sample_size = 2;
+    o.budget_s = 0.1;
+    lb_measurement m;
+    ck_assert_int_eq(lb_measure(synth_run, &s, &o, &m), LB_OK);
+    ck_assert_uint_le(s.calls - m.nsamples, 8);
+    lb_measurement_free(&m);
+    /* a warm-up at the bound and the longest measurement plan in doubles */
+    lb_plan p;
+    o.warm_up_s = LB_MEASURE_MAX_S;
+    o.measurement_s = LB_MEASURE_MAX_S;
+    o.budget_s = 0;
+    o.sample_size = 100000;
+    p = lb_measure_plan(&o, 1e-3);
+    ck_assert(p.step >= 1.0 && p.step < 1.8e19);
+    ck_assert_uint_le(p.nsamples, 100000);
 }
 END_TEST
 
@@ -263,6 +305,7 @@ int main(void)
     tcase_add_test(tc, linear_plan_and_slope);
     tcase_add_test(tc, flat_when_linear_too_long);
     tcase_add_test(tc, budget_limits_samples);
+    tcase_add_test(tc, budget_bounds_warm_up);
     tcase_add_test(tc, known_cost_benchmark);
     tcase_add_test(tc, bad_options);
     tcase_add_test(tc, clock_calibration);

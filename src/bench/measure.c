@@ -73,8 +73,9 @@ lb_plan lb_measure_plan(const lb_measure_opts *opts, double est)
     if (p.planned_ns > left_ns) {
         p.sampling = LB_SAMPLING_FLAT;
         p.step = 1.0;
-        size_t fit = (size_t)(left_ns / est);
-        n = fit < 2 ? 2 : (fit < n ? fit : n);
+        /* compared as doubles first: the conversion is then of a value below n */
+        double fit = floor(left_ns / est);
+        n = fit < 2 ? 2 : (fit < (double)n ? (size_t)fit : n);
         p.budget_limited = n < opts->sample_size;
         p.planned_ns = est * (double)n;
     }
@@ -95,7 +96,11 @@ static int timed(lb_routine fn, void *ctx, const lb_measure_opts *o, uint64_t it
 
 int lb_measure(lb_routine fn, void *ctx, const lb_measure_opts *opts, lb_measurement *m)
 {
-    if (!fn || !opts || !m || opts->sample_size < 2 || !(opts->measurement_s > 0) || !(opts->warm_up_s >= 0))
+    /* the documented ranges (bench.h): every time below converts to whole
+     * nanoseconds exactly, and NaN fails every comparison */
+    if (!fn || !opts || !m || opts->sample_size < 2 || !(opts->measurement_s > 0) ||
+        !(opts->measurement_s <= LB_MEASURE_MAX_S) || !(opts->warm_up_s >= 0) ||
+        !(opts->warm_up_s <= LB_MEASURE_MAX_S) || !(opts->budget_s >= 0))
         return LB_EUSAGE;
     memset(m, 0, sizeof *m);
     uint64_t start = lb_clock_ns();
@@ -105,7 +110,9 @@ int lb_measure(lb_routine fn, void *ctx, const lb_measure_opts *opts, lb_measure
      * untimed setup dominates (with an after hook: the agreed wall clock, so
      * every rank stops after the same batch) */
     uint64_t wu_iters = 0, wu_ns = 0, wu_wall = 0, batch = 1;
-    uint64_t wu_limit = (uint64_t)(opts->warm_up_s * 1e9);
+    /* the budget bounds the whole benchmark, the warm-up included */
+    double warm_s = opts->budget_s > 0 ? fmin(opts->warm_up_s, opts->budget_s) : opts->warm_up_s;
+    uint64_t wu_limit = (uint64_t)(warm_s * 1e9);
     int rc = LB_OK;
     do {
         uint64_t t, wall;
@@ -117,6 +124,10 @@ int lb_measure(lb_routine fn, void *ctx, const lb_measure_opts *opts, lb_measure
     } while (wu_ns < wu_limit && (opts->after ? wu_wall : lb_clock_ns() - start) < wu_limit);
     double est = rc ? 1.0 : (double)wu_ns / (double)wu_iters;
     if (est <= 0) est = 1.0; /* faster than the clock can see */
+    /* no operation takes under a picosecond: a smaller estimate (a routine
+     * whose timed part the clock missed) would plan iteration counts past
+     * 64 bits */
+    if (est < 1e-3) est = 1e-3;
 
     /* a rank that failed in its warm-up still meets the others here */
     if (opts->agree) rc = opts->agree(rc, &est, opts->hook_arg);

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "latentbench/error.h"
 #include "latentbench/export.h"
+#include "latentbench/fileio.h"
 #include "latentbench/gate.h"
 #include "latentbench/runner.h"
 
@@ -12,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define LB_AB_DEFAULT_OUTPUT "results/ab.h5"
 
@@ -19,71 +22,95 @@ typedef struct {
     lb_ab_opts  ab;
     const char *lib_a, *lib_b, *config, *report;
     double      threshold; /* NaN: from the config */
-    int         quiet;
+    int         quiet, output_given;
 } ab_cli;
 
-static int number(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (!*s || *end || errno || !isfinite(v) || v < lo || v > hi) return 0;
-    *out = v;
-    return 1;
-}
+static const lb_opt ab_table[] = {
+    LB_OPT_S("--baseline-lib", NULL, "A.so", "the baseline build of liblatent (required)"),
+    LB_OPT_S("--candidate-lib", NULL, "B.so", "the candidate build of liblatent (required)"),
+    LB_OPT_SN("--suite", 64, "NAME|FILE", "a suite name or suite file (default: ci)"),
+    LB_OPT_S("--filter", NULL, "REGEX", "only the benchmark ids this extended regex matches"),
+    LB_OPT_S("--config", NULL, "FILE", "the regression_config.toml: thresholds per benchmark"),
+    LB_OPT_D("--threshold", 0.001, 1000, "PCT", "one threshold in percent for every benchmark (overrides the config)"),
+    LB_OPT_S("--output", "-o", "FILE", "the A/B results file (default: results/ab.h5)"),
+    LB_OPT_S("--report", NULL, "FILE", "also write the comparison as Markdown to FILE"),
+    LB_OPT_F("--quick", "0.1 s warm-up and 1 s of rounds per benchmark"),
+    LB_OPT_D("--warm-up-time", 0, LB_TIME_MAX_S, "S", "warm-up of each build per benchmark (default 0.3)"),
+    LB_OPT_D("--measurement-time", 0.001, LB_TIME_MAX_S, "S", "rounds of A and B per benchmark (default 2)"),
+    LB_OPT_D("--block-ms", 0.01, 10000, "MS", "the shortest block of one build (default 2)"),
+    LB_OPT_C("--order", "abba|random", "the order of the builds in the rounds (default abba)"),
+    LB_OPT_D("--confidence", 0.5, 0.9999, "C", "of the bounds on the median ratio (default 0.99)"),
+    LB_OPT_U("--seed", 0, UINT64_MAX, "N", "seed of the generated data and the random order (default 42)"),
+    LB_OPT_U("--node-concurrency", 1, 4096, "N", "under MPI: ranks of a node measuring at once (default 1)"),
+    LB_OPT_F("--quiet", "no progress on stderr"),
+};
 
-static int parse(int argc, char **argv, ab_cli *o, char *err, size_t errlen)
+const lb_cmd_spec lb_spec_ab = {
+    "ab", "--baseline-lib A.so --candidate-lib B.so [OPTIONS]", "two builds of liblatent measured interleaved",
+    "Measures two builds of liblatent interleaved in one process (paired rounds, Hodges-Lehmann ratio,\n"
+    "Wilcoxon signed-rank test). Exit codes as compare: 0 no significant change, 1 a regression,\n"
+    "2 improvements only.",
+    ab_table, LB_NOPTS(ab_table), 0, 0, 0};
+
+static int parse(const lb_args *a, ab_cli *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
     lb_ab_opts_init(&o->ab);
     lb_run_opts *r = &o->ab.run;
-    r->output = LB_AB_DEFAULT_OUTPUT;
-    o->threshold = NAN;
-    double v;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--quiet")) { o->quiet = 1; continue; }
-        if (!strcmp(a, "--quick")) { r->mo.warm_up_s = 0.1; r->mo.measurement_s = 1.0; continue; }
-        if (!val) return lb_errorf(err, errlen, LB_EUSAGE, "ab: unknown option or missing value '%s'", a);
-        i++;
-        if (!strcmp(a, "--baseline-lib")) o->lib_a = val;
-        else if (!strcmp(a, "--candidate-lib")) o->lib_b = val;
-        else if (!strcmp(a, "--suite")) {
-            if (r->nsuites == 64) return lb_errorf(err, errlen, LB_EUSAGE, "ab: at most 64 --suite options");
-            r->suites[r->nsuites++] = val;
-        } else if (!strcmp(a, "--filter")) r->filter = val;
-        else if (!strcmp(a, "--config")) o->config = val;
-        else if (!strcmp(a, "-o") || !strcmp(a, "--output")) r->output = val;
-        else if (!strcmp(a, "--report")) o->report = val;
-        else if (!strcmp(a, "--order")) {
-            if (strcmp(val, "abba") && strcmp(val, "random"))
-                return lb_errorf(err, errlen, LB_EUSAGE, "ab: --order: '%s' is not abba or random", val);
-            o->ab.random_order = !strcmp(val, "random");
-        } else if (!strcmp(a, "--warm-up-time")) {
-            if (!number(val, 0, 3600, &r->mo.warm_up_s)) return lb_errorf(err, errlen, LB_EUSAGE, "ab: --warm-up-time: '%s' is not a time in 0..3600 s", val);
-        } else if (!strcmp(a, "--measurement-time")) {
-            if (!number(val, 1e-3, 86400, &r->mo.measurement_s)) return lb_errorf(err, errlen, LB_EUSAGE, "ab: --measurement-time: '%s' is not a time in 0.001..86400 s", val);
-        } else if (!strcmp(a, "--block-ms")) {
-            if (!number(val, 0.01, 10000, &v)) return lb_errorf(err, errlen, LB_EUSAGE, "ab: --block-ms: '%s' is not a time in 0.01..10000 ms", val);
-            o->ab.block_s = v / 1e3;
-        } else if (!strcmp(a, "--confidence")) {
-            if (!number(val, 0.5, 0.9999, &o->ab.confidence)) return lb_errorf(err, errlen, LB_EUSAGE, "ab: --confidence: '%s' is not in 0.5..0.9999", val);
-        } else if (!strcmp(a, "--threshold")) {
-            if (!number(val, 1e-3, 1000, &o->threshold)) return lb_errorf(err, errlen, LB_EUSAGE, "ab: --threshold: '%s' is not a percentage in 0.001..1000", val);
-        } else if (!strcmp(a, "--seed")) {
-            char *end;
-            errno = 0;
-            unsigned long long s = strtoull(val, &end, 10);
-            if (!*val || *end || errno || val[0] == '-') return lb_errorf(err, errlen, LB_EUSAGE, "ab: --seed: '%s' is not a non-negative integer", val);
-            r->seed = s;
-        } else if (!strcmp(a, "--node-concurrency")) {
-            if (!number(val, 1, 4096, &v) || v != floor(v)) return lb_errorf(err, errlen, LB_EUSAGE, "ab: --node-concurrency: '%s' is not an integer in 1..4096", val);
-            r->node_concurrency = (int)v;
-        } else return lb_errorf(err, errlen, LB_EUSAGE, "ab: unknown option '%s'", a);
+    r->output = lb_args_str(a, "--output", LB_AB_DEFAULT_OUTPUT);
+    o->output_given = lb_args_count(a, "--output") > 0;
+    o->quiet = lb_args_count(a, "--quiet") > 0;
+    if (lb_args_count(a, "--quick")) {
+        r->mo.warm_up_s = 0.1;
+        r->mo.measurement_s = 1.0;
     }
+    o->lib_a = lb_args_str(a, "--baseline-lib", NULL);
+    o->lib_b = lb_args_str(a, "--candidate-lib", NULL);
+    r->nsuites = lb_args_all(a, "--suite", r->suites, 64);
+    r->filter = lb_args_str(a, "--filter", NULL);
+    o->config = lb_args_str(a, "--config", NULL);
+    o->report = lb_args_str(a, "--report", NULL);
+    o->ab.random_order = lb_args_uint(a, "--order", 0) == 1;
+    r->mo.warm_up_s = lb_args_double(a, "--warm-up-time", r->mo.warm_up_s);
+    r->mo.measurement_s = lb_args_double(a, "--measurement-time", r->mo.measurement_s);
+    o->ab.block_s = lb_args_double(a, "--block-ms", o->ab.block_s * 1e3) / 1e3;
+    o->ab.confidence = lb_args_double(a, "--confidence", o->ab.confidence);
+    o->threshold = lb_args_count(a, "--threshold") ? lb_args_double(a, "--threshold", 0) : NAN;
+    r->seed = lb_args_uint(a, "--seed", r->seed);
+    r->node_concurrency = (int)lb_args_uint(a, "--node-concurrency", 1);
     if (!o->lib_a || !o->lib_b) return lb_errorf(err, errlen, LB_EUSAGE, "ab: --baseline-lib A.so and --candidate-lib B.so are required");
+    if (!*r->output) return lb_errorf(err, errlen, LB_EUSAGE, "ab: -o: the file name is empty");
+    if (o->report && !*o->report) return lb_errorf(err, errlen, LB_EUSAGE, "ab: --report: the file name is empty");
     if (!r->nsuites) r->suites[r->nsuites++] = "ci";
     return LB_OK;
+}
+
+int lb_check_ab(const lb_args *a, char *err, size_t errlen)
+{
+    ab_cli o;
+    return parse(a, &o, err, errlen);
+}
+
+/* Before anything is measured: both outputs writable, distinct, and none of
+ * the inputs. Rank 0 only. */
+static int precheck(const ab_cli *o, char *err, size_t errlen)
+{
+    const char *out = o->ab.run.output;
+    if (!o->output_given) mkdir("results", 0777); /* the default output's directory, as run makes it */
+    int rc = lb_check_output(out, err, errlen);
+    if (!rc && o->report) rc = lb_check_output(o->report, err, errlen);
+    if (!rc && o->report && (!strcmp(o->report, out) || lb_same_file(o->report, out)))
+        rc = lb_errorf(err, errlen, LB_EUSAGE, "ab: --report and -o name the same file %s", out);
+    const char *outs[2] = {out, o->report};
+    for (int k = 0; k < 2 && !rc; k++) {
+        if (!outs[k]) continue;
+        rc = lb_cli_output_not_input("ab", outs[k], "--baseline-lib", o->lib_a, err, errlen);
+        if (!rc) rc = lb_cli_output_not_input("ab", outs[k], "--candidate-lib", o->lib_b, err, errlen);
+        if (!rc) rc = lb_cli_output_not_input("ab", outs[k], "--config file", o->config, err, errlen);
+        for (size_t i = 0; !rc && i < o->ab.run.nsuites; i++)
+            rc = lb_cli_output_not_input("ab", outs[k], "suite file", o->ab.run.suites[i], err, errlen);
+    }
+    return rc;
 }
 
 static void progress(void *arg, unsigned round, size_t i, size_t n, const char *id)
@@ -118,7 +145,7 @@ static void print_ab(FILE *out, const lb_results *r)
             r->nrows ? 100 * r->ab[0].confidence : 99.0);
 }
 
-int lb_cmd_ab(int argc, char **argv, lb_cluster *cl, const char *command_line, lb_latent *lt)
+int lb_cmd_ab(const lb_args *a, lb_cluster *cl, const char *command_line, lb_latent *lt)
 {
     char err[LB_ERRLEN] = "";
     ab_cli o;
@@ -126,7 +153,11 @@ int lb_cmd_ab(int argc, char **argv, lb_cluster *cl, const char *command_line, l
     memset(&cand, 0, sizeof cand);
     lb_gate_config cfg;
     lb_gate_config_defaults(&cfg);
-    int rc = parse(argc, argv, &o, err, sizeof err);
+    int rc = parse(a, &o, err, sizeof err);
+    if (!rc && cl->rank == 0) rc = precheck(&o, err, sizeof err);
+    int failed = -1;
+    rc = lb_cluster_agree_status(cl, rc, &failed);
+    if (rc) lb_cluster_bcast(cl, failed < 0 ? 0 : failed, err, sizeof err);
     if (!rc && o.config) rc = lb_gate_config_load(o.config, &cfg, cl->rank == 0 ? stderr : NULL, err, sizeof err);
     if (!rc && !isnan(o.threshold)) { /* one threshold for every row */
         cfg.default_percent = o.threshold;
@@ -150,11 +181,17 @@ int lb_cmd_ab(int argc, char **argv, lb_cluster *cl, const char *command_line, l
     o.ab.run.progress_arg = &prog;
     lb_results res;
     rc = lb_ab_run(&o.ab, cl, &res, err, sizeof err);
+    lb_progress_done(&prog, rc == LB_OK);
+    /* what was measured is shown even when the file could not be written */
+    if (rc && cl->rank == 0 && res.nrows && res.ab && res.base_rows) {
+        print_ab(stdout, &res);
+        fflush(stdout);
+    }
     if (!rc) {
-        lb_progress_done(&prog);
         if (cl->rank == 0) {
             print_ab(stdout, &res);
             printf("results: %s\n", o.ab.run.output);
+            fflush(stdout);
             if (o.report) rc = lb_export_write_file(o.report, &res, LB_EXPORT_MD, err, sizeof err);
         }
         rc = lb_cluster_agree_status(cl, rc, NULL);

@@ -16,63 +16,104 @@
 enum { SAVE = 1, LIST = 2, SHOW = 4, PRUNE = 8, NOTIFY = 16, CONFIG = 32 };
 
 typedef struct {
-    const char *dir, *config, *name, *results, *baseline, *issue_body, *webhook, *context, *keep;
-    const char *timeout, *pos;
+    const char *dir, *config, *name, *results, *baseline, *issue_body, *webhook, *context;
+    const char *pos;
+    long keep;          /* 0: from the config */
+    double timeout_s;   /* 0: the default */
     int path_only, all, always;
     lb_latent *lt; /* for this machine's fingerprint (its SIMD level) */
 } bopts;
 
-/* Which options each subcommand takes; a flag has no value. */
-static const struct {
-    const char *name;
-    int cmds, flag;
-    size_t off;
-} options[] = {
-    {"--dir", SAVE | LIST | SHOW | PRUNE | CONFIG, 0, offsetof(bopts, dir)},
-    {"--config", SAVE | LIST | SHOW | PRUNE | NOTIFY | CONFIG, 0, offsetof(bopts, config)},
-    {"--name", SAVE | SHOW | PRUNE, 0, offsetof(bopts, name)},
-    {"--results", SHOW | NOTIFY, 0, offsetof(bopts, results)},
-    {"--baseline", NOTIFY, 0, offsetof(bopts, baseline)},
-    {"--issue-body", NOTIFY, 0, offsetof(bopts, issue_body)},
-    {"--webhook", NOTIFY, 0, offsetof(bopts, webhook)},
-    {"--context", NOTIFY, 0, offsetof(bopts, context)},
-    {"--timeout", NOTIFY, 0, offsetof(bopts, timeout)},
-    {"--keep", PRUNE, 0, offsetof(bopts, keep)},
-    {"--path-only", SHOW, 1, offsetof(bopts, path_only)},
-    {"--all", LIST, 1, offsetof(bopts, all)},
-    {"--always", NOTIFY, 1, offsetof(bopts, always)},
+#define OPT_DIR LB_OPT_S("--dir", NULL, "DIR", "the baseline directory (default: the config's, else benches/baselines)")
+#define OPT_CONFIG LB_OPT_S("--config", NULL, "FILE", "the regression_config.toml")
+#define OPT_NAME LB_OPT_S("--name", NULL, "NAME", "the baseline's name (default: main)")
+
+static const lb_opt save_table[] = {OPT_DIR, OPT_CONFIG, OPT_NAME};
+static const lb_opt list_table[] = {OPT_DIR, OPT_CONFIG, LB_OPT_F("--all", "every saved baseline, not only the latest of each")};
+static const lb_opt show_table[] = {
+    OPT_DIR, OPT_CONFIG, OPT_NAME,
+    LB_OPT_S("--results", NULL, "FILE", "the machine of this results file (default: this machine)"),
+    LB_OPT_F("--path-only", "print only the baseline's path"),
+};
+static const lb_opt prune_table[] = {
+    OPT_DIR, OPT_CONFIG, LB_OPT_S("--name", NULL, "NAME", "only baselines of this name (default: every name)"),
+    LB_OPT_U("--keep", 1, 1000000, "N", "baselines kept per machine and name (default: the config's)"),
+};
+static const lb_opt notify_table[] = {
+    OPT_CONFIG,
+    LB_OPT_S("--results", NULL, "FILE", "the current results (required)"),
+    LB_OPT_S("--baseline", NULL, "FILE", "the baseline they are compared with (required)"),
+    LB_OPT_S("--issue-body", NULL, "FILE", "write the issue's Markdown body there (with create_issue)"),
+    LB_OPT_S("--webhook", NULL, "URL", "post the summary there instead of the config's webhook"),
+    LB_OPT_S("--context", NULL, "TEXT", "a line naming the change (commit, pull request) in the messages"),
+    LB_OPT_D("--timeout", 0.001, 600, "S", "the webhook's timeout (default 10)"),
+    LB_OPT_F("--always", "act also when there is no regression"),
+};
+static const lb_opt config_table[] = {OPT_DIR, OPT_CONFIG};
+
+const lb_cmd_spec lb_spec_baseline[LB_BASELINE_NSUB] = {
+    {"baseline save", "RESULTS.h5 [OPTIONS]", "save a results file as this machine's baseline",
+     "Copies RESULTS.h5 into the baseline directory under its machine fingerprint and name, then prunes\n"
+     "older baselines as the config says (docs/BASELINES.md).",
+     save_table, LB_NOPTS(save_table), 1, 1, 0},
+    {"baseline list", "[OPTIONS]", "list the saved baselines",
+     "Lists the latest baseline of each machine and name (--all: every one).", list_table, LB_NOPTS(list_table), 0, 0, 0},
+    {"baseline show", "[NAME] [OPTIONS]", "show the baseline of this machine (or of --results's)",
+     "Shows the latest baseline of the name (default main) for this machine's fingerprint, or for the\n"
+     "machine of --results.",
+     show_table, LB_NOPTS(show_table), 0, 1, 0},
+    {"baseline prune", "[OPTIONS]", "delete older baselines",
+     "Deletes all but the newest --keep baselines per machine and name.", prune_table, LB_NOPTS(prune_table), 0, 0, 0},
+    {"baseline notify", "--results R.h5 --baseline B.h5 [OPTIONS]", "the config's regression actions",
+     "Compares R with B and, on a regression (or --always), writes the issue body and posts to the\n"
+     "webhook as the config says. A failed action is a warning, not an error.",
+     notify_table, LB_NOPTS(notify_table), 0, 0, 0},
+    {"baseline config", "[OPTIONS]", "print the regression config's settings as key=value",
+     "Prints the settings of the config (the webhook only as set or not) for shell scripts.",
+     config_table, LB_NOPTS(config_table), 0, 0, 0},
 };
 
-static const struct {
-    const char *name;
-    int cmd, npos; /* npos: positional arguments allowed (SHOW: 0 or 1) */
-} subcommands[] = {
-    {"save", SAVE, 1}, {"list", LIST, 0}, {"show", SHOW, 1}, {"prune", PRUNE, 0}, {"notify", NOTIFY, 0},
-    {"config", CONFIG, 0},
-};
+static int subcommand(const lb_args *a)
+{
+    for (int k = 0; k < LB_BASELINE_NSUB; k++)
+        if (a->spec == &lb_spec_baseline[k]) return 1 << k;
+    return 0;
+}
 
-static int parse(int argc, char **argv, int cmd, int maxpos, bopts *o, char *err, size_t errlen)
+static int parse(const lb_args *a, bopts *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
-    int npos = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (a[0] != '-' || !a[1]) {
-            if (npos++ >= maxpos) return lb_errorf(err, errlen, LB_EUSAGE, "baseline: unexpected argument '%s'", a);
-            o->pos = a;
-            continue;
-        }
-        size_t k = 0, n = sizeof options / sizeof options[0];
-        while (k < n && (strcmp(a, options[k].name) != 0 || !(options[k].cmds & cmd))) k++;
-        if (k == n) return lb_errorf(err, errlen, LB_EUSAGE, "baseline: unknown option '%s' here", a);
-        if (options[k].flag) {
-            *(int *)((char *)o + options[k].off) = 1;
-        } else {
-            if (i + 1 >= argc) return lb_errorf(err, errlen, LB_EUSAGE, "baseline: %s needs a value", a);
-            *(const char **)((char *)o + options[k].off) = argv[++i];
-        }
+    o->dir = lb_args_str(a, "--dir", NULL);
+    o->config = lb_args_str(a, "--config", NULL);
+    o->name = lb_args_str(a, "--name", NULL);
+    o->results = lb_args_str(a, "--results", NULL);
+    o->baseline = lb_args_str(a, "--baseline", NULL);
+    o->issue_body = lb_args_str(a, "--issue-body", NULL);
+    o->webhook = lb_args_str(a, "--webhook", NULL);
+    o->context = lb_args_str(a, "--context", NULL);
+    /* an option the subcommand's table lacks reads as its default */
+    o->keep = (long)lb_args_uint(a, "--keep", 0);
+    o->timeout_s = lb_args_double(a, "--timeout", 0);
+    o->path_only = lb_args_count(a, "--path-only") > 0;
+    o->all = lb_args_count(a, "--all") > 0;
+    o->always = lb_args_count(a, "--always") > 0;
+    o->pos = a->npos ? a->pos[0] : NULL;
+    int cmd = subcommand(a);
+    if (cmd == SHOW && o->name && o->pos) return lb_errorf(err, errlen, LB_EUSAGE, "baseline show: give the name once");
+    if (cmd == NOTIFY && (!o->results || !o->baseline))
+        return lb_errorf(err, errlen, LB_EUSAGE, "baseline notify: needs --results CURRENT.h5 and --baseline B.h5");
+    if (cmd == PRUNE && o->name && !lb_baseline_name_ok(o->name)) {
+        char shown[128];
+        return lb_errorf(err, errlen, LB_EUSAGE, "baseline prune: --name '%s' is not a valid name",
+                         lb_sanitize(shown, sizeof shown, o->name));
     }
     return LB_OK;
+}
+
+int lb_check_baseline(const lb_args *a, char *err, size_t errlen)
+{
+    bopts o;
+    return parse(a, &o, err, errlen);
 }
 
 /* The config (defaults when no --config) and the directory: --dir, else the
@@ -117,7 +158,9 @@ static int cmd_list(const bopts *o, const char *dir, char *err, size_t errlen)
         size_t count = i - first + 1;
         printf("%-10s %-20s %-24s %-7zu %s\n", e[i].name, e[i].saved, e[i].commit, count,
                *e[i].machine ? e[i].machine : e[i].slug);
-        printf("%-10s %-20s %-24s %-7s %s%s\n", "", "", "", "", e[i].path, e[i].latest && o->all ? "  (latest)" : "");
+        char shown[4 * LB_BASELINE_PATH_LEN + 8]; /* directory names are anyone's */
+        printf("%-10s %-20s %-24s %-7s %s%s\n", "", "", "", "", lb_sanitize(shown, sizeof shown, e[i].path),
+               e[i].latest && o->all ? "  (latest)" : "");
     }
     lb_baseline_list_free(e, n);
     return LB_OK;
@@ -141,7 +184,6 @@ static int machine_for(const bopts *o, const lb_cluster *cl, char **machine, cha
 
 static int cmd_show(const bopts *o, const lb_cluster *cl, const char *dir, char *err, size_t errlen)
 {
-    if (o->name && o->pos) return lb_errorf(err, errlen, LB_EUSAGE, "baseline show: give the name once");
     char *machine = NULL, path[LB_BASELINE_PATH_LEN];
     int rc = machine_for(o, cl, &machine, err, errlen);
     if (!rc) rc = lb_baseline_latest(dir, machine, name_of(o), path, sizeof path, err, errlen);
@@ -156,27 +198,24 @@ static int cmd_show(const bopts *o, const lb_cluster *cl, const char *dir, char 
     if (rc) return rc;
     char slug[LB_BASELINE_SLUG_LEN];
     lb_baseline_machine_slug(r.meta.machine, slug);
+    /* every string here comes from the file: made terminal-safe */
+    const char *raw[] = {path, r.meta.machine, r.meta.git_commit, r.meta.created, r.meta.hostname,
+                         r.meta.tool_version, r.meta.build_type, r.meta.compiler, r.meta.command_line};
+    enum { NRAW = sizeof raw / sizeof raw[0] };
+    static char safe[NRAW][4 * 1024 + 8];
+    for (size_t i = 0; i < NRAW; i++) lb_sanitize(safe[i], sizeof safe[i], raw[i] ? raw[i] : "");
     printf("path:         %s\nname:         %s\nmachine:      %s\nmachine key:  %s\ncommit:       %s\n"
            "created:      %s\nhostname:     %s\ntool version: %s\nbuild:        %s (%s)\nbenchmarks:   %zu\n"
            "mpi ranks:    %lld\ncommand:      %s\n",
-           path, name_of(o), r.meta.machine, slug, r.meta.git_commit, r.meta.created, r.meta.hostname,
-           r.meta.tool_version, r.meta.build_type, r.meta.compiler, r.nrows, (long long)r.meta.mpi_ranks,
-           r.meta.command_line);
+           safe[0], name_of(o), safe[1], slug, safe[2], safe[3], safe[4], safe[5], safe[6], safe[7], r.nrows,
+           (long long)r.meta.mpi_ranks, safe[8]);
     lb_results_free(&r);
     return LB_OK;
 }
 
 static int cmd_prune(const bopts *o, const lb_gate_config *cfg, const char *dir, char *err, size_t errlen)
 {
-    long keep = lb_baseline_keep(cfg->keep_history, cfg->max_history_count);
-    if (o->keep) {
-        char *end;
-        keep = strtol(o->keep, &end, 10);
-        if (*end || end == o->keep || keep < 1)
-            return lb_errorf(err, errlen, LB_EUSAGE, "baseline prune: --keep: '%s' is not a count >= 1", o->keep);
-    }
-    if (o->name && !lb_baseline_name_ok(o->name))
-        return lb_errorf(err, errlen, LB_EUSAGE, "baseline prune: --name '%s' is not a valid name", o->name);
+    long keep = o->keep ? o->keep : lb_baseline_keep(cfg->keep_history, cfg->max_history_count);
     size_t removed = 0;
     int rc = lb_baseline_prune(dir, o->name, keep, &removed, err, errlen);
     if (!rc) printf("pruned %zu file%s under %s (keeping %ld per machine and name)\n", removed,
@@ -186,17 +225,7 @@ static int cmd_prune(const bopts *o, const lb_gate_config *cfg, const char *dir,
 
 static int cmd_notify(const bopts *o, const lb_gate_config *cfg, char *err, size_t errlen)
 {
-    if (!o->results || !o->baseline)
-        return lb_errorf(err, errlen, LB_EUSAGE, "baseline notify: needs --results CURRENT.h5 and --baseline B.h5");
-    long timeout_ms = LB_NOTIFY_TIMEOUT_MS;
-    if (o->timeout) {
-        char *end;
-        double s = strtod(o->timeout, &end);
-        if (*end || end == o->timeout || !isfinite(s) || s <= 0 || s > 600)
-            return lb_errorf(err, errlen, LB_EUSAGE, "baseline notify: --timeout: '%s' is not a time in (0, 600] s",
-                             o->timeout);
-        timeout_ms = (long)ceil(s * 1000);
-    }
+    long timeout_ms = o->timeout_s > 0 ? (long)ceil(o->timeout_s * 1000) : LB_NOTIFY_TIMEOUT_MS;
     lb_results base, cur;
     lb_comparison cmp;
     memset(&base, 0, sizeof base);
@@ -204,7 +233,8 @@ static int cmd_notify(const bopts *o, const lb_gate_config *cfg, char *err, size
     memset(&cmp, 0, sizeof cmp);
     int rc = lb_results_read(o->baseline, &base, err, errlen);
     if (!rc) rc = lb_results_read(o->results, &cur, err, errlen);
-    if (!rc) rc = lb_gate_compare(&base, &cur, cfg, &cmp, err, errlen);
+    if (!rc && (rc = lb_gate_compare(&base, &cur, cfg, &cmp, err, errlen)))
+        lb_gate_name_files(err, errlen, o->baseline, o->results);
     if (rc) goto out;
 
     int status = lb_notify_exit_status(&cmp);
@@ -255,24 +285,12 @@ static int cmd_config(const lb_gate_config *c, const char *dir)
     return LB_OK;
 }
 
-int lb_cmd_baseline(int argc, char **argv, const lb_cluster *cl, lb_latent *lt)
+int lb_cmd_baseline(const lb_args *a, const lb_cluster *cl, lb_latent *lt)
 {
     char err[LB_ERRLEN] = "";
-    if (argc < 1) {
-        lb_report(cl, "baseline: which subcommand? (save, list, show, prune, notify, config)");
-        return LB_EUSAGE;
-    }
-    size_t k = 0, n = sizeof subcommands / sizeof subcommands[0];
-    while (k < n && strcmp(argv[0], subcommands[k].name) != 0) k++;
-    if (k == n) {
-        snprintf(err, sizeof err, "baseline: unknown subcommand '%s' (save, list, show, prune, notify, config)",
-                 argv[0]);
-        lb_report(cl, err);
-        return LB_EUSAGE;
-    }
-    int cmd = subcommands[k].cmd;
+    int cmd = subcommand(a);
     bopts o;
-    int rc = parse(argc - 1, argv + 1, cmd, subcommands[k].npos, &o, err, sizeof err);
+    int rc = parse(a, &o, err, sizeof err);
     o.lt = lt;
     /* under mpirun the store is rank 0's alone; the other ranks only agree */
     if (!rc && cl->rank != 0) return LB_OK;

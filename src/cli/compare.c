@@ -22,45 +22,53 @@ typedef struct {
     int strict_machine;
 } compare_opts;
 
-static int parse_args(int argc, char **argv, compare_opts *o, char *err, size_t errlen)
+static const lb_opt compare_table[] = {
+    LB_OPT_S("--config", NULL, "FILE", "the regression_config.toml (thresholds, memory gate, actions)"),
+    LB_OPT_D("--threshold", 0.001, 1000, "PCT", "one threshold in percent for every benchmark (overrides the config)"),
+    LB_OPT_S("--report", NULL, "FILE", "also write the comparison as Markdown to FILE"),
+    LB_OPT_F("--strict-machine", "a different machine fingerprint is an error, not a warning"),
+    LB_OPT_SN("--history", LB_MAX_HISTORY, "FILE", "an earlier baseline, for the run-to-run drift floor"),
+};
+
+const lb_cmd_spec lb_spec_compare = {
+    "compare", "BASELINE.h5 CURRENT.h5 [OPTIONS]", "the regression gate between two results files",
+    "Compares every benchmark of CURRENT with BASELINE (docs/REGRESSION.md). Exit 0 no significant\n"
+    "change, 1 a regression, 2 improvements and no regression.",
+    compare_table, LB_NOPTS(compare_table), 2, 2, 0};
+
+static int parse_args(const lb_args *a, compare_opts *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
-    o->threshold = NAN;
-    const char *pos[2];
-    int npos = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--strict-machine")) {
-            o->strict_machine = 1;
-        } else if (!strcmp(a, "--config") || !strcmp(a, "--report") || !strcmp(a, "--threshold") ||
-                   !strcmp(a, "--history")) {
-            if (!v) return lb_errorf(err, errlen, LB_EUSAGE, "compare: %s needs a value", a);
-            i++;
-            if (!strcmp(a, "--history")) {
-                if (o->nhistory == LB_MAX_HISTORY)
-                    return lb_errorf(err, errlen, LB_EUSAGE, "compare: at most %d --history files", LB_MAX_HISTORY);
-                o->history[o->nhistory++] = v;
-            } else if (!strcmp(a, "--config")) o->config = v;
-            else if (!strcmp(a, "--report")) o->report = v;
-            else {
-                char *end;
-                errno = 0;
-                double t = strtod(v, &end);
-                if (!*v || *end || errno || !isfinite(t) || t <= 0)
-                    return lb_errorf(err, errlen, LB_EUSAGE, "compare: --threshold: '%s' is not a percentage > 0", v);
-                o->threshold = t;
-            }
-        } else if (a[0] == '-' && a[1]) {
-            return lb_errorf(err, errlen, LB_EUSAGE, "compare: unknown option '%s'", a);
-        } else {
-            if (npos == 2) return lb_errorf(err, errlen, LB_EUSAGE, "compare: unexpected argument '%s'", a);
-            pos[npos++] = a;
-        }
-    }
-    if (npos != 2) return lb_errorf(err, errlen, LB_EUSAGE, "compare: usage: compare BASELINE.h5 CURRENT.h5 [options]");
-    o->base = pos[0];
-    o->cur = pos[1];
+    (void)err, (void)errlen;
+    o->base = a->pos[0];
+    o->cur = a->pos[1];
+    o->config = lb_args_str(a, "--config", NULL);
+    o->report = lb_args_str(a, "--report", NULL);
+    o->threshold = lb_args_count(a, "--threshold") ? lb_args_double(a, "--threshold", 0) : NAN;
+    o->strict_machine = lb_args_count(a, "--strict-machine") > 0;
+    o->nhistory = lb_args_all(a, "--history", o->history, LB_MAX_HISTORY);
     return LB_OK;
+}
+
+int lb_check_compare(const lb_args *a, char *err, size_t errlen)
+{
+    compare_opts o;
+    return parse_args(a, &o, err, errlen);
+}
+
+/* The report is checked before anything is read: it must be writable and
+ * none of the inputs. */
+static int check_report(const compare_opts *o, char *err, size_t errlen)
+{
+    if (!o->report) return LB_OK;
+    int rc = lb_check_output(o->report, err, errlen);
+    if (rc == LB_EUSAGE) return lb_errorf(err, errlen, rc, "compare: --report: the file name is empty");
+    if (!rc) rc = lb_cli_output_not_input("compare", o->report, "baseline", o->base, err, errlen);
+    if (!rc) rc = lb_cli_output_not_input("compare", o->report, "current results", o->cur, err, errlen);
+    if (!rc) rc = lb_cli_output_not_input("compare", o->report, "--config file", o->config, err, errlen);
+    for (size_t i = 0; !rc && i < o->nhistory; i++)
+        rc = lb_cli_output_not_input("compare", o->report, "--history file", o->history[i], err, errlen);
+    return rc;
 }
 
 static int markdown_writer(FILE *out, void *cmp)
@@ -87,11 +95,13 @@ static void name_side(char *err, size_t errlen, const compare_opts *o)
     snprintf(err, errlen, "%s", msg);
 }
 
-int lb_cmd_compare(int argc, char **argv, const lb_cluster *cl)
+int lb_cmd_compare(const lb_args *a, const lb_cluster *cl)
 {
     compare_opts o;
     char err[LB_ERRLEN];
-    int rc = parse_args(argc, argv, &o, err, sizeof err);
+    int rc = parse_args(a, &o, err, sizeof err);
+    if (!rc && cl->rank == 0) rc = check_report(&o, err, sizeof err);
+    rc = lb_cluster_agree_status(cl, rc, NULL);
     if (rc) {
         lb_report(cl, err);
         return rc;

@@ -15,5 +15,11 @@ int lb_cli_open_latent(const lb_cluster *cl, const char *path, lb_latent *lt, ch
         err[0] = '\0';
     }
     if (all) lb_cluster_bcast(cl, failed < 0 ? 0 : failed, err, errlen);
+    /* invalid LATENT_ISA / LATENT_PAR_MIN: said once, even when ab loads two builds */
+    static int warned;
+    if (!all && cl->rank == 0 && !warned && lt->env_get) {
+        lb_knobs_warn(lt, stderr);
+        warned = 1;
+    }
     return all;
 }

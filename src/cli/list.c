@@ -6,23 +6,29 @@
 #include <stdio.h>
 #include <string.h>
 
-int lb_cmd_list(int argc, char **argv, const lb_cluster *cl)
+static const lb_opt list_table[] = {
+    LB_OPT_SN("--suite", 64, "NAME|FILE", "a suite name or suite file (default: ci)"),
+    LB_OPT_S("--filter", NULL, "REGEX", "only the benchmark ids this extended regex matches"),
+};
+
+const lb_cmd_spec lb_spec_list = {
+    "list", "[OPTIONS]", "print the benchmark ids of the suites",
+    "Prints the expanded benchmark ids of the suites, one per line, after checking every case as run\n"
+    "would (a suite that list accepts does not fail in run for its sizes).",
+    list_table, LB_NOPTS(list_table), 0, 0, 0};
+
+int lb_check_list(const lb_args *a, char *err, size_t errlen)
+{
+    (void)a, (void)err, (void)errlen;
+    return LB_OK;
+}
+
+int lb_cmd_list(const lb_args *a, const lb_cluster *cl)
 {
     const char *suites[64];
-    size_t nsuites = 0;
-    const char *filter = NULL;
+    size_t nsuites = lb_args_all(a, "--suite", suites, 64);
+    const char *filter = lb_args_str(a, "--filter", NULL);
     char err[LB_ERRLEN];
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--suite") == 0 && i + 1 < argc) {
-            if (nsuites == 64) { lb_report(cl, "list: at most 64 --suite options"); return LB_EUSAGE; }
-            suites[nsuites++] = argv[++i];
-        } else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc) filter = argv[++i];
-        else {
-            snprintf(err, sizeof err, "list: unknown option '%s'", argv[i]);
-            lb_report(cl, err);
-            return LB_EUSAGE;
-        }
-    }
     if (nsuites == 0) suites[nsuites++] = "ci";
     lb_case_list list = {0};
     int rc = LB_OK;

@@ -1,4 +1,10 @@
-/* latentbench: the benchmark harness's command line. Only main exits. */
+/* latentbench: the benchmark harness's command line. Only main exits.
+ *
+ * The whole command line is parsed and checked first; MPI starts afterwards,
+ * and only for the commands that measure (run, ab, verify) or when an MPI
+ * launcher started this process: --help, a usage error, list, report, compare
+ * and baseline answer at once, without MPI's start-up (and its wait on name
+ * resolution on some hosts). */
 #include "cli.h"
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
@@ -11,49 +17,63 @@
 #define LB_VERSION "0.0.0"
 #endif
 
-static void usage(FILE *out)
+/* The variables MPI launchers set in the processes they start (Open MPI,
+ * MPICH's Hydra and PMI, PMIx as under srun). */
+static const char *env_any(const char *const *names)
 {
-    fputs("usage: latentbench COMMAND [OPTIONS]\n"
-          "\n"
-          "commands:\n"
-          "  list    [--suite NAME|FILE]... [--filter REGEX]\n"
-          "  run     [--suite NAME|FILE]... [--filter REGEX] [-o results.h5] [--quick]\n"
-          "          [--warm-up-time S] [--measurement-time S] [--sample-size N] [--budget S]\n"
-          "          [--rounds N] [--seed N] [--dataset ann-benchmarks.h5] [--quiet]\n"
-          "          [--shard matrix|data|none] [--node-concurrency N] [--max-memory SIZE]\n"
-          "          [--scaling-reference R.h5 [--weak-scaling]]\n"
-          "          [--baseline B.h5 [--config regression_config.toml] [--history H.h5]...]\n"
-          "          [--lib liblatent.so]\n"
-          "  ab      --baseline-lib A.so --candidate-lib B.so [--suite NAME|FILE]... [--filter REGEX]\n"
-          "          [--config C.toml] [--threshold PCT] [-o ab.h5] [--report report.md] [--quick]\n"
-          "          [--warm-up-time S] [--measurement-time S] [--block-ms MS] [--order abba|random]\n"
-          "          [--confidence C] [--seed N] [--node-concurrency N] [--quiet]\n"
-          "          (two builds measured interleaved in one process; exit codes as compare)\n"
-          "  compare BASELINE.h5 CURRENT.h5 [--config C.toml] [--threshold PCT] [--report report.md]\n"
-          "          [--strict-machine] [--history EARLIER.h5]...\n"
-          "  report  RESULTS.h5 [--baseline B.h5] [--config C.toml] [--format md|json|csv|toml|gbench] [-o FILE]\n"
-          "          | --format html -o DIR [--history DIR] [-- options of analysis/report.py]\n"
-          "  baseline save RESULTS.h5 [--name NAME] | list [--all] | show [NAME] [--path-only] | prune [--keep N]\n"
-          "           | notify --results R --baseline B | config      [--dir D] [--config C.toml]\n"
-          "  verify  --dataset ann-benchmarks.h5 [--k K] [--metric M] [--shard data] [--lib liblatent.so]\n"
-          "\n"
-          "suites: latency throughput memory matrix critical_path attention_comparison\n"
-          "        distance_comparison flash_attention ci all (default: ci), or a suite file\n"
-          "run under mpirun/srun for many ranks; alone it runs single-node.\n"
-          "exit: 0 ok (compare / run --baseline: no significant change), 1 regression or verification\n"
-          "      failed, 2 improvements and no regression, 64 usage, 65 bad input data, 66 missing input,\n"
-          "      70 internal error, 74 I/O error writing\n",
-          out);
+    for (; *names; names++) {
+        const char *v = getenv(*names);
+        if (v && *v) return v;
+    }
+    return NULL;
+}
+
+static int launcher_rank(void)
+{
+    static const char *const names[] = {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", NULL};
+    const char *v = env_any(names);
+    return v ? atoi(v) : -1;
+}
+
+/* 1 when a launcher started this process as one of several ranks. */
+static int launched(void)
+{
+    static const char *const any[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RANK", "MPI_LOCALNRANKS",
+                                      NULL};
+    static const char *const size[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", NULL};
+    if (!env_any(any)) return 0;
+    const char *n = env_any(size);
+    return !n || strcmp(n, "1") != 0;
+}
+
+/* One error line before MPI started: from the first rank only, so mpirun
+ * -np 4 with a typo prints it once. */
+static int usage_error(int rc, const char *err)
+{
+    if (launcher_rank() <= 0) fprintf(stderr, "latentbench: %s\n", err);
+    return lb_exit_code(rc);
+}
+
+/* 0/1/2 are verdicts; a code maps to its status (an interrupted run: 128 +
+ * the signal, never 1, which means "regression") */
+static int exit_status(int rc)
+{
+    return rc >= 0 ? rc : lb_exit_code(rc);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? lb_exit_code(LB_EUSAGE) : 0;
+    char err[LB_ERRLEN] = "";
+    if (argc < 2) {
+        lb_cli_usage(stderr);
+        return lb_exit_code(LB_EUSAGE);
     }
-    if (strcmp(argv[1], "--version") == 0) {
-        char err[512];
+    const char *first = argv[1];
+    if (!strcmp(first, "--help") || !strcmp(first, "-h")) {
+        lb_cli_usage(stdout);
+        return 0;
+    }
+    if (!strcmp(first, "--version")) {
         lb_latent lt;
         if (lb_latent_open(NULL, &lt, err, sizeof err) == LB_OK) {
             printf("latentbench %s (liblatent %s, %s)\n", LB_VERSION, lt.version_string(), lt.path);
@@ -62,45 +82,59 @@ int main(int argc, char **argv)
             printf("latentbench %s (liblatent not loaded: %s)\n", LB_VERSION, err);
         return 0;
     }
-    for (int i = 2; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return 0;
-        }
+    if (!strcmp(first, "help")) {
+        int rc = lb_cli_help(stdout, argc - 2, argv + 2, err, sizeof err);
+        return rc ? usage_error(rc, err) : 0;
+    }
+    if (!strcmp(first, "baseline") && argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+        lb_cli_help(stdout, 1, argv + 1, err, sizeof err);
+        return 0;
+    }
+    int used;
+    const lb_cli_cmd *cmd = lb_cli_find(argc - 1, argv + 1, &used, err, sizeof err);
+    if (!cmd) return usage_error(LB_EUSAGE, err);
+    lb_args args;
+    int rc = lb_args_parse(cmd->spec, argc - 1 - used, argv + 1 + used, &args, err, sizeof err);
+    if (!rc && args.help) {
+        lb_cmd_help(stdout, cmd->spec);
+        lb_args_free(&args);
+        return 0;
+    }
+    if (!rc) rc = cmd->check(&args, err, sizeof err);
+    if (rc) {
+        lb_args_free(&args);
+        return usage_error(rc, err);
+    }
 
     /* the command line as typed, for the results file */
     char cmdline[2048] = "";
     for (int i = 0; i < argc; i++) {
-        size_t used = strlen(cmdline);
-        snprintf(cmdline + used, sizeof cmdline - used, "%s%s", i ? " " : "", argv[i]);
+        size_t used_len = strlen(cmdline);
+        snprintf(cmdline + used_len, sizeof cmdline - used_len, "%s%s", i ? " " : "", argv[i]);
     }
 
     lb_cluster cl;
     lb_latent lt; /* loaded by the commands that measure; closed at exit */
     memset(&lt, 0, sizeof lt);
-    if (lb_cluster_init(&argc, &argv, &cl) != LB_OK) {
+    int mpi = cmd->mpi || launched();
+    if (!mpi) lb_cluster_init_local(&cl);
+    else if (lb_cluster_init(&argc, &argv, &cl) != LB_OK) {
+        lb_args_free(&args);
         fprintf(stderr, "latentbench: MPI could not start\n");
         return lb_exit_code(LB_EINTERNAL);
     }
     /* Ranks that share a node's cores must not each start a thread per core */
-    char threads[256];
-    lb_threads_decide(&cl, threads, sizeof threads);
-    const char *cmd = argv[1];
-    int rc;
-    if (strcmp(cmd, "list") == 0) rc = lb_cmd_list(argc - 2, argv + 2, &cl);
-    else if (strcmp(cmd, "run") == 0) rc = lb_cmd_run(argc - 2, argv + 2, &cl, cmdline, threads, &lt);
-    else if (strcmp(cmd, "verify") == 0) rc = lb_cmd_verify(argc - 2, argv + 2, &cl, &lt);
-    else if (strcmp(cmd, "ab") == 0) rc = lb_cmd_ab(argc - 2, argv + 2, &cl, cmdline, &lt);
-    else if (strcmp(cmd, "compare") == 0) rc = lb_cmd_compare(argc - 2, argv + 2, &cl);
-    else if (strcmp(cmd, "report") == 0) rc = lb_cmd_report(argc - 2, argv + 2, &cl);
-    else if (strcmp(cmd, "baseline") == 0) rc = lb_cmd_baseline(argc - 2, argv + 2, &cl, &lt);
-    else {
-        if (cl.rank == 0) {
-            fprintf(stderr, "latentbench: unknown command '%s'\n", cmd);
-            usage(stderr);
-        }
-        rc = LB_EUSAGE;
-    }
+    char threads[256] = "";
+    if (cmd->mpi) lb_threads_decide(&cl, threads, sizeof threads);
+    const lb_cmd_spec *s = cmd->spec;
+    if (s == &lb_spec_list) rc = lb_cmd_list(&args, &cl);
+    else if (s == &lb_spec_run) rc = lb_cmd_run(&args, &cl, cmdline, threads, &lt);
+    else if (s == &lb_spec_verify) rc = lb_cmd_verify(&args, &cl, &lt);
+    else if (s == &lb_spec_ab) rc = lb_cmd_ab(&args, &cl, cmdline, &lt);
+    else if (s == &lb_spec_compare) rc = lb_cmd_compare(&args, &cl);
+    else if (s == &lb_spec_report) rc = lb_cmd_report(&args, &cl);
+    else rc = lb_cmd_baseline(&args, &cl, &lt);
+    lb_args_free(&args);
     lb_cluster_finalize(&cl);
     /* Tests set this: every allocation of the harness and of liblatent must be
      * returned by now (MPI's own allocations are outside both allocators). */
@@ -115,5 +149,5 @@ int main(int argc, char **argv)
         }
     }
     lb_latent_close(&lt);
-    return rc >= 0 ? rc : lb_exit_code(rc);
+    return exit_status(rc);
 }

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,32 +38,73 @@ typedef struct {
     int npass;
 } report_opts;
 
-static int parse_args(int argc, char **argv, report_opts *o, char *err, size_t errlen)
+static const lb_opt report_table[] = {
+    LB_OPT_C("--format", "md|json|csv|toml|gbench|html",
+             "the output format (default: from -o's extension .md .json .csv .toml, else md; html: -o DIR)"),
+    LB_OPT_S("--output", "-o", "FILE", "write to FILE (atomically) instead of stdout; html: the directory"),
+    LB_OPT_S("--baseline", NULL, "FILE", "md or html: the comparison against this earlier results file"),
+    LB_OPT_S("--config", NULL, "FILE", "with --baseline: the regression_config.toml"),
+    LB_OPT_S("--history", NULL, "DIR", "html: a directory of earlier results files, for trends"),
+};
+
+const lb_cmd_spec lb_spec_report = {
+    "report", "RESULTS.h5 [OPTIONS] [-- options of analysis/report.py]", "render a results file (md, json, csv, toml, gbench, html)",
+    "Renders a results file as Markdown, JSON, CSV, the design's TOML or Google Benchmark JSON\n"
+    "(docs/EXPORTS.md); with --baseline the Markdown is the comparison. --format html -o DIR runs\n"
+    "analysis/report.py for figures and a self-contained page; what follows '--' is handed to it.",
+    report_table, LB_NOPTS(report_table), 1, 1, 1};
+
+/* The format an output's extension asks for; -1 when it names none. */
+static int format_of_extension(const char *path, int *html)
+{
+    *html = 0;
+    size_t n = strlen(path);
+    if (n && path[n - 1] == '/') return *html = 1, -1;
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash)) return -1;
+    static const struct {
+        const char *ext;
+        lb_export_format f;
+    } ext[] = {{".md", LB_EXPORT_MD}, {".markdown", LB_EXPORT_MD}, {".json", LB_EXPORT_JSON},
+               {".csv", LB_EXPORT_CSV}, {".toml", LB_EXPORT_TOML}};
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+        if (!strcasecmp(dot, ext[i].ext)) return (int)ext[i].f;
+    return -2; /* an extension, not one of ours */
+}
+
+static int parse_args(const lb_args *a, report_opts *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
     o->format = LB_EXPORT_MD;
-    const char *format = NULL;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int has_value = i + 1 < argc;
-        if (strcmp(a, "--baseline") == 0 && has_value) o->baseline = argv[++i];
-        else if (strcmp(a, "--config") == 0 && has_value) o->config = argv[++i];
-        else if (strcmp(a, "--format") == 0 && has_value) format = argv[++i];
-        else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && has_value) o->output = argv[++i];
-        else if (strcmp(a, "--history") == 0 && has_value) o->history = argv[++i];
-        else if (strcmp(a, "--") == 0) {
-            if (argc - i - 1 > MAX_PASS)
-                return lb_errorf(err, errlen, LB_EUSAGE, "report: at most %d options after '--'", MAX_PASS);
-            while (++i < argc) o->pass[o->npass++] = argv[i];
-        } else if (a[0] == '-' && a[1] != '\0')
-            return lb_errorf(err, errlen, LB_EUSAGE, "report: unknown option or missing value '%s'", a);
-        else if (o->input)
-            return lb_errorf(err, errlen, LB_EUSAGE, "report: one results file expected, got '%s' and '%s'",
-                             o->input, a);
-        else o->input = a;
+    o->input = a->pos[0];
+    o->baseline = lb_args_str(a, "--baseline", NULL);
+    o->config = lb_args_str(a, "--config", NULL);
+    o->output = lb_args_str(a, "--output", NULL);
+    o->history = lb_args_str(a, "--history", NULL);
+    if (a->npass > MAX_PASS) return lb_errorf(err, errlen, LB_EUSAGE, "report: at most %d options after '--'", MAX_PASS);
+    for (size_t i = 0; i < a->npass; i++) o->pass[o->npass++] = a->pass[i];
+    if (o->output && !*o->output) return lb_errorf(err, errlen, LB_EUSAGE, "report: -o: the file name is empty");
+    /* md|json|csv|toml|gbench|html: the export formats' order, then html */
+    static const lb_export_format formats[] = {LB_EXPORT_MD, LB_EXPORT_JSON, LB_EXPORT_CSV, LB_EXPORT_TOML,
+                                               LB_EXPORT_GBENCH};
+    if (lb_args_count(a, "--format")) {
+        uint64_t k = lb_args_uint(a, "--format", 0);
+        if (k == 5) o->html = 1;
+        else o->format = formats[k];
+    } else if (o->output) { /* the extension says what the file is: x.json is never Markdown */
+        int html, f = format_of_extension(o->output, &html);
+        if (html) o->html = 1;
+        else if (f >= 0) o->format = (lb_export_format)f;
+        else if (f == -2) {
+            const char *dot = strrchr(o->output, '.');
+            if (!strcasecmp(dot, ".html") || !strcasecmp(dot, ".htm"))
+                return lb_errorf(err, errlen, LB_EUSAGE, "report: the html report is a directory: --format html -o DIR");
+            if (!strcasecmp(dot, ".h5") || !strcasecmp(dot, ".hdf5"))
+                return lb_errorf(err, errlen, LB_EUSAGE,
+                                 "report: -o %s would be a results file's name: give --format or another name",
+                                 o->output);
+        }
     }
-    if (!o->input) return lb_errorf(err, errlen, LB_EUSAGE, "report: RESULTS.h5 is required");
-    o->html = format && strcmp(format, "html") == 0;
     if (o->html) {
         if (!o->output) return lb_errorf(err, errlen, LB_EUSAGE, "report: --format html needs -o DIR");
         if (o->config && !o->baseline)
@@ -70,15 +113,30 @@ static int parse_args(int argc, char **argv, report_opts *o, char *err, size_t e
     }
     if (o->history || o->npass)
         return lb_errorf(err, errlen, LB_EUSAGE, "report: --history and '--' apply only to --format html");
-    if (format && lb_export_parse_format(format, &o->format) != LB_OK)
-        return lb_errorf(err, errlen, LB_EUSAGE,
-                         "report: --format must be md, json, csv, toml, gbench or html, got '%s'", format);
     if (o->baseline && o->format != LB_EXPORT_MD)
         return lb_errorf(err, errlen, LB_EUSAGE, "report: --baseline needs --format md, not %s",
                          lb_export_format_name(o->format));
     if (o->config && !o->baseline)
         return lb_errorf(err, errlen, LB_EUSAGE, "report: --config applies only with --baseline");
     return LB_OK;
+}
+
+int lb_check_report(const lb_args *a, char *err, size_t errlen)
+{
+    report_opts o;
+    return parse_args(a, &o, err, errlen);
+}
+
+/* Before anything is read: the output can be written and is none of the
+ * inputs (report x.h5 -o x.h5 would replace the results by their report). */
+static int check_output(const report_opts *o, char *err, size_t errlen)
+{
+    if (!o->output || o->html) return LB_OK;
+    int rc = lb_check_output(o->output, err, errlen);
+    if (!rc) rc = lb_cli_output_not_input("report", o->output, "results file", o->input, err, errlen);
+    if (!rc) rc = lb_cli_output_not_input("report", o->output, "--baseline file", o->baseline, err, errlen);
+    if (!rc) rc = lb_cli_output_not_input("report", o->output, "--config file", o->config, err, errlen);
+    return rc;
 }
 
 typedef struct {
@@ -132,6 +190,7 @@ static int report(const report_opts *o, char *err, size_t errlen)
         lb_comparison cmp;
         memset(&cmp, 0, sizeof cmp);
         rc = lb_gate_compare(&base, &cur, &cfg, &cmp, err, errlen);
+        if (rc) lb_gate_name_files(err, errlen, o->baseline, o->input);
         if (rc == LB_OK) {
             c.cmp = &cmp;
             rc = emit(o, &c, err, errlen);
@@ -241,11 +300,17 @@ static int report_html(const report_opts *o, char *err, size_t errlen)
     return script_status(WEXITSTATUS(status));
 }
 
-int lb_cmd_report(int argc, char **argv, const lb_cluster *cl)
+int lb_cmd_report(const lb_args *a, const lb_cluster *cl)
 {
     char err[LB_ERRLEN] = "";
     report_opts o;
-    int rc = parse_args(argc, argv, &o, err, sizeof err);
+    int rc = parse_args(a, &o, err, sizeof err);
+    /* no --format and -o an existing directory: the html report */
+    struct stat st;
+    if (!rc && !lb_args_count(a, "--format") && o.output && !o.html && stat(o.output, &st) == 0 && S_ISDIR(st.st_mode)) {
+        o.html = 1;
+    }
+    if (!rc && cl->rank == 0) rc = check_output(&o, err, sizeof err);
     if (rc == LB_OK && cl->rank == 0) rc = o.html ? report_html(&o, err, sizeof err) : report(&o, err, sizeof err);
     /* report.py prints its own line: err stays empty then */
     if (rc != LB_OK && err[0]) lb_report(cl, err);

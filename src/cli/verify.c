@@ -14,50 +14,38 @@
 #include <string.h>
 #include <strings.h>
 
-static int parse_size(const char *s, size_t *out)
+static const lb_opt verify_table[] = {
+    LB_OPT_S("--dataset", NULL, "FILE", "the ann-benchmarks HDF5 file (train, test, neighbors, distances); required"),
+    LB_OPT_U("--k", 1, 100000, "K", "neighbours per query, at most the file's neighbors columns (default 10)"),
+    LB_OPT_C("--metric", "euclidean|cosine|angular", "the metric (default: the file's distance attribute)"),
+    LB_OPT_C("--shard", "data|none", "data: each rank searches its slice of the rows, lists merged (default none)"),
+    LB_OPT_S("--lib", NULL, "FILE", "the build of liblatent to check (default: the one beside latentbench)"),
+};
+
+const lb_cmd_spec lb_spec_verify = {
+    "verify", "--dataset FILE [OPTIONS]", "recall@k of the exact search against an ann-benchmarks file",
+    "Searches the file's test vectors among its train vectors with liblatent's exact kNN and compares\n"
+    "with the file's ground truth. Exit 0 at recall 1.0, 1 below it.",
+    verify_table, LB_NOPTS(verify_table), 0, 0, 0};
+
+int lb_check_verify(const lb_args *a, char *err, size_t errlen)
 {
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (!*s || *end || s[0] == '-') return 0;
-    *out = (size_t)v;
-    return 1;
+    if (!lb_args_str(a, "--dataset", NULL)) return lb_errorf(err, errlen, LB_EUSAGE, "verify: --dataset FILE is required");
+    return LB_OK;
 }
 
-int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl, lb_latent *lt)
+int lb_cmd_verify(const lb_args *a, const lb_cluster *cl, lb_latent *lt)
 {
-    const char *path = NULL, *metric_name = NULL, *lib = NULL;
-    int sharded = 0;
-    size_t k = 10;
     char err[LB_ERRLEN];
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--dataset") == 0 && i + 1 < argc) path = argv[++i];
-        else if (strcmp(argv[i], "--k") == 0 && i + 1 < argc) {
-            if (!parse_size(argv[++i], &k) || k == 0) {
-                snprintf(err, sizeof err, "verify: --k must be a positive integer, got '%s'", argv[i]);
-                lb_report(cl, err);
-                return LB_EUSAGE;
-            }
-        } else if (strcmp(argv[i], "--metric") == 0 && i + 1 < argc) metric_name = argv[++i];
-        else if (strcmp(argv[i], "--lib") == 0 && i + 1 < argc) lib = argv[++i];
-        else if (strcmp(argv[i], "--shard") == 0 && i + 1 < argc) {
-            const char *m = argv[++i];
-            if (strcmp(m, "data") != 0 && strcmp(m, "none") != 0) {
-                snprintf(err, sizeof err, "verify: --shard must be data or none, got '%s'", m);
-                lb_report(cl, err);
-                return LB_EUSAGE;
-            }
-            sharded = strcmp(m, "data") == 0;
-        }
-        else {
-            snprintf(err, sizeof err, "verify: unknown option '%s'", argv[i]);
-            lb_report(cl, err);
-            return LB_EUSAGE;
-        }
-    }
-    if (!path) {
-        lb_report(cl, "verify: --dataset FILE is required");
+    if (lb_check_verify(a, err, sizeof err)) {
+        lb_report(cl, err);
         return LB_EUSAGE;
     }
+    const char *path = lb_args_str(a, "--dataset", NULL), *lib = lb_args_str(a, "--lib", NULL);
+    size_t k = (size_t)lb_args_uint(a, "--k", 10);
+    int sharded = lb_args_uint(a, "--shard", 1) == 0;
+    int metric_given = lb_args_count(a, "--metric") > 0;
+    uint64_t metric_choice = lb_args_uint(a, "--metric", 0);
     int rc = lb_cli_open_latent(cl, lib, lt, err, sizeof err);
     if (rc) {
         lb_report(cl, err);
@@ -75,17 +63,7 @@ int lb_cmd_verify(int argc, char **argv, const lb_cluster *cl, lb_latent *lt)
         return rc;
     }
     lt_metric metric = strcmp(ds.distance, "angular") == 0 ? LT_METRIC_COSINE : LT_METRIC_EUCLIDEAN;
-    if (metric_name) {
-        if (strcasecmp(metric_name, "euclidean") == 0) metric = LT_METRIC_EUCLIDEAN;
-        else if (strcasecmp(metric_name, "cosine") == 0 || strcasecmp(metric_name, "angular") == 0)
-            metric = LT_METRIC_COSINE;
-        else {
-            snprintf(err, sizeof err, "verify: --metric must be euclidean or cosine (angular), got '%s'", metric_name);
-            lb_report(cl, err);
-            lb_dataset_free(&ds);
-            return LB_EUSAGE;
-        }
-    }
+    if (metric_given) metric = metric_choice == 0 ? LT_METRIC_EUCLIDEAN : LT_METRIC_COSINE;
     if (k > ds.kn) {
         snprintf(err, sizeof err, "%s: neighbors has %zu columns, fewer than --k %zu", path, ds.kn, k);
         lb_report(cl, err);

@@ -38,6 +38,10 @@ typedef int (*lb_agree_hook)(int status, double *estimate_ns, void *arg);
  * every rank runs the same batches (the operation itself is collective). */
 typedef int (*lb_after_hook)(int status, uint64_t *elapsed_ns, uint64_t *wall_ns, void *arg);
 
+/* The longest warm-up or measurement time lb_measure accepts (a day): longer
+ * is a typo, and the bound keeps every conversion to nanoseconds exact. */
+#define LB_MEASURE_MAX_S 86400.0
+
 typedef struct {
     double   warm_up_s;       /* default 3 */
     double   measurement_s;   /* default 5 */
@@ -84,10 +88,12 @@ lb_measure_opts lb_measure_defaults(void);
 lb_measure_opts lb_measure_round_opts(const lb_measure_opts *all, unsigned rounds);
 lb_measure_opts lb_measure_quick(void); /* 0.3 s warm-up, 1 s measurement, 20 samples */
 
-/* Warm-up by time (iterations doubling), estimate, then samples: linear
- * (d, 2d, ..., n*d iterations) unless that would take over twice the
- * measurement time, then flat. Under a budget the sample count shrinks (at
- * least 2 samples) and budget_limited is set. */
+/* Warm-up by time (iterations doubling; never past the budget), estimate,
+ * then samples: linear (d, 2d, ..., n*d iterations) unless that would take
+ * over twice the measurement time, then flat. Under a budget the sample count
+ * shrinks (at least 2 samples) and budget_limited is set. LB_EUSAGE for times
+ * outside their ranges (warm-up 0..LB_MEASURE_MAX_S, measurement above 0 up
+ * to it, budget >= 0) or NaN. */
 int  lb_measure(lb_routine fn, void *ctx, const lb_measure_opts *opts, lb_measurement *m);
 void lb_measurement_free(lb_measurement *m);
 
