@@ -393,6 +393,67 @@ START_TEST(prune_and_list)
 }
 END_TEST
 
+/* Prune deletes: it must never follow a link out of the store. A machine
+ * directory, a name directory and a baseline-named file that are symlinks to
+ * places outside keep everything there. */
+START_TEST(prune_never_follows_links)
+{
+    char dir[300], src[400], err[512] = "", store[400], outside[400], p[1400], q[1400];
+    fresh(dir, sizeof dir, "links");
+    snprintf(src, sizeof src, "%s/current.h5", dir);
+    snprintf(store, sizeof store, "%s/store", dir);
+    snprintf(outside, sizeof outside, "%s/outside", dir);
+    /* outside: a directory shaped like a machine directory, full of baseline-named files */
+    for (int i = 0; i < 3; i++) {
+        make_results(src, MACHINE_B, "victim");
+        ck_assert_int_eq(lb_baseline_save(outside, "main", src, 0, NULL, 0, NULL, err, sizeof err), LB_OK);
+    }
+    make_results(src, MACHINE_A, "mine");
+    ck_assert_int_eq(lb_baseline_save(store, "main", src, 0, NULL, 0, NULL, err, sizeof err), LB_OK);
+    char slug_a[LB_BASELINE_SLUG_LEN], slug_b[LB_BASELINE_SLUG_LEN];
+    lb_baseline_machine_slug(MACHINE_A, slug_a);
+    lb_baseline_machine_slug(MACHINE_B, slug_b);
+    /* 1: a machine directory that is a link */
+    snprintf(p, sizeof p, "%s/%s", outside, slug_b);
+    snprintf(q, sizeof q, "%s/linked-machine", store);
+    ck_assert_int_eq(symlink(p, q), 0);
+    /* 2: a name directory that is a link */
+    snprintf(p, sizeof p, "%s/%s/main", outside, slug_b);
+    snprintf(q, sizeof q, "%s/%s/nightly", store, slug_a);
+    ck_assert_int_eq(symlink(p, q), 0);
+    /* 3: baseline-named links to files outside, older than the real one */
+    char namedir[800], outdir[800];
+    snprintf(namedir, sizeof namedir, "%s/%s/main", store, slug_a);
+    snprintf(outdir, sizeof outdir, "%s/%s/main", outside, slug_b);
+    ck_assert_uint_eq(count_files(outdir, "", ".h5"), 3);
+    DIR *d = opendir(outdir);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    int k = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        snprintf(p, sizeof p, "%s/%s", outdir, e->d_name);
+        snprintf(q, sizeof q, "%s/20000101T00000%dZ-01_link.h5", namedir, k++);
+        ck_assert_int_eq(symlink(p, q), 0);
+    }
+    closedir(d);
+    size_t removed = 9;
+    ck_assert_int_eq(lb_baseline_prune(store, NULL, 1, &removed, err, sizeof err), LB_OK);
+    ck_assert_uint_eq(removed, 0);
+    ck_assert_uint_eq(count_files(outdir, "", ".h5"), 3); /* nothing outside was touched */
+    ck_assert_int_eq(lb_baseline_prune(store, "nightly", 1, &removed, err, sizeof err), LB_OK);
+    ck_assert_uint_eq(count_files(outdir, "", ".h5"), 3);
+    /* the store's own directory may be a link: the user named it */
+    snprintf(q, sizeof q, "%s/store-link", dir);
+    ck_assert_int_eq(symlink(store, q), 0);
+    make_results(src, MACHINE_A, "mine2");
+    ck_assert_int_eq(lb_baseline_save(store, "main", src, 0, NULL, 0, NULL, err, sizeof err), LB_OK);
+    ck_assert_int_eq(lb_baseline_prune(q, "main", 1, &removed, err, sizeof err), LB_OK);
+    ck_assert_uint_eq(removed, 1);
+    ck_assert_uint_eq(count_files(outdir, "", ".h5"), 3);
+}
+END_TEST
+
 int main(void)
 {
     snprintf(g_root, sizeof g_root, "/tmp/lb_test_baseline.XXXXXX");
@@ -413,6 +474,7 @@ int main(void)
     tcase_add_test(st, save_after_future_name);
     tcase_add_test(st, save_rejects_bad_input);
     tcase_add_test(st, prune_and_list);
+    tcase_add_test(st, prune_never_follows_links);
     suite_add_tcase(s, st);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);

@@ -220,6 +220,8 @@ static int count(const char *hay, const char *needle)
 }
 
 /* Check's messages are limited in length: show the start of the output only. */
+#define STR(x) #x
+#define XSTR(x) STR(x)
 #define ck_assert_has(needle) ck_assert_msg(strstr(g_out, needle), "missing:\n%s\nin:\n%.1500s", needle, g_out)
 #define ck_assert_lacks(needle) ck_assert_msg(!strstr(g_out, needle), "unexpected:\n%s\nin:\n%.1500s", needle, g_out)
 
@@ -279,9 +281,10 @@ START_TEST(test_units)
         double ns;
         const char *s;
     } times[] = {
-        {45200, "45.2 µs"}, {124500, "124.5 µs"}, {2100, "2.10 µs"}, {12.345, "12.3 ns"}, {2.5, "2.50 ns"},
-        {999.94, "999.9 ns"}, {999.96, "1.00 µs"}, {1.5e9, "1.50 s"}, {2.5e6, "2.50 ms"}, {0, "0.00 ns"},
-        {NAN, "nan"}, {INFINITY, "nan"}, {3600e9, "3600.0 s"},
+        /* three significant digits, the unit that keeps the value below 1000 */
+        {45200, "45.2 µs"}, {124400, "124 µs"}, {2100, "2.10 µs"}, {12.345, "12.3 ns"}, {2.5, "2.50 ns"},
+        {999.4, "999 ns"}, {999.94, "1.00 µs"}, {999.96, "1.00 µs"}, {99.96, "100 ns"}, {9.996, "10.0 ns"},
+        {1.5e9, "1.50 s"}, {2.5e6, "2.50 ms"}, {0, "0.00 ns"}, {NAN, "nan"}, {INFINITY, "nan"}, {3600e9, "3600 s"},
     };
     char b[64];
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
@@ -289,15 +292,21 @@ START_TEST(test_units)
         ck_assert_str_eq(b, times[i].s);
     }
     lb__fmt_bytes_rate(b, sizeof b, 2.34 * 1024 * 1024 * 1024);
-    ck_assert_str_eq(b, "2.34 GiB/s");
+    ck_assert_str_eq(b, "2.51 GB/s"); /* decimal prefixes in every output */
     lb__fmt_bytes_rate(b, sizeof b, 512);
-    ck_assert_str_eq(b, "512.00 B/s");
+    ck_assert_str_eq(b, "512 B/s");
     lb__fmt_bytes_rate(b, sizeof b, 1536);
-    ck_assert_str_eq(b, "1.50 KiB/s");
+    ck_assert_str_eq(b, "1.54 kB/s");
     lb__fmt_elem_rate(b, sizeof b, 2.45e6);
-    ck_assert_str_eq(b, "2.45 M elem/s");
+    ck_assert_str_eq(b, "2.45 Melem/s");
     lb__fmt_elem_rate(b, sizeof b, 21.333);
-    ck_assert_str_eq(b, "21.33 elem/s");
+    ck_assert_str_eq(b, "21.3 elem/s");
+    lb__fmt_elem_rate(b, sizeof b, 999.7e3);
+    ck_assert_str_eq(b, "1.00 Melem/s");
+    lb__fmt_bytes(b, sizeof b, 512);
+    ck_assert_str_eq(b, "512 B");
+    lb__fmt_bytes(b, sizeof b, 12.34e6);
+    ck_assert_str_eq(b, "12.3 MB");
     lb__fmt_mb(b, sizeof b, 245e6);
     ck_assert_str_eq(b, "245");
     lb__fmt_mb(b, sizeof b, 12.34e6);
@@ -330,6 +339,29 @@ START_TEST(test_utf8)
         ck_assert_msg(len == cases[i].len, "case %zu: length %zu, expected %zu", i, len, cases[i].len);
         if (len) ck_assert_uint_eq(cp, cases[i].cp);
     }
+}
+END_TEST
+
+/* No format carries a raw control character (C0, DEL, C1) from a results file
+ * into its output: a file someone cats must not drive the terminal. */
+START_TEST(test_no_raw_controls)
+{
+    fixture fx;
+    fixture_init(&fx);
+    snprintf(fx.rows[0].id, sizeof fx.rows[0].id, "a\x1b]0;t\x07" "b\x7f\xc2\x9b" "2Jc");
+    snprintf(fx.rows[0].note, sizeof fx.rows[0].note, "n\x1b[31m");
+    for (int f = 0; f < LB_EXPORT_NFORMATS; f++) {
+        ck_assert_int_eq(render(&fx.r, (lb_export_format)f), LB_OK);
+        ck_assert_msg(!strchr(g_out, '\x1b') && !strchr(g_out, '\x07') && !strchr(g_out, '\x7f') &&
+                          !strstr(g_out, "\xc2\x9b"),
+                      "format %d: a raw control character", f);
+    }
+    ck_assert_int_eq(render(&fx.r, LB_EXPORT_JSON), LB_OK);
+    ck_assert_has("\"a\\u001B]0;t\\u0007b\\u007F\\u009B2Jc\"");
+    ck_assert_int_eq(render(&fx.r, LB_EXPORT_TOML), LB_OK);
+    ck_assert_has("\"a\\u001B]0;t\\u0007b\\u007F\\u009B2Jc\"");
+    ck_assert_int_eq(render(&fx.r, LB_EXPORT_CSV), LB_OK);
+    ck_assert_has("a\xEF\xBF\xBD]0;t\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD" "2Jc,");
 }
 END_TEST
 
@@ -377,12 +409,12 @@ START_TEST(test_toml)
     ck_assert_int_eq(render(&fx.r, LB_EXPORT_TOML), LB_OK);
     ck_assert_has("\n[latency.dim_128.k_10]\nid = \"knn_search/dim_128/10\"\nmean = \"45.2 µs\"\n"
                   "std_dev = \"2.10 µs\"\nmedian = \"44.8 µs\"\nmad = \"1.40 µs\"\n"
-                  "throughput = \"223.21 k elem/s\"\nops_per_sec = \"223214\"\n"
+                  "throughput = \"223 kelem/s\"\nops_per_sec = \"223214\"\n"
                   "peak_mb = \"1.00\"\naverage_mb = \"0.50\"\nallocations = \"3\"\n");
-    ck_assert_has("\n[latency.dim_256.k_100]\nid = \"knn_search/dim_256/100\"\nmean = \"124.5 µs\"\n"
-                  "std_dev = \"5.30 µs\"\nmedian = \"123.1 µs\"\nmad = \"3.20 µs\"\npeak_mb");
+    ck_assert_has("\n[latency.dim_256.k_100]\nid = \"knn_search/dim_256/100\"\nmean = \"124 µs\"\n"
+                  "std_dev = \"5.30 µs\"\nmedian = \"123 µs\"\nmad = \"3.20 µs\"\npeak_mb");
     ck_assert_has("\n[throughput.batch_32.dim_256]\nid = \"batch_add_embeddings/32\"\n");
-    ck_assert_has("throughput = \"2.34 GiB/s\"\nops_per_sec = \"8542\"\n");
+    ck_assert_has("throughput = \"2.51 GB/s\"\nops_per_sec = \"8542\"\n");
     ck_assert_has("\n[benchmarks.\"parallel_knn_search/32\"]\n");
     ck_assert_has("\n[memory.dataset_10000.dim_256]\nid = \"memory_scaling/10000\"\n");
     ck_assert_has("peak_mb = \"245\"\naverage_mb = \"198\"\nallocations = \"12543\"\n");
@@ -392,7 +424,7 @@ START_TEST(test_toml)
     ck_assert_has("\n[benchmarks.\"knn_search/dim_128/10#2\"]\nid = \"knn_search/dim_128/10\"\nmean = \"60.6 µs\"\n");
     ck_assert_has("\n[benchmarks.\"memory_scaling/5000\"]\n");
     ck_assert_has("\n[benchmarks.\"knn_search/dim_128/10x\"]\n");
-    ck_assert_has("[meta]\nschema = \"latentbench-results\"\nschema_version = 2\n");
+    ck_assert_has("[meta]\nschema = \"latentbench-results\"\nschema_version = " XSTR(LB_SCHEMA_VERSION) "\n");
     ck_assert_has("\nkind = \"results\"\n");
     ck_assert_lacks(".ab]");
     ck_assert_lacks("base_library");
@@ -431,7 +463,7 @@ START_TEST(test_json)
     fixture fx;
     fixture_init(&fx);
     ck_assert_int_eq(render(&fx.r, LB_EXPORT_JSON), LB_OK);
-    ck_assert_has("\"schema\": \"latentbench-results\",\n  \"schema_version\": 2,\n");
+    ck_assert_has("\"schema\": \"latentbench-results\",\n  \"schema_version\": " XSTR(LB_SCHEMA_VERSION) ",\n");
     ck_assert_has("\n  \"kind\": \"results\",\n  \"benchmarks\": [\n");
     ck_assert_lacks("\"ab\"");
     ck_assert_lacks("base_");
@@ -467,7 +499,9 @@ START_TEST(test_csv)
     ck_assert_has("\r\nknn_search/dim_128/10,fixture,knn_search,knn,128,10,10000,0,0,0,0,Euclidean,,20,2100,"
                   "45200,44800,2100,1400,40320,58240,43904,46592,nan,");
     ck_assert_has(",-inf,999.96000000000004,inf,,0\r\n");
-    ck_assert_has("\r\n\"we\"\"ird\\back,slash|pipe`\n\x01\xEF\xBF\xBD\xC2\xB5\",fixture,weird,");
+    /* CSV has no escapes: a control character becomes U+FFFD, never raw */
+    ck_assert_has("\r\n\"we\"\"ird\\back,slash|pipe`\n\xEF\xBF\xBD\xEF\xBF\xBD\xC2\xB5\",fixture,weird,");
+    ck_assert_lacks("\x01");
     ck_assert_has(",\"budget: 12 of 100 samples, \"\"quoted\"\"\",0\r\n");
     /* header + rows, the weird id's LF being inside quotes */
     ck_assert_int_eq(count(g_out, "\r\n"), NROWS + 1);
@@ -479,10 +513,12 @@ START_TEST(test_md)
     fixture fx;
     fixture_init(&fx);
     ck_assert_int_eq(render(&fx.r, LB_EXPORT_MD), LB_OK);
-    ck_assert_has("| benchmark | median | 95% CI of the mean | throughput | peak memory | note |\n|:---|");
-    ck_assert_has("\n| knn_search/dim_128/10 | 44.8 µs | [43.9 µs, 46.6 µs] | 223.21 k elem/s | 1.00 MB |  |\n");
-    ck_assert_has("\n| batch_add_embeddings/32 | 3.75 µs | [3.67 µs, 3.90 µs] | 8.54 k elem/s (2.34 GiB/s) | 1.00 MB |");
-    ck_assert_has("\n| memory_scaling/10000 | 2.50 ms | [2.45 ms, 2.60 ms] | - | 245 MB |  |\n");
+    ck_assert_has("| benchmark | median | mean | 95% CI of the mean | throughput | peak memory | note |\n|:---|");
+    ck_assert_has("\n| knn_search/dim_128/10 | 44.8 µs | 45.2 µs | [43.9 µs, 46.6 µs] | 223 kelem/s | 1.00 MB |  |\n");
+    ck_assert_has("\n| batch_add_embeddings/32 | 3.75 µs | ");
+    ck_assert_has(" | [3.67 µs, 3.90 µs] | 8.54 kelem/s (2.51 GB/s) | 1.00 MB |");
+    ck_assert_has("\n| memory_scaling/10000 | 2.50 ms | ");
+    ck_assert_has(" | [2.45 ms, 2.60 ms] | - | 245 MB |  |\n");
     ck_assert_has("\n| we\"ird\\\\back,slash\\|pipe\\` \xEF\xBF\xBD\xEF\xBF\xBD\xC2\xB5 | 2.50 ns |");
     ck_assert_lacks("\x01");
     ck_assert_has("- machine: Test CPU @ 2.0GHz; 16 cores; avx2\n");
@@ -501,11 +537,11 @@ START_TEST(test_gbench)
                   "    \"library_build_type\": \"release\",");
     ck_assert_has("{\n      \"name\": \"knn_search/dim_128/10\",\n      \"run_name\": \"knn_search/dim_128/10\",\n"
                   "      \"run_type\": \"iteration\",\n      \"repetitions\": 1,\n      \"repetition_index\": 0,\n"
-                  "      \"threads\": 1,\n      \"iterations\": 2100,\n      \"real_time\": 44800,\n"
+                  "      \"threads\": 8,\n      \"iterations\": 2100,\n      \"real_time\": 44800,\n"
                   "      \"cpu_time\": 44800,\n      \"time_unit\": \"ns\",\n"
                   "      \"items_per_second\": 223214.28571428571,\n");
     ck_assert_has("{\n      \"name\": \"knn_search/dim_128/10_mean\",\n      \"run_name\": \"knn_search/dim_128/10\",\n"
-                  "      \"run_type\": \"aggregate\",\n      \"repetitions\": 20,\n      \"threads\": 1,\n"
+                  "      \"run_type\": \"aggregate\",\n      \"repetitions\": 20,\n      \"threads\": 8,\n"
                   "      \"aggregate_name\": \"mean\",\n      \"aggregate_unit\": \"time\",\n"
                   "      \"iterations\": 20,\n      \"real_time\": 45200,\n");
     ck_assert_has("\"name\": \"knn_search/dim_128/10_stddev\"");
@@ -615,8 +651,8 @@ START_TEST(test_ab_md)
                   "| benchmark | baseline median | candidate median | ratio B/A [CI] | p | verdict | memory |\n"
                   "|:---|---:|---:|---:|---:|:---|:---|\n"
                   "| knn_search/dim_128/10 | 42.6 µs | 44.8 µs | 1.053 [1.031, 1.074] | <0.001 | **Regression** | Same |\n"
-                  "| knn_search/dim_256/100 | 116.9 µs | 123.1 µs | 0.900 [0.880, 0.920] | 0.020 | Improvement | More |\n");
-    ck_assert_has("\n| attention_computation/dim_64/MultiHead { num_heads: 8 } | 950.0 ns | 1.00 µs | - [0.990, 1.010] | "
+                  "| knn_search/dim_256/100 | 117 µs | 123 µs | 0.900 [0.880, 0.920] | 0.020 | Improvement | More |\n");
+    ck_assert_has("\n| attention_computation/dim_64/MultiHead { num_heads: 8 } | 950 ns | 1.00 µs | - [0.990, 1.010] | "
                   "0.500 | NoChange | Same |\n");
     ck_assert_has("\n| we\"ird\\\\back,slash\\|pipe\\` \xEF\xBF\xBD\xEF\xBF\xBD\xC2\xB5 | 2.38 ns | 2.50 ns | 1.000 [0.990, 1.010] |");
     ck_assert_has("CI: its 99% confidence interval.");
@@ -793,6 +829,7 @@ static Suite *export_suite(void)
     tcase_add_test(fm, test_format_names);
     tcase_add_test(fm, test_units);
     tcase_add_test(fm, test_utf8);
+    tcase_add_test(fm, test_no_raw_controls);
     tcase_add_test(fm, test_inconsistent);
     tcase_add_test(fm, test_toml);
     tcase_add_test(fm, test_toml_collision_order);

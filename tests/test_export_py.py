@@ -61,7 +61,7 @@ def load_json(name):
 
 def check_json():
     d = load_json("results.json")
-    check(d["schema"] == "latentbench-results" and d["schema_version"] == 2, "json: schema")
+    check(d["schema"] == "latentbench-results" and d["schema_version"] == 3, "json: schema")
     check(d["kind"] == "results" and "base_benchmarks" not in d and "ab_pairs" not in d, "json: plain kind")
     check(d["command_line"] == COMMAND_LINE, f"json: command_line {d['command_line']!r}")
     check(d["mpi_ranks"] == 2 and d["omp_threads"] == 8 and d["timer_overhead_ns"] == 20.5, "json: meta numbers")
@@ -127,10 +127,10 @@ def check_toml():
     check((lat["mean"], lat["std_dev"], lat["median"], lat["mad"]) == ("45.2 µs", "2.10 µs", "44.8 µs", "1.40 µs"),
           f"toml: latency {lat}")
     lat = t["latency"]["dim_256"]["k_100"]
-    check((lat["mean"], lat["std_dev"], lat["median"], lat["mad"]) == ("124.5 µs", "5.30 µs", "123.1 µs", "3.20 µs"),
+    check((lat["mean"], lat["std_dev"], lat["median"], lat["mad"]) == ("124 µs", "5.30 µs", "123 µs", "3.20 µs"),
           f"toml: latency {lat}")
     tp = t["throughput"]["batch_32"]["dim_256"]
-    check(tp["throughput"] == "2.34 GiB/s" and tp["ops_per_sec"] == "8542", f"toml: throughput {tp}")
+    check(tp["throughput"] == "2.51 GB/s" and tp["ops_per_sec"] == "8542", f"toml: throughput {tp}")
     mem = t["memory"]["dataset_10000"]["dim_256"]
     check((mem["peak_mb"], mem["average_mb"], mem["allocations"]) == ("245", "198", "12543"), f"toml: memory {mem}")
     check("throughput" not in t["benchmarks"]["memory_scaling/5000"], "toml: throughput only when declared")
@@ -138,7 +138,7 @@ def check_toml():
         for k in ("mean", "std_dev", "median", "mad", "peak_mb", "average_mb", "allocations"):
             check(isinstance(v.get(k), str), f"toml: {p} lacks {k}")
     m = t["meta"]
-    check(m["schema"] == "latentbench-results" and m["schema_version"] == 2 and m["mpi_ranks"] == 2, "toml: meta")
+    check(m["schema"] == "latentbench-results" and m["schema_version"] == 3 and m["mpi_ranks"] == 2, "toml: meta")
     check(m["kind"] == "results", "toml: kind")
     check(m["command_line"] == COMMAND_LINE, "toml: command_line")
     with open(path("empty.toml"), "rb") as f:
@@ -173,6 +173,7 @@ def check_gbench():
     it = [e for e in b if e["run_type"] == "iteration"]
     check([e["name"] for e in it] == IDS, "gbench: iteration names")
     check(it[0]["real_time"] == 44800 and it[0]["iterations"] == 2100, "gbench: row 0 values")
+    check(all(e["threads"] == 8 for e in b), "gbench: threads = the run's omp_threads")
     check(it[0]["items_per_second"] == 223214.28571428571 and "bytes_per_second" not in it[0], "gbench: rates 0")
     check(abs(it[2]["bytes_per_second"] - 2.34 * 2**30) < 1e-3 and it[2]["items_per_second"] == 8542,
           "gbench: rates 2")
@@ -192,7 +193,8 @@ def check_csv():
     for r in rows[1:]:
         check(len(r) == len(FIELDS), f"csv: {len(r)} columns in {r[:1]}")
     recs = [dict(zip(FIELDS, r)) for r in rows[1:]]
-    check([r["id"] for r in recs] == IDS, "csv: ids")
+    # CSV has no escapes: a control character is U+FFFD, never raw
+    check([r["id"] for r in recs] == [i.replace("\x01", "\ufffd") for i in IDS], "csv: ids")
     check(float(recs[0]["throughput_elements"]) == 223214.28571428571, "csv: doubles round-trip")
     check(math.isnan(float(recs[0]["slope_ns"])) and float(recs[5]["rank_max_ns"]) == math.inf, "csv: nan, inf")
     check(recs[6]["note"] == 'budget: 12 of 100 samples, "quoted"', "csv: quoted note")
@@ -224,9 +226,9 @@ def check_md():
         lines = [l for l in f.read().split("\n") if l.startswith("|")]
     check(len(lines) == NROWS + 2, f"md: {len(lines)} table lines")
     body = [md_cells(l) for l in lines[2:]]
-    check(all(len(c) == 6 for c in [md_cells(l) for l in lines]), "md: 6 cells in every line")
+    check(all(len(c) == 7 for c in [md_cells(l) for l in lines]), "md: 7 cells in every line")
     check([c[0] for c in body] == [i.replace("\n", " ").replace("\x01", "\ufffd") for i in IDS], "md: ids")
-    check(body[0][1:5] == ["44.8 µs", "[43.9 µs, 46.6 µs]", "223.21 k elem/s", "1.00 MB"], f"md: row 0 {body[0]}")
+    check(body[0][1:6] == ["44.8 µs", "45.2 µs", "[43.9 µs, 46.6 µs]", "223 kelem/s", "1.00 MB"], f"md: row 0 {body[0]}")
     with open(path("empty.md"), encoding="utf-8") as f:
         check("No benchmarks." in f.read(), "md: empty")
 
@@ -258,7 +260,7 @@ def check_ab_values(what, i, ab):
 
 def check_ab_json():
     d = load_json("ab.json")
-    check(d["schema_version"] == 2 and d["kind"] == "ab", "ab json: kind")
+    check(d["schema_version"] == 3 and d["kind"] == "ab", "ab json: kind")
     check((d["library"], d["library_hash"], d["base_library"], d["base_library_hash"]) ==
           ("/opt/b/liblatent.so", "b" * 16, "/opt/a/liblatent.so", "a" * 16), "ab json: libraries")
     rows = d["benchmarks"]
@@ -287,7 +289,7 @@ def check_ab_csv():
     check(len(rows) == NROWS + 1 and all(len(r) == len(header) for r in rows), "ab csv: shape")
     for i, r in enumerate(rows[1:]):
         rec = dict(zip(header, r))
-        check(rec["id"] == IDS[i], f"ab csv: id {i}")
+        check(rec["id"] == IDS[i].replace("\x01", "\ufffd"), f"ab csv: id {i}")
         ab = {}
         for k, ty in AB_KEYS:
             v = rec["ab_" + k]

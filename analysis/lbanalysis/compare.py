@@ -258,10 +258,12 @@ def compare(source, thresholds, floors=None):
         c = Change(p.id, "NoChange", threshold_pct=t, noise_pct=floors.get(p.id, math.nan))
         c.base_median_ns, c.cur_median_ns = float(np.median(a)), float(np.median(b))
         c.median_change_pct = (c.cur_median_ns - c.base_median_ns) / c.base_median_ns * 100.0
-        c.mean_change_pct = (b.mean() - a.mean()) / a.mean() * 100.0
         ra, rb = _round_medians(p.base_samples), _round_medians(p.cur_samples)
         c.by_rounds = ra is not None and rb is not None
         ua, ub = (ra, rb) if c.by_rounds else (a, b)
+        # the point estimate of the CI below: the change of the mean of the
+        # values the bootstrap resamples, so it lies inside its own interval
+        c.mean_change_pct = (ub.mean() - ua.mean()) / ua.mean() * 100.0
         c.ci_low_pct, c.ci_high_pct = _bootstrap(ua, ub, rng)
         if np.all(ua == ua[0]) and np.all(ub == ua[0]):
             c.p_value = 1.0  # identical constants: no difference to test

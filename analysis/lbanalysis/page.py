@@ -354,10 +354,11 @@ def _comparison_html(report, row_anchor):
     out.append(f"<p>{_e(src.cur_label)} against {_e(src.base_label)}: "
                f'<span class="Regression">{n["Regression"]} regressions</span>, '
                f'<span class="Improvement">{n["Improvement"]} improvements</span>, {n["NoChange"]} no change, '
-               f'{n["NewBenchmark"]} new, {n["Missing"]} missing. Change of the median time; CI of the mean\'s '
-               "change; p of the two-sided Mann-Whitney test; the gate's rules (docs/REGRESSION.md). "
+               f'{n["NewBenchmark"]} new, {n["Missing"]} missing. Change of the median time; the mean\'s change '
+               "and its 95% CI (of round medians when both runs have rounds); p of the two-sided Mann-Whitney test; the gate's rules (docs/REGRESSION.md). "
                "<code>latentbench compare</code> is the gate: a row on a rule's edge can differ.</p>")
-    head = ["benchmark", "verdict", "baseline", "current", "change", "95% CI (mean)", "p", "threshold",
+    head = ["benchmark", "verdict", "baseline", "current", "median change", "mean change", "95% CI (mean)", "p",
+            "threshold",
             "drift floor", "peak memory", "allocations", "figure"]
     rows = []
     for i, c in enumerate(report.changes):
@@ -370,7 +371,8 @@ def _comparison_html(report, row_anchor):
             _td(_e(c.id), c.id), _td(_e(c.verdict), c.verdict, c.verdict),
             _td(_e(fmt_time(c.base_median_ns)), c.base_median_ns, "n"),
             _td(_e(fmt_time(c.cur_median_ns)), c.cur_median_ns, "n"),
-            _td(_e(fmt_pct(c.median_change_pct)), c.median_change_pct, "n"), _td(_e(ci), c.ci_low_pct, "n"),
+            _td(_e(fmt_pct(c.median_change_pct)), c.median_change_pct, "n"),
+            _td(_e(fmt_pct(c.mean_change_pct)), c.mean_change_pct, "n"), _td(_e(ci), c.ci_low_pct, "n"),
             _td(_e(p), c.p_value, "n"), _td(f"{c.threshold_pct:g}%", c.threshold_pct, "n"),
             _td(_e(fmt_pct(c.noise_pct, False)), c.noise_pct, "n"),
             _td(_e(fmt_pct(c.peak_change_pct)), c.peak_change_pct, "n"),
@@ -436,11 +438,13 @@ def write_markdown(report, path):
                   f"{n['Missing']} missing.", ""]
         flagged = [c for c in report.changes if c.verdict in ("Regression", "Improvement")]
         if flagged:
-            lines += ["| benchmark | verdict | baseline | current | change | 95% CI (mean) | threshold |",
-                      "|---|---|---:|---:|---:|---:|---:|"]
+            lines += ["| benchmark | verdict | baseline | current | median change | mean change | 95% CI (mean) "
+                      "| threshold |",
+                      "|---|---|---:|---:|---:|---:|---:|---:|"]
             for c in flagged:
                 lines.append(f"| `{_md(c.id)}` | {c.verdict} | {fmt_time(c.base_median_ns)} | "
                              f"{fmt_time(c.cur_median_ns)} | {fmt_pct(c.median_change_pct)} | "
+                             f"{fmt_pct(c.mean_change_pct)} | "
                              f"[{c.ci_low_pct:+.1f}%, {c.ci_high_pct:+.1f}%] | {c.threshold_pct:g}% |")
             lines += [""]
     if report.history is not None:

@@ -18,6 +18,7 @@
 #include "latentbench/error.h"
 #include "latentbench/fileio.h"
 #include "latentbench/results.h"
+#include "latentbench/text.h"
 
 #define STAMP_LEN 16           /* YYYYMMDDTHHMMSSZ */
 #define COMMIT_MAX 40
@@ -104,19 +105,11 @@ static void free_names(char **v, size_t n)
     lb_free(v);
 }
 
-/* The entries of dir accepted by keep, sorted by name. A missing dir is 0
- * entries when missing_ok, else LB_ENOINPUT. */
-static int read_names(const char *dir, int (*keep)(const char *), int missing_ok, char ***out, size_t *n, char *err,
-                      size_t errlen)
+/* The entries of an open directory accepted by keep, sorted by name; closes d.
+ * where names the directory in messages. */
+static int collect_names(DIR *d, const char *where, int (*keep)(const char *), char ***out, size_t *n, char *err,
+                         size_t errlen)
 {
-    *out = NULL;
-    *n = 0;
-    DIR *d = opendir(dir);
-    if (!d) {
-        if (errno == ENOENT && missing_ok) return LB_OK;
-        return lb_errorf(err, errlen, errno == ENOENT ? LB_ENOINPUT : LB_EIO, "%s: cannot read directory: %s", dir,
-                         strerror(errno));
-    }
     char **v = NULL;
     size_t cap = 0, len = 0;
     int rc = LB_OK;
@@ -136,12 +129,28 @@ static int read_names(const char *dir, int (*keep)(const char *), int missing_ok
     closedir(d);
     if (rc) {
         free_names(v, len);
-        return lb_errorf(err, errlen, rc, "%s: out of memory", dir);
+        return lb_errorf(err, errlen, rc, "%s: out of memory", where);
     }
     if (len) qsort(v, len, sizeof *v, cmp_str);
     *out = v;
     *n = len;
     return LB_OK;
+}
+
+/* The entries of dir accepted by keep, sorted by name. A missing dir is 0
+ * entries when missing_ok, else LB_ENOINPUT. */
+static int read_names(const char *dir, int (*keep)(const char *), int missing_ok, char ***out, size_t *n, char *err,
+                      size_t errlen)
+{
+    *out = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (errno == ENOENT && missing_ok) return LB_OK;
+        return lb_errorf(err, errlen, errno == ENOENT ? LB_ENOINPUT : LB_EIO, "%s: cannot read directory: %s", dir,
+                         strerror(errno));
+    }
+    return collect_names(d, dir, keep, out, n, err, errlen);
 }
 
 /* ---- save ------------------------------------------------------------------ */
@@ -322,41 +331,93 @@ int lb_baseline_latest(const char *dir, const char *machine, const char *name, c
 
 /* ---- prune ----------------------------------------------------------------- */
 
+/* Prune deletes, so it never follows a link below the store's directory: a
+ * machine or name directory that is a symlink (a slip, or a PR that commits
+ * one) would otherwise lead it to baseline-named files anywhere. It walks with
+ * directory descriptors (openat with O_NOFOLLOW, so nothing is swapped in
+ * between check and use) and unlinks only regular files. The store's own
+ * directory may be a link: the user named it. */
+
 static int is_stale_tmp_name(const char *name) { return strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0; }
 
+/* The subdirectory name of dirfd, not through a symlink; -1 when it is not a
+ * real directory (or cannot be opened). */
+static int open_subdir(int dirfd, const char *name)
+{
+    return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* As read_names, over an open directory (dirfd stays open); where names the
+ * directory in messages. */
+static int read_names_at(int dirfd, const char *where, int (*keep)(const char *), char ***out, size_t *n,
+                         char *err, size_t errlen)
+{
+    *out = NULL;
+    *n = 0;
+    int fd = dup(dirfd);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    if (!d) {
+        if (fd >= 0) close(fd);
+        return lb_errorf(err, errlen, LB_EIO, "%s: cannot read directory: %s", where, strerror(errno));
+    }
+    rewinddir(d);
+    return collect_names(d, where, keep, out, n, err, errlen);
+}
+
+/* A regular file of dirfd (a link, even to a regular file, is not). */
+static int is_regular_at(int dirfd, const char *name, struct stat *st)
+{
+    return fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st->st_mode);
+}
+
 /* Temporaries of saves that died; a young one may belong to a save in progress. */
-static void remove_stale_tmps(const char *d, size_t *removed)
+static void remove_stale_tmps_at(int dirfd, size_t *removed)
 {
     char **names;
     size_t n;
     char e[8];
-    if (read_names(d, is_stale_tmp_name, 1, &names, &n, e, sizeof e)) return;
+    if (read_names_at(dirfd, "", is_stale_tmp_name, &names, &n, e, sizeof e)) return;
     time_t now = time(NULL);
     for (size_t i = 0; i < n; i++) {
-        char p[LB_BASELINE_PATH_LEN];
         struct stat st;
-        if (join(p, sizeof p, d, names[i], e, sizeof e) || stat(p, &st) != 0) continue;
-        if (now - st.st_mtime > STALE_TMP_SECONDS && unlink(p) == 0 && removed) (*removed)++;
+        if (!is_regular_at(dirfd, names[i], &st)) continue;
+        if (now - st.st_mtime > STALE_TMP_SECONDS && unlinkat(dirfd, names[i], 0) == 0 && removed) (*removed)++;
     }
     free_names(names, n);
 }
 
-static int prune_one(const char *namedir, long keep, size_t *removed, char *err, size_t errlen)
+/* Keeps the newest `keep` regular baseline files of the name directory open
+ * at dirfd (namedir: its path, for messages). */
+static int prune_at(int dirfd, const char *namedir, long keep, size_t *removed, char *err, size_t errlen)
 {
-    remove_stale_tmps(namedir, removed);
+    remove_stale_tmps_at(dirfd, removed);
     if (keep < 1) return LB_OK;
     char **names;
     size_t n;
-    int rc = read_names(namedir, is_baseline_file, 1, &names, &n, err, errlen);
-    for (size_t i = 0; !rc && n > (size_t)keep && i < n - (size_t)keep; i++) {
-        char p[LB_BASELINE_PATH_LEN];
-        rc = join(p, sizeof p, namedir, names[i], err, errlen);
-        if (!rc && unlink(p) != 0 && errno != ENOENT)
-            rc = lb_errorf(err, errlen, LB_EIO, "%s: cannot remove: %s", p, strerror(errno));
-        else if (!rc && removed)
+    int rc = read_names_at(dirfd, namedir, is_baseline_file, &names, &n, err, errlen);
+    if (rc) return rc;
+    size_t nreg = 0; /* names sorted oldest first; only regular files count */
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (is_regular_at(dirfd, names[i], &st)) names[nreg++] = names[i];
+        else lb_free(names[i]);
+    }
+    for (size_t i = 0; !rc && nreg > (size_t)keep && i < nreg - (size_t)keep; i++) {
+        if (unlinkat(dirfd, names[i], 0) != 0 && errno != ENOENT)
+            rc = lb_errorf(err, errlen, LB_EIO, "%s/%s: cannot remove: %s", namedir, names[i], strerror(errno));
+        else if (removed)
             (*removed)++;
     }
-    free_names(names, n);
+    free_names(names, nreg);
+    return rc;
+}
+
+static int prune_one(const char *namedir, long keep, size_t *removed, char *err, size_t errlen)
+{
+    int fd = open(namedir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return LB_OK; /* gone, or not a real directory: nothing of ours to prune */
+    int rc = prune_at(fd, namedir, keep, removed, err, errlen);
+    close(fd);
     return rc;
 }
 
@@ -366,26 +427,37 @@ int lb_baseline_prune(const char *dir, const char *name, long keep, size_t *remo
 {
     if (removed) *removed = 0;
     if (!dir || !*dir) dir = LB_BASELINE_DEFAULT_DIR;
+    int root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) {
+        if (errno == ENOENT) return LB_OK; /* no store yet: nothing to prune */
+        return lb_errorf(err, errlen, LB_EIO, "%s: cannot read directory: %s", dir, strerror(errno));
+    }
     char **slugs;
     size_t nslugs;
-    int rc = read_names(dir, is_slug_dir, 1, &slugs, &nslugs, err, errlen);
+    int rc = read_names_at(root, dir, is_slug_dir, &slugs, &nslugs, err, errlen);
     for (size_t i = 0; !rc && i < nslugs; i++) {
-        char slugdir[LB_BASELINE_PATH_LEN];
+        int slugfd = open_subdir(root, slugs[i]);
+        if (slugfd < 0) continue; /* a file, or a link: not part of the store */
         char **names = NULL;
         size_t nnames = 0;
-        rc = join(slugdir, sizeof slugdir, dir, slugs[i], err, errlen);
-        if (rc || !is_dir(slugdir)) continue;
-        remove_stale_tmps(slugdir, removed);
-        rc = read_names(slugdir, is_name_dir, 1, &names, &nnames, err, errlen);
+        remove_stale_tmps_at(slugfd, removed);
+        char where[LB_BASELINE_PATH_LEN];
+        rc = join(where, sizeof where, dir, slugs[i], err, errlen);
+        if (!rc) rc = read_names_at(slugfd, where, is_name_dir, &names, &nnames, err, errlen);
         for (size_t j = 0; !rc && j < nnames; j++) {
-            char namedir[LB_BASELINE_PATH_LEN];
             if (name && strcmp(name, names[j]) != 0) continue;
-            rc = join(namedir, sizeof namedir, slugdir, names[j], err, errlen);
-            if (!rc && is_dir(namedir)) rc = prune_one(namedir, keep, removed, err, errlen);
+            int namefd = open_subdir(slugfd, names[j]);
+            if (namefd < 0) continue;
+            char namedir[LB_BASELINE_PATH_LEN];
+            rc = join(namedir, sizeof namedir, where, names[j], err, errlen);
+            if (!rc) rc = prune_at(namefd, namedir, keep, removed, err, errlen);
+            close(namefd);
         }
         free_names(names, nnames);
+        close(slugfd);
     }
     free_names(slugs, nslugs);
+    close(root);
     return rc;
 }
 
@@ -434,14 +506,18 @@ static int list_name_dir(const char *slug, const char *slugdir, const char *name
         }
         lb_baseline_entry *e = &(*v)[*len];
         memset(e, 0, sizeof *e);
-        snprintf(e->slug, sizeof e->slug, "%s", slug);
-        snprintf(e->name, sizeof e->name, "%s", name);
-        parse_file_name(files[k], e->saved, e->commit);
+        /* directory and file names are anyone's: the display fields are sanitised */
+        lb_sanitize(e->slug, sizeof e->slug, slug);
+        snprintf(e->name, sizeof e->name, "%s", name); /* passed lb_baseline_name_ok */
+        char commit[sizeof e->commit];
+        parse_file_name(files[k], e->saved, commit);
+        lb_sanitize(e->commit, sizeof e->commit, commit);
         e->latest = k + 1 == nfiles;
         char p[LB_BASELINE_PATH_LEN];
         rc = join(p, sizeof p, namedir, files[k], err, errlen);
         if (rc) break;
-        e->machine = lb_strdup(machine);
+        char safe[4 * 1024 + 8];
+        e->machine = lb_strdup(lb_sanitize(safe, sizeof safe, machine));
         e->path = lb_strdup(p);
         (*len)++;
         if (!e->machine || !e->path) rc = lb_errorf(err, errlen, LB_ENOMEM, "%s: out of memory", namedir);

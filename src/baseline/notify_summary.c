@@ -17,6 +17,8 @@
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
 #include "latentbench/fileio.h"
+#include "latentbench/text.h"
+#include "latentbench/units.h"
 
 /* JSON's names for lb_verdict, in enum order. */
 static const char *const verdict_key[] = {"no_change", "regression", "improvement", "new", "missing"};
@@ -91,6 +93,7 @@ static void js_str(sbuf *b, const char *s)
         else if (*p == '\t') sb_put(b, "\\t");
         else if (*p == '\r') sb_put(b, "\\r");
         else if (*p < 0x20 || *p == 0x7f) sb_printf(b, "\\u%04x", *p);
+        else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) sb_printf(b, "\\u%04x", p[1]), p++; /* C1 */
         else sb_putn(b, (const char *)p, 1);
     }
     sb_put(b, "\"");
@@ -195,11 +198,9 @@ char *lb_notify_summary_json(const lb_comparison *cmp, const char *context)
 
 static void md_time(sbuf *b, double ns)
 {
+    char t[32];
     if (!isfinite(ns)) sb_put(b, "n/a");
-    else if (ns < 1e3) sb_printf(b, "%.1f ns", ns);
-    else if (ns < 1e6) sb_printf(b, "%.2f µs", ns / 1e3);
-    else if (ns < 1e9) sb_printf(b, "%.2f ms", ns / 1e6);
-    else sb_printf(b, "%.3f s", ns / 1e9);
+    else sb_put(b, (lb_units_time(t, sizeof t, ns), t));
 }
 
 static void md_pct(sbuf *b, double pct)
@@ -208,9 +209,15 @@ static void md_pct(sbuf *b, double pct)
     else sb_put(b, "n/a");
 }
 
-/* Table cells: '|' would end the cell, '`' would open code. */
-static void md_cell(sbuf *b, const char *s)
+/* Table cells: '|' would end the cell, '`' would open code; sanitised, as the
+ * body may be printed (lb_sanitize). */
+static void md_cell(sbuf *b, const char *raw)
 {
+    char flat[384], safe[4 * sizeof flat + 8]; /* line breaks flattened first, the rest made visible */
+    size_t n = 0;
+    for (; raw[n] && n + 1 < sizeof flat; n++) flat[n] = raw[n] == '\n' || raw[n] == '\r' ? ' ' : raw[n];
+    flat[n] = '\0';
+    const char *s = lb_sanitize(safe, sizeof safe, flat);
     for (; *s; s++) {
         if (*s == '|' || *s == '`' || *s == '\\') sb_putn(b, "\\", 1);
         if ((unsigned char)*s < 0x20 || *s == 0x7f) sb_put(b, " ");
@@ -222,7 +229,7 @@ static void md_table(sbuf *b, const lb_comparison *cmp, lb_verdict v, const char
 {
     if (!cmp->counts[v]) return;
     sb_printf(b, "\n## %s (%zu)\n\n", title, cmp->counts[v]);
-    sb_put(b, "| benchmark | baseline median | current median | change | threshold | p | memory |\n"
+    sb_put(b, "| benchmark | baseline median | current median | median change | threshold | p | memory |\n"
               "|---|---:|---:|---:|---:|---:|---|\n");
     for (size_t i = 0; i < cmp->nrows; i++) {
         const lb_comparison_row *r = &cmp->rows[i];
@@ -252,8 +259,10 @@ static void md_table(sbuf *b, const lb_comparison *cmp, lb_verdict v, const char
     }
 }
 
-static void md_code(sbuf *b, const char *s)
+static void md_code(sbuf *b, const char *raw)
 {
+    char safe[4 * 384 + 8];
+    const char *s = lb_sanitize(safe, sizeof safe, raw);
     sb_put(b, "`");
     for (; *s; s++)
         if (*s != '`' && *s != '\n' && *s != '|') sb_putn(b, s, 1);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "latentbench/error.h"
+#include "latentbench/text.h"
 
 /* The server's answer is not needed; reading it keeps the connection sane. */
 static size_t discard(char *p, size_t size, size_t n, void *user)
@@ -15,19 +16,22 @@ static size_t discard(char *p, size_t size, size_t n, void *user)
     return size * n;
 }
 
-/* The host part of url, without user info: the rest of a webhook URL is a
- * credential and must not reach logs. */
-static void url_host(const char *url, char *out, size_t len)
+char *lb_notify_redact_url(char *dst, size_t len, const char *url)
 {
-    const char *h = strstr(url, "://");
-    h = h ? h + 3 : url;
+    if (!len) return dst;
+    if (!url) url = "";
+    const char *sep = strstr(url, "://");
+    const char *h = sep ? sep + 3 : url;
+    /* Userinfo ends at the last '@' of the whole URL, not at the first '/':
+     * a password may hold '/', '?' or '#' that a parser stopping there would
+     * take for the path and print. */
+    const char *at = strrchr(h, '@');
+    int had_user = at != NULL;
+    if (at) h = at + 1;
     size_t n = strcspn(h, "/?#");
-    const char *at = memchr(h, '@', n);
-    if (at) {
-        n -= (size_t)(at + 1 - h);
-        h = at + 1;
-    }
-    snprintf(out, len, "%.*s", (int)(n < 200 ? n : 200), h);
+    char raw[512];
+    snprintf(raw, sizeof raw, "%s%.*s%s", had_user ? "***@" : "", (int)(n < 255 ? n : 255), h, h[n] ? "/..." : "");
+    return lb_sanitize(dst, len, raw);
 }
 
 int lb_notify_webhook(const char *url, const char *json, long timeout_ms, char *err, size_t errlen)
@@ -35,8 +39,8 @@ int lb_notify_webhook(const char *url, const char *json, long timeout_ms, char *
     if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
         return lb_errorf(err, errlen, LB_EUSAGE, "webhook: the URL must start with http:// or https://");
     if (timeout_ms <= 0) timeout_ms = LB_NOTIFY_TIMEOUT_MS;
-    char host[256];
-    url_host(url, host, sizeof host);
+    char host[512];
+    lb_notify_redact_url(host, sizeof host, url);
 
     /* paired with the cleanup below: libcurl counts them, and a leak checker
      * sees no global state left behind */
@@ -77,8 +81,9 @@ int lb_notify_webhook(const char *url, const char *json, long timeout_ms, char *
         CURLcode c = curl_easy_perform(h);
         long status = 0;
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-        if (c != CURLE_OK)
-            rc = lb_errorf(err, errlen, LB_EIO, "webhook %s: %s", host, cerr[0] ? cerr : curl_easy_strerror(c));
+        /* libcurl's own message may quote parts of the URL (a host parsed out
+         * of a malformed userinfo): only its generic text is printed */
+        if (c != CURLE_OK) rc = lb_errorf(err, errlen, LB_EIO, "webhook %s: %s", host, curl_easy_strerror(c));
         else if (status < 200 || status >= 300)
             rc = lb_errorf(err, errlen, LB_EIO, "webhook %s: HTTP status %ld", host, status);
     }

@@ -66,13 +66,15 @@ void lb__put_toml_double(FILE *out, double v);
 /* The same number for CSV: nan, inf, -inf when not finite. */
 void lb__put_csv_double(FILE *out, double v);
 
-/* "45.2 µs": ns, µs, ms or s, whichever keeps the value below 1000; three
- * significant digits at least. "nan" when not finite. */
+/* The style of latentbench/units.h (three significant digits, SI prefix
+ * directly before the unit), "nan" when not finite. "45.2 µs": ns, µs, ms, s. */
 void lb__fmt_time(char *buf, size_t len, double ns);
-/* "2.34 GiB/s": B/s, KiB/s, MiB/s, GiB/s, TiB/s (IEC, powers of 1024). */
+/* "2.34 GB/s": B/s, kB/s, MB/s, GB/s (decimal, as every output). */
 void lb__fmt_bytes_rate(char *buf, size_t len, double bytes_per_s);
-/* "2.45 M elem/s": SI prefixes k, M, G, T. */
+/* "2.45 Melem/s": elem/s, kelem/s, Melem/s, ... */
 void lb__fmt_elem_rate(char *buf, size_t len, double per_s);
+/* "12.3 MB": B, kB, MB, GB. */
+void lb__fmt_bytes(char *buf, size_t len, double bytes);
 /* "245" / "12.3" / "1.25": bytes in MB (10^6), three significant digits at least. */
 void lb__fmt_mb(char *buf, size_t len, double bytes);
 

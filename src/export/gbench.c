@@ -46,7 +46,14 @@ static void put_name(FILE *out, const lb_row *row, const char *suffix)
     lb__put_json_cstr(out, buf);
 }
 
-static void put_entry(FILE *out, const lb_row *row, const char *aggregate, double ns, int first)
+/* The threads that ran each measurement: the run's OpenMP threads (a file
+ * without the attribute, or with a nonsense value, reads as 1). */
+static int64_t run_threads(const lb_results *r)
+{
+    return r->meta.omp_threads > 0 ? r->meta.omp_threads : 1;
+}
+
+static void put_entry(FILE *out, const lb_row *row, const char *aggregate, double ns, int first, int64_t threads)
 {
     int64_t reps = row->samples > 0 ? row->samples : 1;
     fputs(first ? "\n    {\n" : ",\n    {\n", out);
@@ -59,7 +66,7 @@ static void put_entry(FILE *out, const lb_row *row, const char *aggregate, doubl
     fprintf(out, ",\n      \"run_type\": \"%s\"", aggregate ? "aggregate" : "iteration");
     fprintf(out, ",\n      \"repetitions\": %" PRId64, aggregate ? reps : 1);
     if (!aggregate) fputs(",\n      \"repetition_index\": 0", out);
-    fputs(",\n      \"threads\": 1", out);
+    fprintf(out, ",\n      \"threads\": %" PRId64, threads);
     if (aggregate) fprintf(out, ",\n      \"aggregate_name\": \"%s\",\n      \"aggregate_unit\": \"time\"", aggregate);
     /* an aggregate's iterations are its repetitions, as Google Benchmark writes */
     fprintf(out, ",\n      \"iterations\": %" PRId64, aggregate ? reps : row->iterations);
@@ -112,10 +119,11 @@ int lb__export_gbench(FILE *out, const lb_results *r)
     fputs("\n  },\n  \"benchmarks\": [", out);
     for (size_t i = 0; i < r->nrows; i++) {
         const lb_row *row = &r->rows[i];
-        put_entry(out, row, NULL, row->median_ns, i == 0);
-        put_entry(out, row, "mean", row->mean_ns, 0);
-        put_entry(out, row, "median", row->median_ns, 0);
-        put_entry(out, row, "stddev", row->std_dev_ns, 0);
+        int64_t t = run_threads(r);
+        put_entry(out, row, NULL, row->median_ns, i == 0, t);
+        put_entry(out, row, "mean", row->mean_ns, 0, t);
+        put_entry(out, row, "median", row->median_ns, 0, t);
+        put_entry(out, row, "stddev", row->std_dev_ns, 0, t);
     }
     fputs(r->nrows ? "\n  ]\n}\n" : "]\n}\n", out);
     return LB_OK;

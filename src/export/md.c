@@ -118,13 +118,14 @@ int lb__export_md(FILE *out, const lb_results *r)
         return LB_OK;
     }
     if (r->ab) fputs("Rows: the candidate build (B) of an A/B run.\n\n", out);
-    fputs("| benchmark | median | 95% CI of the mean | throughput | peak memory | note |\n"
-          "|:---|---:|---:|---:|---:|:---|\n",
+    fputs("| benchmark | median | mean | 95% CI of the mean | throughput | peak memory | note |\n"
+          "|:---|---:|---:|---:|---:|---:|:---|\n",
           out);
     for (size_t i = 0; i < r->nrows; i++) {
         const lb_row *row = &r->rows[i];
-        char med[32], lo[32], hi[32], tp[96] = "-", eb[32], bb[32], mem[32];
+        char med[32], mean[32], lo[32], hi[32], tp[96] = "-", eb[32], bb[32], mem[32];
         lb__fmt_time(med, sizeof med, row->median_ns);
+        lb__fmt_time(mean, sizeof mean, row->mean_ns);
         lb__fmt_time(lo, sizeof lo, row->ci_low_ns);
         lb__fmt_time(hi, sizeof hi, row->ci_high_ns);
         lb__fmt_elem_rate(eb, sizeof eb, row->throughput_elements);
@@ -132,12 +133,12 @@ int lb__export_md(FILE *out, const lb_results *r)
         if (row->throughput_elements > 0 && row->throughput_bytes > 0) snprintf(tp, sizeof tp, "%s (%s)", eb, bb);
         else if (row->throughput_elements > 0) snprintf(tp, sizeof tp, "%s", eb);
         else if (row->throughput_bytes > 0) snprintf(tp, sizeof tp, "%s", bb);
-        lb__fmt_mb(mem, sizeof mem, (double)row->peak_bytes);
+        lb__fmt_bytes(mem, sizeof mem, (double)row->peak_bytes);
         size_t n;
         const char *s = lb__field_str(row, &lb__row_fields[0], &n);
         fputs("| ", out);
         lb__put_md_text(out, s, n);
-        fprintf(out, " | %s | [%s, %s] | %s | %s MB | ", med, lo, hi, tp, mem);
+        fprintf(out, " | %s | %s | [%s, %s] | %s | %s | ", med, mean, lo, hi, tp, mem);
         md_field(out, row->note, sizeof row->note);
         fputs(" |\n", out);
     }

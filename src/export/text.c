@@ -2,6 +2,7 @@
 #include "export_internal.h"
 
 #include "latentbench/error.h"
+#include "latentbench/units.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -113,11 +114,19 @@ static int short_escape(uint32_t cp)
     }
 }
 
+/* C0, DEL and C1: the code points a terminal acts on. JSON and TOML may
+ * carry DEL and C1 raw, but a file someone cats must not drive the terminal,
+ * so every format escapes (or replaces) all of them. */
+static int is_control(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
 static void emit_json(FILE *out, uint32_t cp, const char *b, size_t len)
 {
     int e = short_escape(cp);
     if (e) fprintf(out, "\\%c", e);
-    else if (cp < 0x20) fprintf(out, "\\u%04" PRIX32, cp);
+    else if (is_control(cp)) fprintf(out, "\\u%04" PRIX32, cp);
     else fwrite(b, 1, len, out);
 }
 
@@ -126,13 +135,16 @@ static void emit_toml(FILE *out, uint32_t cp, const char *b, size_t len)
 {
     int e = cp == '\t' ? 0 : short_escape(cp);
     if (e) fprintf(out, "\\%c", e);
-    else if ((cp < 0x20 && cp != '\t') || cp == 0x7F) fprintf(out, "\\u%04" PRIX32, cp);
+    else if (is_control(cp) && cp != '\t') fprintf(out, "\\u%04" PRIX32, cp);
     else fwrite(b, 1, len, out);
 }
 
+/* CSV has no escapes: controls other than tab and the line breaks a quoted
+ * field may hold become U+FFFD. */
 static void emit_csv(FILE *out, uint32_t cp, const char *b, size_t len)
 {
     if (cp == '"') fputs("\"\"", out);
+    else if (is_control(cp) && cp != '\t' && cp != '\n' && cp != '\r') fputs("\xEF\xBF\xBD", out);
     else fwrite(b, 1, len, out);
 }
 
@@ -140,7 +152,7 @@ static void emit_md(FILE *out, uint32_t cp, const char *b, size_t len)
 {
     if (cp == '|' || cp == '\\' || cp == '`') fprintf(out, "\\%c", (int)cp);
     else if (cp == '\n' || cp == '\r') fputc(' ', out);
-    else if (cp < 0x20 || cp == 0x7F) fputs("\xEF\xBF\xBD", out);
+    else if (is_control(cp)) fputs("\xEF\xBF\xBD", out);
     else fwrite(b, 1, len, out);
 }
 
@@ -213,45 +225,32 @@ void lb__put_csv_double(FILE *out, double v)
     else fprintf(out, "%.17g", v);
 }
 
-/* value/scale with at least three significant digits: 124.5, 45.2, 2.10 */
-static void fmt_scaled(char *buf, size_t len, double v, const char *unit)
-{
-    snprintf(buf, len, fabs(v) >= 9.995 ? "%.1f %s" : "%.2f %s", v, unit);
-}
-
+/* The one unit style of every output (latentbench/units.h); exports write
+ * "nan" where a number is missing, as their numeric fields do. */
 void lb__fmt_time(char *buf, size_t len, double ns)
 {
-    double a = fabs(ns);
     if (!isfinite(ns)) snprintf(buf, len, "nan");
-    /* 999.96 ns would print as "1000.0 ns": move up a unit before rounding does */
-    else if (a < 999.95) fmt_scaled(buf, len, ns, "ns");
-    else if (a < 999.95e3) fmt_scaled(buf, len, ns / 1e3, "µs");
-    else if (a < 999.95e6) fmt_scaled(buf, len, ns / 1e6, "ms");
-    else fmt_scaled(buf, len, ns / 1e9, "s");
+    else lb_units_time(buf, len, ns);
 }
 
 void lb__fmt_bytes_rate(char *buf, size_t len, double v)
 {
-    static const char *units[] = {"B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s", "PiB/s"};
-    if (!isfinite(v)) {
-        snprintf(buf, len, "nan");
-        return;
-    }
-    size_t u = 0;
-    while (fabs(v) >= 1023.995 && u + 1 < sizeof units / sizeof units[0]) v /= 1024, u++;
-    snprintf(buf, len, "%.2f %s", v, units[u]);
+    if (!isfinite(v)) snprintf(buf, len, "nan");
+    else if (v <= 0) snprintf(buf, len, "0 B/s");
+    else lb_units_rate(buf, len, v, "B");
 }
 
 void lb__fmt_elem_rate(char *buf, size_t len, double v)
 {
-    static const char *units[] = {"elem/s", "k elem/s", "M elem/s", "G elem/s", "T elem/s"};
-    if (!isfinite(v)) {
-        snprintf(buf, len, "nan");
-        return;
-    }
-    size_t u = 0;
-    while (fabs(v) >= 999.995 && u + 1 < sizeof units / sizeof units[0]) v /= 1000, u++;
-    snprintf(buf, len, "%.2f %s", v, units[u]);
+    if (!isfinite(v)) snprintf(buf, len, "nan");
+    else if (v <= 0) snprintf(buf, len, "0 elem/s");
+    else lb_units_rate(buf, len, v, "elem");
+}
+
+void lb__fmt_bytes(char *buf, size_t len, double bytes)
+{
+    if (!isfinite(bytes)) snprintf(buf, len, "nan");
+    else lb_units_bytes(buf, len, bytes);
 }
 
 void lb__fmt_mb(char *buf, size_t len, double bytes)

@@ -6,11 +6,14 @@
 #include "latentbench/error.h"
 #include "latentbench/gate.h"
 #include "latentbench/stats.h"
+#include "latentbench/text.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *lb_verdict_name(lb_verdict v)
 {
@@ -44,9 +47,10 @@ void lb_comparison_free(lb_comparison *cmp)
 static int sample_times(const lb_results *r, size_t i, const char *side, double **out, char *err, size_t errlen)
 {
     size_t n = r->nsamples ? r->nsamples[i] : 0;
+    char id[LB_ID_LEN + 16];
+    lb_sanitize(id, sizeof id, r->rows[i].id);
     if (!n || !r->samples || !r->samples[i])
-        return lb_errorf(err, errlen, LB_EDATA, "%s: benchmark '%s' has no raw samples to compare", side,
-                         r->rows[i].id);
+        return lb_errorf(err, errlen, LB_EDATA, "%s: benchmark '%s' has no raw samples to compare", side, id);
     double *x = lb_malloc(n * sizeof *x);
     if (!x) return lb_errorf(err, errlen, LB_ENOMEM, "%s: out of memory", side);
     for (size_t j = 0; j < n; j++) {
@@ -54,7 +58,7 @@ static int sample_times(const lb_results *r, size_t i, const char *side, double 
         if (!isfinite(x[j]) || x[j] <= 0) {
             lb_free(x);
             return lb_errorf(err, errlen, LB_EDATA, "%s: benchmark '%s': sample %zu is %g ns, not a positive time",
-                             side, r->rows[i].id, j, r->samples[i][j].ns_per_iter);
+                             side, id, j, r->samples[i][j].ns_per_iter);
         }
     }
     *out = x;
@@ -150,8 +154,6 @@ static int compare_row(const lb_results *base, size_t bi, const lb_results *cur,
     double mean_a, mean_b, u;
     rc = lb_stats_median(a, na, &r->base_median_ns);
     if (!rc) rc = lb_stats_median(b, nb, &r->cur_median_ns);
-    if (!rc) rc = lb_stats_mean(a, na, &mean_a);
-    if (!rc) rc = lb_stats_mean(b, nb, &mean_b);
     /* With rounds on both sides the test and the CI take one value per round
      * (its median): rounds are independent the way samples of one stretch of
      * time are not, so the p-value and CI then cover the machine's drift too. */
@@ -168,13 +170,19 @@ static int compare_row(const lb_results *base, size_t bi, const lb_results *cur,
         rc = lb_stats_bootstrap_diff(ua, r->base_units, ub, r->cur_units, resamples, c->seed, 0.95, &r->ci_low_pct,
                                      &r->ci_high_pct);
     if (!rc) rc = lb_stats_mann_whitney(ua, r->base_units, ub, r->cur_units, &u, &r->p_value);
+    /* the mean of the values the CI resampled: the point estimate inside it */
+    if (!rc) rc = lb_stats_mean(ua, r->base_units, &mean_a);
+    if (!rc) rc = lb_stats_mean(ub, r->cur_units, &mean_b);
     lb_free(ra);
     lb_free(rb);
     lb_free(a);
     lb_free(b);
     /* the samples passed sample_times' checks, so only memory can fail here */
-    if (rc) return lb_errorf(err, errlen, rc == LB_ENOMEM ? LB_ENOMEM : LB_EINTERNAL, "comparing '%s': %s", r->id,
-                             lb_strerror(rc));
+    if (rc) {
+        char id[LB_ID_LEN + 16];
+        return lb_errorf(err, errlen, rc == LB_ENOMEM ? LB_ENOMEM : LB_EINTERNAL, "comparing '%s': %s",
+                         lb_sanitize(id, sizeof id, r->id), lb_strerror(rc));
+    }
     r->median_change_pct = (r->cur_median_ns - r->base_median_ns) / r->base_median_ns * 100.0;
     r->mean_change_pct = (mean_b - mean_a) / mean_a * 100.0;
     r->peak_change_pct = count_change(base->rows[bi].peak_bytes, cur->rows[ci].peak_bytes);
@@ -203,9 +211,12 @@ static void empty_row(lb_comparison_row *r, const char *id, lb_verdict v, double
     r->threshold_pct = threshold;
 }
 
+/* The comparison's machine and commit strings are for people (reports,
+ * warnings, notifications): sanitised once here, so no caller prints a file's
+ * escape sequences. machine_differs compares the raw strings. */
 static void copy_str(char *dst, size_t len, const char *src)
 {
-    snprintf(dst, len, "%s", src ? src : "");
+    lb_sanitize(dst, len, src ? src : "");
 }
 
 /* Index of the first row of r with this id, or r->nrows. Files hold a few
@@ -217,6 +228,102 @@ static size_t find_row(const lb_results *r, const char *id)
     return i;
 }
 
+/* The first field in which rows a and b describe different workloads, written
+ * "FIELD X in the baseline, Y in the current file" into buf, or 0 when they
+ * measured the same thing. An id is only a name: a suite edit (a new
+ * dimension, a rescaled dataset) keeps it, and timings of different workloads
+ * must not be compared. */
+int lb_gate_workload_differs(const lb_row *a, const lb_row *b, char *buf, size_t len)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } INTS[] = {
+        {"dimension", offsetof(lb_row, dimension)},     {"k", offsetof(lb_row, k)},
+        {"dataset_size", offsetof(lb_row, dataset_size)}, {"batch_size", offsetof(lb_row, batch_size)},
+        {"seq_len", offsetof(lb_row, seq_len)},           {"num_heads", offsetof(lb_row, num_heads)},
+        {"num_experts", offsetof(lb_row, num_experts)},
+    };
+    /* a name left unset in the suite is the default one (docs/SUITES.md), and
+     * names are read in any case: "" and "euclidean" measure what "Euclidean" does */
+    static const struct {
+        const char *name;
+        size_t off;
+        const char *unset;
+    } STRS[] = {
+        {"op", offsetof(lb_row, op), ""},
+        {"metric", offsetof(lb_row, metric), "Euclidean"},
+        {"attention", offsetof(lb_row, attention), "Standard"},
+    };
+    for (size_t i = 0; i < sizeof STRS / sizeof STRS[0]; i++) {
+        const char *x = (const char *)a + STRS[i].off, *y = (const char *)b + STRS[i].off;
+        const char *nx = *x ? x : STRS[i].unset;
+        const char *ny = *y ? y : STRS[i].unset;
+        if (strcasecmp(nx, ny) != 0) {
+            char sx[LB_NAME_LEN + 16], sy[LB_NAME_LEN + 16];
+            lb_sanitize(sx, sizeof sx, nx);
+            lb_sanitize(sy, sizeof sy, ny);
+            snprintf(buf, len, "%s '%s' in the baseline, '%s' in the current file", STRS[i].name, sx, sy);
+            return 1;
+        }
+    }
+    for (size_t i = 0; i < sizeof INTS / sizeof INTS[0]; i++) {
+        int64_t x, y;
+        memcpy(&x, (const char *)a + INTS[i].off, sizeof x);
+        memcpy(&y, (const char *)b + INTS[i].off, sizeof y);
+        if (x != y) {
+            snprintf(buf, len, "%s %lld in the baseline, %lld in the current file", INTS[i].name, (long long)x,
+                     (long long)y);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Ids in order, equal ids by row (for lb_gate_check_ids). */
+static int by_id(const void *x, const void *y)
+{
+    const lb_row *const *a = x, *const *b = y;
+    int c = strncmp((*a)->id, (*b)->id, LB_ID_LEN);
+    return c ? c : (*a < *b ? -1 : *a > *b);
+}
+
+/* An id twice in a file: which of the two rows would be compared is
+ * arbitrary. Sorting pointers keeps this O(n log n) for files of many
+ * thousand rows. */
+int lb_gate_check_ids(const lb_results *r, const char *side, char *err, size_t errlen)
+{
+    if (!r || !side) return lb_errorf(err, errlen, LB_EUSAGE, "lb_gate_check_ids: NULL argument");
+    if (r->nrows < 2) return LB_OK;
+    const lb_row **p = lb_malloc(r->nrows * sizeof *p);
+    if (!p) return lb_errorf(err, errlen, LB_ENOMEM, "%s: out of memory", side);
+    for (size_t i = 0; i < r->nrows; i++) p[i] = &r->rows[i];
+    qsort(p, r->nrows, sizeof *p, by_id);
+    int rc = LB_OK;
+    for (size_t i = 1; i < r->nrows && !rc; i++)
+        if (strncmp(p[i - 1]->id, p[i]->id, LB_ID_LEN) == 0) {
+            char id[LB_ID_LEN + 16];
+            rc = lb_errorf(err, errlen, LB_EDATA, "%s: benchmark id '%s' appears twice (rows %zu and %zu)", side,
+                           lb_sanitize(id, sizeof id, p[i]->id), (size_t)(p[i - 1] - r->rows) + 1,
+                           (size_t)(p[i] - r->rows) + 1);
+        }
+    lb_free(p);
+    return rc;
+}
+
+void lb_gate_name_files(char *err, size_t errlen, const char *base_path, const char *cur_path)
+{
+    const char *path = NULL;
+    size_t skip = 0;
+    if (!err || !errlen) return;
+    if (base_path && strncmp(err, "baseline:", 9) == 0) path = base_path, skip = 8;
+    else if (cur_path && strncmp(err, "current:", 8) == 0) path = cur_path, skip = 7;
+    if (!path) return;
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s%s", path, err + skip);
+    snprintf(err, errlen, "%s", msg);
+}
+
 /* Run-to-run drift of id from the medians of the baseline and the history: the
  * floor a change must clear, in percent, or NaN with too few runs. */
 static double drift_floor(const lb_results *base, size_t bi, const lb_results *const *history, size_t nhistory,
@@ -226,8 +333,11 @@ static double drift_floor(const lb_results *base, size_t bi, const lb_results *c
     size_t n = 0;
     for (size_t h = 0; h <= nhistory; h++) {
         const lb_results *r = h == 0 ? base : history[h - 1];
+        if (!r) continue;
         size_t i = h == 0 ? bi : find_row(r, id);
-        if (!r || i >= r->nrows || !(r->rows[i].median_ns > 0) || !isfinite(r->rows[i].median_ns)) continue;
+        if (i >= r->nrows || !(r->rows[i].median_ns > 0) || !isfinite(r->rows[i].median_ns)) continue;
+        char why[2 * LB_NAME_LEN + 128];
+        if (h > 0 && lb_gate_workload_differs(&base->rows[bi], &r->rows[i], why, sizeof why)) continue; /* another workload */
         double l = log(r->rows[i].median_ns);
         sum += l;
         sum2 += l * l;
@@ -253,6 +363,9 @@ int lb_gate_compare_history(const lb_results *base, const lb_results *const *his
     if (!base || !cur || !c || !out || (nhistory && !history))
         return lb_errorf(err, errlen, LB_EUSAGE, "lb_gate_compare: NULL argument");
     memset(out, 0, sizeof *out);
+    int rc = lb_gate_check_ids(base, "baseline", err, errlen);
+    if (!rc) rc = lb_gate_check_ids(cur, "current", err, errlen);
+    if (rc) return rc;
     size_t cap = base->nrows + cur->nrows;
     unsigned char *used = lb_calloc(base->nrows ? base->nrows : 1, 1);
     lb_comparison_row *rows = lb_calloc(cap ? cap : 1, sizeof *rows);
@@ -261,8 +374,7 @@ int lb_gate_compare_history(const lb_results *base, const lb_results *const *his
         lb_free(rows);
         return lb_errorf(err, errlen, LB_ENOMEM, "compare: out of memory");
     }
-    size_t n = 0;
-    int rc = LB_OK;
+    size_t n = 0, matched = 0;
     for (size_t i = 0; i < cur->nrows && !rc; i++) {
         const char *id = cur->rows[i].id;
         lb_comparison_row *r = &rows[n++];
@@ -273,7 +385,15 @@ int lb_gate_compare_history(const lb_results *base, const lb_results *const *his
             r->cur = &cur->rows[i];
             continue;
         }
+        char why[2 * LB_NAME_LEN + 128];
+        if (lb_gate_workload_differs(&base->rows[bi], &cur->rows[i], why, sizeof why)) {
+            char sid[LB_ID_LEN + 16];
+            rc = lb_errorf(err, errlen, LB_EDATA, "benchmark '%s' measured different workloads: %s",
+                           lb_sanitize(sid, sizeof sid, id), why);
+            break;
+        }
         used[bi] = 1;
+        matched++;
         empty_row(r, id, LB_VERDICT_NO_CHANGE, t);
         r->base = &base->rows[bi];
         r->cur = &cur->rows[i];
@@ -287,6 +407,11 @@ int lb_gate_compare_history(const lb_results *base, const lb_results *const *his
         r->base = &base->rows[bi];
     }
     lb_free(used);
+    /* nothing matched: a comparison of nothing is no evidence of "no change" */
+    if (!rc && !matched)
+        rc = lb_errorf(err, errlen, LB_EDATA,
+                       "no benchmark ids in common: the baseline has %zu benchmark%s, the current file %zu", base->nrows,
+                       base->nrows == 1 ? "" : "s", cur->nrows);
     if (rc) {
         lb_free(rows);
         return rc;

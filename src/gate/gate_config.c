@@ -1,5 +1,5 @@
 /* regression_config.toml: the design's file read verbatim, plus glob patterns
- * over ids, ${VAR} expansion and the baseline directory (docs/REGRESSION.md). */
+ * over ids, the webhook's ${VAR} and the baseline directory (docs/REGRESSION.md). */
 #define _POSIX_C_SOURCE 200809L
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
@@ -41,58 +41,47 @@ static const group_map GROUPS[] = {
 
 /* ---- ${VAR} expansion ------------------------------------------------------ */
 
+/* A configuration file comes with pull requests: were every ${VAR} expanded
+ * everywhere, a PR could name a webhook of its own and read the CI's tokens
+ * from the request, or have them printed. So only the webhook field expands,
+ * only as its whole value ("${NAME}", nothing around it, so that a secret
+ * cannot be pasted into a URL the file chooses), and only variables of this
+ * list (docs/REGRESSION.md, "Secrets"). */
+static int var_allowed(const char *name)
+{
+    static const char PREFIX[] = "LATENTBENCH_WEBHOOK_";
+    return strcmp(name, "SLACK_WEBHOOK_URL") == 0 || strcmp(name, "LATENTBENCH_WEBHOOK_URL") == 0 ||
+           (strncmp(name, PREFIX, sizeof PREFIX - 1) == 0 && name[sizeof PREFIX - 1] != '\0');
+}
+
 static int var_char(char ch, int first)
 {
     return ch == '_' || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (!first && ch >= '0' && ch <= '9');
 }
 
-/* Expands every ${NAME} in s from the environment (unset: ""). *bad is set
- * when a "${" is not followed by NAME and "}" (the caller reports where).
- * Returns an lb_malloc'd string, NULL when out of memory or malformed. */
-static char *expand_env(const char *s, int *bad)
+typedef enum { EXP_OK, EXP_MALFORMED, EXP_NOT_WHOLE, EXP_NOT_ALLOWED, EXP_NOT_HERE, EXP_NOMEM } exp_status;
+
+/* The value of s: s itself when it holds no "${"; the variable's value (unset:
+ * "") when s is exactly "${NAME}", expand is set and NAME is allowed. name
+ * receives the variable's name for the caller's message. *out is lb_malloc'd. */
+static exp_status expand_value(const char *s, int expand, char **out, char *name, size_t namelen)
 {
-    *bad = 0;
-    size_t cap = strlen(s) + 1, n = 0;
-    char *out = lb_malloc(cap);
-    if (!out) return NULL;
-    for (const char *p = s; *p;) {
-        const char *piece = p;
-        size_t plen = 1;
-        if (p[0] == '$' && p[1] == '{') {
-            const char *q = p + 2;
-            while (var_char(*q, q == p + 2)) q++;
-            if (q == p + 2 || *q != '}') {
-                *bad = 1;
-                lb_free(out);
-                return NULL;
-            }
-            char name[256];
-            size_t len = (size_t)(q - p - 2);
-            if (len >= sizeof name) len = sizeof name - 1;
-            memcpy(name, p + 2, len);
-            name[len] = '\0';
-            piece = getenv(name);
-            if (!piece) piece = "";
-            plen = strlen(piece);
-            p = q + 1;
-        } else {
-            p++;
-        }
-        if (n + plen + 1 > cap) {
-            size_t ncap = 2 * (n + plen + 1);
-            char *grown = lb_realloc(out, ncap);
-            if (!grown) {
-                lb_free(out);
-                return NULL;
-            }
-            out = grown;
-            cap = ncap;
-        }
-        memcpy(out + n, piece, plen);
-        n += plen;
-    }
-    out[n] = '\0';
-    return out;
+    *out = NULL;
+    name[0] = '\0';
+    const char *ref = strstr(s, "${");
+    if (!ref) return (*out = lb_strdup(s)) ? EXP_OK : EXP_NOMEM;
+    const char *q = ref + 2;
+    while (var_char(*q, q == ref + 2)) q++;
+    if (q == ref + 2 || *q != '}') return EXP_MALFORMED;
+    size_t len = (size_t)(q - ref - 2);
+    if (len >= namelen) len = namelen - 1;
+    memcpy(name, ref + 2, len);
+    name[len] = '\0';
+    if (!expand) return EXP_NOT_HERE;
+    if (ref != s || q[1] != '\0') return EXP_NOT_WHOLE;
+    if (!var_allowed(name)) return EXP_NOT_ALLOWED;
+    const char *v = getenv(name);
+    return (*out = lb_strdup(v ? v : "")) ? EXP_OK : EXP_NOMEM;
 }
 
 /* ---- defaults ---------------------------------------------------------------- */
@@ -154,8 +143,8 @@ void lb_gate_config_defaults(lb_gate_config *c)
         snprintf(src, sizeof src, "default thresholds.%s.%s", GROUPS[i].table, GROUPS[i].key);
         if (push_group(c, &cap, &GROUPS[i], GROUPS[i].percent, src)) break; /* out of memory: fewer entries */
     }
-    int bad;
-    c->slack_webhook = expand_env(DEFAULT_SLACK, &bad);
+    char name[64];
+    if (expand_value(DEFAULT_SLACK, 1, &c->slack_webhook, name, sizeof name) != EXP_OK) c->slack_webhook = NULL;
     c->email = lb_strdup(DEFAULT_EMAIL);
     c->baseline_dir = lb_strdup(DEFAULT_DIR);
 }
@@ -223,16 +212,31 @@ static int get_percent(const lb_toml_node *table, const char *key, double *out, 
     return LB_OK;
 }
 
-static int get_string(const lb_toml_node *table, const char *key, char **out, char *err, size_t errlen)
+/* The string at key; expand: the webhook field, the one that may read a
+ * variable (see var_allowed). Messages name the variable, never a value. */
+static int get_string(const lb_toml_node *table, const char *key, int expand, char **out, char *err, size_t errlen)
 {
     const lb_toml_node *n = lb_toml_find(table, key);
     if (!n) return LB_OK;
     const char *s;
     if (lb_toml_as_string(n, &s, NULL, err, errlen)) return LB_EDATA;
-    int bad;
-    char *v = expand_env(s, &bad);
-    if (bad) return lb_toml_errorf(n, err, errlen, "%s: malformed ${VAR} reference (write ${NAME})", key);
-    if (!v) return lb_errorf(err, errlen, LB_ENOMEM, "%s: out of memory", key);
+    char *v, name[64];
+    switch (expand_value(s, expand, &v, name, sizeof name)) {
+    case EXP_OK: break;
+    case EXP_MALFORMED: return lb_toml_errorf(n, err, errlen, "%s: malformed ${VAR} reference (write ${NAME})", key);
+    case EXP_NOT_HERE:
+        return lb_toml_errorf(n, err, errlen, "%s: ${%s} is not expanded here: only slack_webhook reads a variable",
+                              key, name);
+    case EXP_NOT_WHOLE:
+        return lb_toml_errorf(n, err, errlen, "%s: ${%s} must be the whole value (write \"${%s}\")", key, name,
+                              name);
+    case EXP_NOT_ALLOWED:
+        return lb_toml_errorf(n, err, errlen,
+                              "%s: ${%s} is not an allowed variable (SLACK_WEBHOOK_URL, LATENTBENCH_WEBHOOK_URL "
+                              "or LATENTBENCH_WEBHOOK_*)",
+                              key, name);
+    case EXP_NOMEM: return lb_errorf(err, errlen, LB_ENOMEM, "%s: out of memory", key);
+    }
     lb_free(*out);
     *out = v;
     return LB_OK;
@@ -348,8 +352,8 @@ static int load_doc(const lb_toml_node *root, lb_gate_config *c, FILE *warn, cha
     }
     if (not) {
         check_keys(not, k_not, warn, NULL);
-        if ((rc = get_string(not, "slack_webhook", &c->slack_webhook, err, errlen)) ||
-            (rc = get_string(not, "email", &c->email, err, errlen)))
+        if ((rc = get_string(not, "slack_webhook", 1, &c->slack_webhook, err, errlen)) ||
+            (rc = get_string(not, "email", 0, &c->email, err, errlen)))
             goto out;
     }
     if (base) {
@@ -357,7 +361,7 @@ static int load_doc(const lb_toml_node *root, lb_gate_config *c, FILE *warn, cha
         if ((rc = get_bool(base, "auto_update_main", &c->auto_update_main, err, errlen)) ||
             (rc = get_bool(base, "require_approval", &c->require_approval, err, errlen)) ||
             (rc = get_bool(base, "keep_history", &c->keep_history, err, errlen)) ||
-            (rc = get_string(base, "directory", &c->baseline_dir, err, errlen)))
+            (rc = get_string(base, "directory", 0, &c->baseline_dir, err, errlen)))
             goto out;
         const lb_toml_node *n = lb_toml_find(base, "max_history_count");
         if (n) {

@@ -3,19 +3,17 @@
  * files give the same text (the golden test relies on it). */
 #include "latentbench/error.h"
 #include "latentbench/gate.h"
+#include "latentbench/text.h"
+#include "latentbench/units.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Times as the run summary prints them (ns, µs, ms, s). */
+/* Times as every output prints them (latentbench/units.h). */
 static void fmt_time(char *buf, size_t len, double ns)
 {
-    if (!isfinite(ns)) snprintf(buf, len, "-");
-    else if (ns < 1e3) snprintf(buf, len, "%.1f ns", ns);
-    else if (ns < 1e6) snprintf(buf, len, "%.2f µs", ns / 1e3);
-    else if (ns < 1e9) snprintf(buf, len, "%.2f ms", ns / 1e6);
-    else snprintf(buf, len, "%.3f s", ns / 1e9);
+    lb_units_time(buf, len, ns);
 }
 
 static void fmt_pct(char *buf, size_t len, double pct)
@@ -59,7 +57,7 @@ static void fmt_mem(char *buf, size_t len, const lb_comparison_row *r)
 
 /* The cells every view shows for a row, formatted once. */
 typedef struct {
-    char base[32], cur[32], change[32], ci[64], p[16], thr[16], mem[64];
+    char base[32], cur[32], change[32], mean[32], ci[64], p[16], thr[16], mem[64];
 } cells;
 
 static void row_cells(const lb_comparison_row *r, cells *c)
@@ -69,6 +67,7 @@ static void row_cells(const lb_comparison_row *r, cells *c)
     if (r->base && !r->cur) fmt_time(c->base, sizeof c->base, r->base->median_ns);
     if (r->cur && !r->base) fmt_time(c->cur, sizeof c->cur, r->cur->median_ns);
     fmt_pct(c->change, sizeof c->change, r->median_change_pct);
+    fmt_pct(c->mean, sizeof c->mean, r->mean_change_pct);
     fmt_ci(c->ci, sizeof c->ci, r);
     fmt_p(c->p, sizeof c->p, r->p_value);
     snprintf(c->thr, sizeof c->thr, "%g%%", r->threshold_pct);
@@ -92,9 +91,15 @@ static void counts_line(FILE *out, const lb_comparison *cmp, int bold)
 
 /* ---- Markdown ----------------------------------------------------------------- */
 
-/* Text inside a table cell: '|' would end the cell, newlines the row. */
-static void md_text(FILE *out, const char *s)
+/* Text from a results file inside a table cell: sanitised (the report may be
+ * printed to a terminal), '|' would end the cell, newlines the row. */
+static void md_text(FILE *out, const char *raw)
 {
+    char flat[384], safe[4 * sizeof flat + 8]; /* line breaks flattened first, the rest made visible */
+    size_t n = 0;
+    for (; raw[n] && n + 1 < sizeof flat; n++) flat[n] = raw[n] == '\n' || raw[n] == '\r' ? ' ' : raw[n];
+    flat[n] = '\0';
+    const char *s = lb_sanitize(safe, sizeof safe, flat);
     for (; *s; s++) {
         if (*s == '|') fputs("\\|", out);
         else if (*s == '\n' || *s == '\r') fputc(' ', out);
@@ -105,8 +110,9 @@ static void md_text(FILE *out, const char *s)
 
 static void md_table_head(FILE *out)
 {
-    fputs("| benchmark | verdict | baseline | current | change | 95% CI (mean) | p | threshold | memory (peak / allocs) |\n"
-          "|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+    fputs("| benchmark | verdict | baseline (median) | current (median) | median change | mean change "
+          "| 95% CI of the mean change | p | threshold | memory (peak / allocs) |\n"
+          "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
           out);
 }
 
@@ -117,8 +123,8 @@ static void md_row(FILE *out, const lb_comparison_row *r)
     fputs("| `", out);
     md_text(out, r->id);
     const char *em = r->verdict == LB_VERDICT_REGRESSION ? "**" : "";
-    fprintf(out, "` | %s%s%s | %s | %s | %s | %s | %s | %s | %s |\n", em, lb_verdict_name(r->verdict), em, c.base,
-            c.cur, c.change, c.ci, c.p, c.thr, c.mem);
+    fprintf(out, "` | %s%s%s | %s | %s | %s | %s | %s | %s | %s | %s |\n", em, lb_verdict_name(r->verdict), em, c.base,
+            c.cur, c.change, c.mean, c.ci, c.p, c.thr, c.mem);
 }
 
 int lb_gate_write_markdown(FILE *out, const lb_comparison *cmp)
@@ -154,14 +160,14 @@ int lb_gate_write_markdown(FILE *out, const lb_comparison *cmp)
         compared += cmp->rows[i].base && cmp->rows[i].cur;
         rounds += cmp->rows[i].by_rounds;
     }
-    fputs("Change: of the median time. CI: 95% bootstrap interval of the mean's change. "
-          "p: two-sided Mann-Whitney U test",
+    fputs("Median change: of the median time. Mean change: of the mean time, with its 95% bootstrap interval "
+          "(the CI). p: two-sided Mann-Whitney U test",
           out);
     if (!rounds) fputs(" on the raw samples.\n\n", out);
-    else if (rounds == compared) fputs("; CI and p over the medians of the runs' rounds.\n\n", out);
+    else if (rounds == compared) fputs("; mean change, CI and p over the medians of the runs' rounds.\n\n", out);
     else
-        fprintf(out, "; CI and p over the medians of the rounds for the %zu %s measured in rounds on both sides, "
-                     "over the raw samples for the rest.\n\n",
+        fprintf(out, "; mean change, CI and p over the medians of the rounds for the %zu %s measured in rounds on "
+                     "both sides, over the raw samples for the rest.\n\n",
                 rounds, plural(rounds, "benchmark", "benchmarks"));
     fprintf(out, "<details>\n<summary>All %zu %s</summary>\n\n", cmp->nrows, plural(cmp->nrows, "benchmark", "benchmarks"));
     md_table_head(out);
@@ -203,20 +209,26 @@ static const char *colour_of(lb_verdict v)
 
 void lb_gate_print_terminal(FILE *out, const lb_comparison *cmp, bool color)
 {
+    /* ids, machines and commits come from files: sanitised before they reach a terminal */
+    char id[4 * LB_ID_LEN + 8], bm[4 * 384 + 8], cm[4 * 384 + 8], bc[4 * 64 + 8], cc[4 * 64 + 8];
     size_t w = strlen("benchmark");
     for (size_t i = 0; i < cmp->nrows; i++) {
-        size_t n = width(cmp->rows[i].id);
+        size_t n = width(lb_sanitize(id, sizeof id, cmp->rows[i].id));
         if (n > w) w = n;
     }
-    fprintf(out, "baseline: %s  %s\ncurrent:  %s  %s\n", cmp->base_commit[0] ? cmp->base_commit : "unknown",
-            cmp->base_machine, cmp->cur_commit[0] ? cmp->cur_commit : "unknown", cmp->cur_machine);
+    lb_sanitize(bm, sizeof bm, cmp->base_machine);
+    lb_sanitize(cm, sizeof cm, cmp->cur_machine);
+    lb_sanitize(bc, sizeof bc, cmp->base_commit[0] ? cmp->base_commit : "unknown");
+    lb_sanitize(cc, sizeof cc, cmp->cur_commit[0] ? cmp->cur_commit : "unknown");
+    fprintf(out, "baseline: %s  %s\ncurrent:  %s  %s\n", bc, bm, cc, cm);
     if (cmp->machine_differs) fputs("warning: the machines differ; timings may not be comparable\n", out);
     cell(out, "verdict", 12, 1);
     fputs("  ", out); cell(out, "benchmark", w, 1);
-    fputs("  ", out); cell(out, "baseline", 10, 0);
-    fputs("  ", out); cell(out, "current", 10, 0);
-    fputs("  ", out); cell(out, "change", 8, 0);
-    fputs("  ", out); cell(out, "95% CI (mean)", 18, 0);
+    fputs("  ", out); cell(out, "baseline", 9, 0);
+    fputs("  ", out); cell(out, "current", 9, 0);
+    fputs("  ", out); cell(out, "median", 7, 0);
+    fputs("  ", out); cell(out, "mean", 7, 0);
+    fputs("  ", out); cell(out, "95% CI of mean", 17, 0);
     fputs("  ", out); cell(out, "p", 6, 0);
     fputs("  ", out); cell(out, "thr", 4, 0);
     fputs("  peak / allocs\n", out);
@@ -228,15 +240,16 @@ void lb_gate_print_terminal(FILE *out, const lb_comparison *cmp, bool color)
         fputs(on, out);
         cell(out, lb_verdict_name(r->verdict), 12, 1);
         if (*on) fputs("\033[0m", out);
-        fputs("  ", out); cell(out, r->id, w, 1);
-        fputs("  ", out); cell(out, c.base, 10, 0);
-        fputs("  ", out); cell(out, c.cur, 10, 0);
-        fputs("  ", out); cell(out, c.change, 8, 0);
-        fputs("  ", out); cell(out, c.ci, 18, 0);
+        fputs("  ", out); cell(out, lb_sanitize(id, sizeof id, r->id), w, 1);
+        fputs("  ", out); cell(out, c.base, 9, 0);
+        fputs("  ", out); cell(out, c.cur, 9, 0);
+        fputs("  ", out); cell(out, c.change, 7, 0);
+        fputs("  ", out); cell(out, c.mean, 7, 0);
+        fputs("  ", out); cell(out, c.ci, 17, 0);
         fputs("  ", out); cell(out, c.p, 6, 0);
         fputs("  ", out); cell(out, c.thr, 4, 0);
         fprintf(out, "  %s\n", c.mem);
     }
     counts_line(out, cmp, 0);
-    fputc('\n', out);
+    fputs("\nchange: median (of the medians), mean (of the means, the change the CI is about)\n", out);
 }

@@ -78,7 +78,8 @@ def report(*args, cwd=None):
 def files(tmp_path_factory):
     """Paths of the session's results files:
     multi    several suites, 3 rounds
-    base/cur a small run and the same ids on 3x larger workloads
+    base/cur a small run and the same cases on liblatent_slow25.so (a build 25% slower), when the
+             build has it
     p1/p2    data-sharded runs on 1 and 2 ranks (p2 has parallel_efficiency)
     history  a baseline directory with 3 saved runs of the machine
     """
@@ -86,7 +87,9 @@ def files(tmp_path_factory):
     f = {k: str(d / f"{k}.h5") for k in ("multi", "base", "cur", "p1", "p2")}
     run_tool("run", *suite_args(MULTI_SUITES), "--filter", MULTI_FILTER, "--rounds", "3", *QUICK, "-o", f["multi"])
     run_tool("run", "--suite", "ci", "--filter", SMALL_FILTER, *QUICK, "-o", f["base"])
-    run_tool("run", "--suite", "ci", "--filter", SMALL_FILTER, "--workload-scale", "3", *QUICK, "-o", f["cur"])
+    slow = os.path.join(os.path.dirname(os.path.realpath(latentbench())), "liblatent_slow25.so")
+    lib = ["--lib", slow] if os.path.isfile(slow) else []
+    run_tool("run", "--suite", "ci", "--filter", SMALL_FILTER, *lib, *QUICK, "-o", f["cur"])
     mpi = [mpiexec(), "--allow-run-as-root", "--oversubscribe"]
     shard = ["run", "--suite", "ci", "--filter", SHARD_FILTER, "--shard", "data", *QUICK]
     for np_, out, extra in ((1, f["p1"], []), (2, f["p2"], ["--scaling-reference", f["p1"]])):

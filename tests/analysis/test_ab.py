@@ -91,7 +91,7 @@ def raw(path):
         ab = f["ab"][()]
         pairs = [f[f"ab_pairs/{i}"][()] for i in range(len(ab))]
         return (ab, f["base_benchmarks"]["median_ns"], f["benchmarks"]["median_ns"], pairs,
-                {k: f.attrs[k] for k in ("library", "library_hash", "base_library", "base_library_hash")})
+                {k: f.attrs[k].decode() for k in ("library", "library_hash", "base_library", "base_library_hash")})
 
 
 # ---- the reader -----------------------------------------------------------------

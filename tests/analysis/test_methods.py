@@ -71,7 +71,7 @@ def test_thresholds_as_the_gate_reads_them(tmp_path):
 
 
 ROW = re.compile(r"^\| `(?P<id>[^`]+)` \| \**(?P<verdict>\w+)\** \| [^|]+ \| [^|]+ \| (?P<change>[^|]+) \| "
-                 r"(?P<ci>[^|]+) \| (?P<p>[^|]+) \| (?P<t>[\d.]+)% \|")
+                 r"(?P<mean>[^|]+) \| (?P<ci>[^|]+) \| (?P<p>[^|]+) \| (?P<t>[\d.]+)% \|")
 
 
 def gate_rows(base, cur, tmp_path):

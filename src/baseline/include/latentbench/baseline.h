@@ -56,10 +56,14 @@ int lb_baseline_latest(const char *dir, const char *machine, const char *name, c
 /* Removes all but the `keep` newest files of every name of every machine under
  * dir (only names equal to `name` when it is not NULL), plus temporary files
  * left by interrupted saves. keep < 1 removes nothing but those. *removed
- * (may be NULL) counts what went. A missing dir is fine (nothing to do). */
+ * (may be NULL) counts what went. A missing dir is fine (nothing to do).
+ * Never follows a symlink below dir (machine and name directories are opened
+ * with O_NOFOLLOW) and unlinks only regular files: a link is not a baseline. */
 int lb_baseline_prune(const char *dir, const char *name, long keep, size_t *removed, char *err, size_t errlen);
 
-/* One stored baseline, as listed (nothing is read but names and machine.txt). */
+/* One stored baseline, as listed (nothing is read but names and machine.txt).
+ * slug, commit and machine are for display, passed through lb_sanitize; path
+ * is the real path (sanitise it before printing). */
 typedef struct {
     char  slug[LB_BASELINE_SLUG_LEN];
     char  name[LB_BASELINE_NAME_MAX + 1];

@@ -18,9 +18,16 @@
  * URL; redirects are not followed. timeout_ms bounds the whole request (<= 0:
  * LB_NOTIFY_TIMEOUT_MS). LB_OK when the server answered 2xx; LB_EUSAGE for a
  * URL of another scheme; LB_EIO for anything else (no connection, timeout,
- * HTTP status >= 300) with err = "webhook HOST: cause" (the URL's path is left
- * out: webhook paths are secrets). */
+ * HTTP status >= 300) with err = "webhook URL: cause", URL as
+ * lb_notify_redact_url prints it. */
 int lb_notify_webhook(const char *url, const char *json, long timeout_ms, char *err, size_t errlen);
+
+/* The one form in which a URL is ever printed: its host (with port), userinfo
+ * shown as "***@", and "/..." for whatever follows (a webhook's path and query
+ * are its secret), passed through lb_sanitize; e.g.
+ * "https://user:pa/ss@hooks.example/T0/B0/xyz?t=1" is "***@hooks.example/...". Userinfo ends at the URL's last '@', so a
+ * password holding '/' is never mistaken for the host. Returns dst. */
+char *lb_notify_redact_url(char *dst, size_t len, const char *url);
 
 /* The comparison summary as a JSON object (lb_malloc'd, NUL-terminated; NULL
  * when out of memory): "text" (one line, so Slack shows it as the message),

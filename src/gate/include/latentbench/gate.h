@@ -31,7 +31,7 @@ typedef struct {
     double        memory_alloc_percent;   /* thresholds.memory.allocation_count (25) */
     /* regression_actions */
     bool  fail_ci, create_issue, notify_team;
-    char *slack_webhook;                  /* ${VAR} expanded; "" when unset */
+    char *slack_webhook;                  /* a secret: never printed; "${VAR}" expanded; "" when unset */
     char *email;
     /* baseline_management */
     bool  auto_update_main, require_approval, keep_history;
@@ -62,8 +62,11 @@ void lb_gate_config_defaults(lb_gate_config *c);
  * is unchanged. Unknown keys print one
  * warning line each on `warn` (may be NULL) and are otherwise ignored; a syntax
  * error, a wrong type or a bad value is LB_EDATA with err = "file:line:col:
- * cause"; a missing file LB_ENOINPUT. ${VAR} in strings is expanded from the
- * environment (unset variables expand to ""). */
+ * cause"; a missing file LB_ENOINPUT. The file is untrusted (it comes with
+ * pull requests): only slack_webhook may read the environment, and only as its
+ * whole value "${NAME}" with NAME SLACK_WEBHOOK_URL, LATENTBENCH_WEBHOOK_URL or
+ * LATENTBENCH_WEBHOOK_* (unset: ""); any other ${...} is LB_EDATA. Errors name
+ * the variable, never its value. */
 int  lb_gate_config_load(const char *path, lb_gate_config *c, FILE *warn, char *err, size_t errlen);
 void lb_gate_config_free(lb_gate_config *c);
 
@@ -86,8 +89,9 @@ typedef struct {
     lb_verdict verdict;          /* overall: worst of time and memory */
     lb_verdict time_verdict, memory_verdict;
     const lb_row *base, *cur;    /* NULL for the side that lacks the row */
-    double median_change_pct;    /* (cur - base) / base * 100 */
-    double mean_change_pct;
+    double median_change_pct;    /* of the raw samples' medians: (cur - base) / base * 100 */
+    double mean_change_pct;      /* of the means of the values the CI resampled (samples or round medians):
+                                    the point estimate of [ci_low_pct, ci_high_pct], shown beside it */
     double ci_low_pct, ci_high_pct; /* bootstrap CI of the mean's change, percent (samples or round medians) */
     double p_value;              /* Mann-Whitney on the raw samples, or on round medians */
     double threshold_pct;        /* the threshold applied */
@@ -104,14 +108,18 @@ typedef struct {
     size_t nrows;
     size_t counts[5];            /* per lb_verdict */
     bool   machine_differs;
-    char   base_machine[384], cur_machine[384];
+    char   base_machine[384], cur_machine[384]; /* lb_sanitize'd copies: safe to print */
     char   base_commit[64], cur_commit[64];
 } lb_comparison;
 
 /* Compares cur against base under c. Rows in file order of cur, then Missing
  * rows. LB_EDATA when a row's samples are unusable (none, or a time that is not
- * finite and > 0): err then begins with "baseline" or "current" so a caller can
- * name the file. */
+ * finite and > 0) or an id appears twice in one file: err then begins with
+ * "baseline" or "current" so a caller can name the file. LB_EDATA too when a
+ * matched id measured a different workload (op, metric, attention, dimension,
+ * k, dataset_size, batch_size, seq_len, num_heads or num_experts differ; err
+ * names the id and the first such field) and when the files have no id in
+ * common. Ids in err are passed through lb_sanitize. */
 int  lb_gate_compare(const lb_results *base, const lb_results *cur, const lb_gate_config *c, lb_comparison *out,
                      char *err, size_t errlen);
 /* As lb_gate_compare, with earlier baselines of the same machine (history[0..nhistory)) that
@@ -128,6 +136,22 @@ int lb_gate_compare_history(const lb_results *base, const lb_results *const *his
                             size_t errlen);
 
 void lb_comparison_free(lb_comparison *cmp);
+
+/* 1 when base and cur, rows of one id, measured different workloads (op,
+ * metric, attention, sizes; an unset metric or attention is the default
+ * one), with why = "dimension 8 in the baseline, 16 in the current file";
+ * else 0. compare refuses such a pair, and run --baseline before measuring. */
+int lb_gate_workload_differs(const lb_row *base, const lb_row *cur, char *why, size_t len);
+
+/* LB_EDATA when an id appears twice in r (err = "SIDE: benchmark id 'x'
+ * appears twice (rows i and j)", SIDE as given: a label or the file's path).
+ * lb_gate_compare checks both files so; a caller that reads a baseline long
+ * before comparing (run --baseline) checks it up front. */
+int lb_gate_check_ids(const lb_results *r, const char *side, char *err, size_t errlen);
+
+/* Replaces the leading "baseline" or "current" of an lb_gate_compare error by
+ * that file's path (either may be NULL: left as it is). */
+void lb_gate_name_files(char *err, size_t errlen, const char *base_path, const char *cur_path);
 
 /* 1 if any regression, else 2 if any improvement, else 0 (the design's CI contract). */
 int lb_gate_exit_status(const lb_comparison *cmp);
