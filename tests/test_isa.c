@@ -7,11 +7,13 @@
  * per LATENT_ISA value, since the override is read once per process.
  */
 #include <check.h>
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "latent/latent.h"
 #include "check_helpers.h"
@@ -40,11 +42,60 @@ START_TEST(test_initial_choice)
     lt_isa want = best_supported();
     if (env != NULL)
         for (int i = 0; i < LT_ISA_COUNT; i++)
-            if (strcmp(env, lt_isa_name((lt_isa)i)) == 0 && lt_isa_supported((lt_isa)i))
+            if (strcasecmp(env, lt_isa_name((lt_isa)i)) == 0 && lt_isa_supported((lt_isa)i))
                 want = (lt_isa)i;
     lt_isa got = lt_isa_active();
     ck_assert_msg(got == want, "LATENT_ISA=%s: active %s, expected %s", env ? env : "(unset)",
                   lt_isa_name(got) ? lt_isa_name(got) : "?", lt_isa_name(want));
+}
+END_TEST
+
+/* A one-line message: no control byte, bounded, names the variable. */
+static void check_problem(const char *p, const char *var)
+{
+    ck_assert_msg(strlen(p) < 160, "problem too long: %s", p);
+    for (const char *c = p; *c; c++)
+        ck_assert_msg((unsigned char)*c >= 0x20 && *c != 0x7f, "control byte 0x%02x in: %s", *c, p);
+    ck_assert_msg(strncmp(p, var, strlen(var)) == 0, "'%s' does not name %s", p, var);
+}
+
+/* lt_env_get against what the environment of this process asks for; ctest runs
+ * it under several LATENT_ISA and LATENT_PAR_MIN values (valid and not). */
+START_TEST(test_env)
+{
+    lt_env_get(NULL); /* ignored */
+    lt_env e;
+    memset(&e, 0x55, sizeof e);
+    lt_env_get(&e);
+    ck_assert_int_eq(e.isa, lt_isa_active());
+
+    const char *isa = getenv("LATENT_ISA");
+    int known = -1;
+    for (int i = 0; isa && i < LT_ISA_COUNT; i++)
+        if (strcasecmp(isa, lt_isa_name((lt_isa)i)) == 0) known = i;
+    int isa_ok = known >= 0 && lt_isa_supported((lt_isa)known);
+    int isa_bad = isa && !isa_ok && strcasecmp(isa, "auto") != 0;
+    ck_assert_int_eq(e.isa_from_env, isa_ok);
+    ck_assert_msg((e.isa_problem[0] != '\0') == isa_bad, "LATENT_ISA=%s: problem '%s'", isa ? isa : "(unset)",
+                  e.isa_problem);
+    if (isa_bad) check_problem(e.isa_problem, "LATENT_ISA");
+
+    const char *pm = getenv("LATENT_PAR_MIN");
+    size_t want = 65536;
+    int pm_ok = 0;
+    if (pm && *pm && strspn(pm, "0123456789") == strlen(pm)) {
+        errno = 0;
+        unsigned long long v = strtoull(pm, NULL, 10);
+        if (errno != ERANGE && v <= SIZE_MAX) {
+            want = (size_t)v;
+            pm_ok = 1;
+        }
+    }
+    ck_assert_uint_eq(e.par_min, want);
+    ck_assert_int_eq(e.par_min_from_env, pm_ok);
+    ck_assert_msg((e.par_min_problem[0] != '\0') == (pm && !pm_ok), "LATENT_PAR_MIN=%s: problem '%s'",
+                  pm ? pm : "(unset)", e.par_min_problem);
+    if (pm && !pm_ok) check_problem(e.par_min_problem, "LATENT_PAR_MIN");
 }
 END_TEST
 
@@ -235,6 +286,7 @@ static Suite *isa_suite(void)
     TCase *tc = tcase_create("dispatch");
     tcase_add_test(tc, test_initial_choice);
     tcase_add_test(tc, test_names);
+    tcase_add_test(tc, test_env);
     tcase_add_test(tc, test_supported);
     tcase_add_test(tc, test_select);
     suite_add_tcase(s, tc);

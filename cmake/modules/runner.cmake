@@ -18,7 +18,7 @@ add_library(lb_runner STATIC
 add_dependencies(lb_runner lb_build_info_gen)
 target_include_directories(lb_runner PUBLIC ${PROJECT_SOURCE_DIR}/src/runner/include)
 target_link_libraries(lb_runner PUBLIC lb_util lb_bench lb_suite lb_cluster lb_store lb_stats lb_gate
-  lb_loader OpenMP::OpenMP_C m)
+  lb_loader m)
 target_compile_definitions(lb_runner PRIVATE
   LB_VERSION="${PROJECT_VERSION}"
   LB_BUILD_TYPE="${CMAKE_BUILD_TYPE}")

@@ -194,8 +194,9 @@ LT_EXTERN int lt_attention_state_finish(const lt_config *cfg, const float *query
 
 /* ---- Instruction-set dispatch ------------------------------------------------
  * Chosen once, on first use, as the best the CPU and OS support; the environment
- * variable LATENT_ISA=scalar|avx2|avx512 forces one (an unsupported or unknown
- * value falls back to the best, with a warning), and LATENT_ISA_DEBUG=1 prints the
+ * variable LATENT_ISA=scalar|avx2|avx512 (any case; "auto" = the best) forces one.
+ * An empty, unknown or unsupported value falls back to the best and is reported
+ * through lt_env_get (the library prints nothing); LATENT_ISA_DEBUG=1 prints the
  * choice to stderr. */
 typedef enum { LT_ISA_SCALAR = 0, LT_ISA_AVX2 = 1, LT_ISA_AVX512 = 2, LT_ISA_COUNT = 3 } lt_isa;
 
@@ -205,6 +206,28 @@ LT_EXTERN int         lt_isa_supported(lt_isa isa); /* 1 when this CPU, OS and b
 /* Switch every later operation to `isa` (tests and benchmarks compare paths this
  * way). Not safe while other threads use the library. LT_EUNSUPPORTED or LT_EINVAL. */
 LT_EXTERN int         lt_isa_select(lt_isa isa);
+
+/* ---- Environment -------------------------------------------------------------
+ * The library reads two variables, once, on first use: LATENT_ISA (above) and
+ * LATENT_PAR_MIN, the work (rows x dimension, times queries for a batch) from
+ * which one call splits its rows or queries over threads: a decimal integer
+ * 0..2^64-1 (0: always split), default 65536. A value that is not valid (empty,
+ * not a plain decimal number, out of range; an unknown or unsupported ISA) is
+ * ignored, the default is used, and the reason is kept here for the program to
+ * tell its user: a library does not write to its caller's terminal.
+ * The number of threads is OpenMP's (OMP_NUM_THREADS, lt_config.threads). */
+typedef struct {
+    lt_isa isa;                  /* in effect now (lt_isa_select may have changed it) */
+    int    isa_from_env;         /* 1: LATENT_ISA chose the ISA first used; 0: the best supported */
+    size_t par_min;              /* in effect */
+    int    par_min_from_env;     /* 1: LATENT_PAR_MIN set par_min; 0: the default */
+    char   isa_problem[160];     /* "" or why LATENT_ISA was ignored, one line, e.g.
+                                    "LATENT_ISA=sse9 is unknown (scalar|avx2|avx512|auto); using avx2" */
+    char   par_min_problem[160]; /* "" or why LATENT_PAR_MIN was ignored, one line */
+} lt_env;
+
+/* Fills *out (NULL is ignored). Thread-safe. */
+LT_EXTERN void lt_env_get(lt_env *out);
 
 /* ---- Memory accounting -------------------------------------------------------
  * Every allocation of the library goes through one allocator that counts bytes

@@ -2,11 +2,13 @@
  * registers; chosen once, then read through one pointer. */
 #include "kernels.h"
 #include "latent/latent.h"
+#include "space_internal.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -37,6 +39,8 @@ static int g_supported[LT_ISA_COUNT];
 static lt_isa g_active;
 static const lt__kernels *g_k = &lt__table_scalar;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static int g_from_env;           /* LATENT_ISA chose the first ISA */
+static char g_problem[160];      /* why LATENT_ISA was ignored, or "" */
 
 static void detect(void)
 {
@@ -56,6 +60,20 @@ static void detect(void)
 #endif
 }
 
+void lt__env_quote(char *dst, size_t len, const char *v)
+{
+    /* The value is whatever the environment holds: bounded, and control bytes
+     * made visible, so the message stays one harmless line wherever it goes. */
+    size_t o = 0, i = 0;
+    for (; v[i] && i < 48 && o + 5 < len; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(dst + o, len - o, "\\x%02x", c);
+        else dst[o++] = (char)c;
+    }
+    if (v[i] && o + 4 < len) o += (size_t)snprintf(dst + o, len - o, "...");
+    dst[o < len ? o : len - 1] = '\0';
+}
+
 static void init(void)
 {
     detect();
@@ -63,16 +81,27 @@ static void init(void)
     for (int i = 0; i < LT_ISA_COUNT; i++)
         if (g_supported[i]) best = (lt_isa)i;
     const char *env = getenv("LATENT_ISA");
-    if (env && *env) {
+    if (env) {
+        char q[64];
+        lt__env_quote(q, sizeof q, env);
         int found = -1;
         for (int i = 0; i < LT_ISA_COUNT; i++)
-            if (strcmp(env, g_names[i]) == 0) found = i;
-        if (found < 0)
-            fprintf(stderr, "liblatent: LATENT_ISA=%s is unknown (scalar|avx2|avx512); using %s\n", env, g_names[best]);
+            if (strcasecmp(env, g_names[i]) == 0) found = i;
+        if (!*env)
+            snprintf(g_problem, sizeof g_problem, "LATENT_ISA is empty (scalar|avx2|avx512|auto); using %s",
+                     g_names[best]);
+        else if (strcasecmp(env, "auto") == 0)
+            ;
+        else if (found < 0)
+            snprintf(g_problem, sizeof g_problem, "LATENT_ISA=%s is unknown (scalar|avx2|avx512|auto); using %s", q,
+                     g_names[best]);
         else if (!g_supported[found])
-            fprintf(stderr, "liblatent: LATENT_ISA=%s is not supported here; using %s\n", env, g_names[best]);
-        else
+            snprintf(g_problem, sizeof g_problem, "LATENT_ISA=%s is not supported by this %s; using %s", q,
+                     g_tables[found] ? "CPU" : "build", g_names[best]);
+        else {
             best = (lt_isa)found;
+            g_from_env = 1;
+        }
     }
     g_active = best;
     g_k = g_tables[best];
@@ -80,6 +109,17 @@ static void init(void)
     if (dbg && *dbg && strcmp(dbg, "0") != 0)
         fprintf(stderr, "liblatent: ISA %s (supported:%s%s%s)\n", g_names[best], " scalar",
                 g_supported[LT_ISA_AVX2] ? " avx2" : "", g_supported[LT_ISA_AVX512] ? " avx512" : "");
+}
+
+void lt_env_get(lt_env *out)
+{
+    if (!out) return;
+    pthread_once(&g_once, init);
+    memset(out, 0, sizeof *out);
+    out->isa = g_active;
+    out->isa_from_env = g_from_env;
+    snprintf(out->isa_problem, sizeof out->isa_problem, "%s", g_problem);
+    lt__par_min_get(&out->par_min, &out->par_min_from_env, out->par_min_problem, sizeof out->par_min_problem);
 }
 
 const lt__kernels *lt__k(void)

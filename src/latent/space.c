@@ -4,7 +4,11 @@
 #include "alloc.h"
 #include "idset.h"
 
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -127,17 +131,60 @@ size_t lt_space_expert_size(const lt_space *s, unsigned e)
     return s->expert_n[e];
 }
 
+/* Below this many floats a fork/join costs more than the scan saves (measured
+ * with bench/kernel_bench cutoff). */
+#define LT_PAR_MIN_DEFAULT ((size_t)1 << 16)
+
+static size_t g_par_min = LT_PAR_MIN_DEFAULT;
+static int g_par_min_env;
+static char g_par_min_problem[160];
+static pthread_once_t g_par_min_once = PTHREAD_ONCE_INIT;
+
+/* Read once, under pthread_once: calls run from many threads at once, and a
+ * lazily written static would be a data race. */
+static void par_min_init(void)
+{
+    const char *env = getenv("LATENT_PAR_MIN");
+    if (!env) return;
+    char q[64];
+    lt__env_quote(q, sizeof q, env);
+    const char *p = env;
+    while (*p >= '0' && *p <= '9') p++;
+    /* digits only: strtoull alone would take " 7", "+7", "7x" and wrap "-1" */
+    if (!*env) {
+        snprintf(g_par_min_problem, sizeof g_par_min_problem,
+                 "LATENT_PAR_MIN is empty (a number of floats, 0 or more); using %zu", g_par_min);
+        return;
+    }
+    if (*p) {
+        snprintf(g_par_min_problem, sizeof g_par_min_problem,
+                 "LATENT_PAR_MIN=%s is not a number of floats (0 or more); using %zu", q, g_par_min);
+        return;
+    }
+    errno = 0;
+    unsigned long long v = strtoull(env, NULL, 10);
+    if (errno == ERANGE || v > SIZE_MAX) {
+        snprintf(g_par_min_problem, sizeof g_par_min_problem,
+                 "LATENT_PAR_MIN=%s is out of range (0 to %zu); using %zu", q, (size_t)SIZE_MAX, g_par_min);
+        return;
+    }
+    g_par_min = (size_t)v;
+    g_par_min_env = 1;
+}
+
+void lt__par_min_get(size_t *par_min, int *from_env, char *problem, size_t len)
+{
+    pthread_once(&g_par_min_once, par_min_init);
+    *par_min = g_par_min;
+    *from_env = g_par_min_env;
+    if (len) snprintf(problem, len, "%s", g_par_min_problem);
+}
+
 int lt__threads(const lt_space *s, size_t work)
 {
 #ifdef _OPENMP
-    static size_t min_work;
-    if (!min_work) {
-        /* Below this many floats a fork/join costs more than the scan saves
-         * (measured with bench/kernel_bench; LATENT_PAR_MIN overrides it). */
-        const char *env = getenv("LATENT_PAR_MIN");
-        min_work = env && *env ? (size_t)strtoull(env, NULL, 10) + 1 : (size_t)(1u << 16);
-    }
-    if (work < min_work || omp_in_parallel()) return 1;
+    pthread_once(&g_par_min_once, par_min_init);
+    if (work < g_par_min || omp_in_parallel()) return 1;
     int t = omp_get_max_threads();
     if (s->cfg.threads && (int)s->cfg.threads < t) t = (int)s->cfg.threads;
     return t < 1 ? 1 : t;

@@ -129,8 +129,16 @@ static inline float lt__moe_gate_next(uint64_t *state, double scale)
 }
 
 /* Threads to use for `work` floats of streaming work (1 below the measured
- * cut-off, or when already inside a parallel region). */
+ * cut-off, LATENT_PAR_MIN, or when already inside a parallel region). */
 int lt__threads(const lt_space *s, size_t work);
+
+/* LATENT_PAR_MIN as read once (thread-safe): the cut-off in effect, whether the
+ * environment set it, and why a value was ignored ("" when none). */
+void lt__par_min_get(size_t *par_min, int *from_env, char *problem, size_t len);
+
+/* An environment value quoted for a message: at most 48 bytes, then "...",
+ * control bytes as \xHH. */
+void lt__env_quote(char *dst, size_t len, const char *v);
 
 /* Checks that v[0..n) is finite. */
 int lt__all_finite(const float *v, size_t n);

@@ -19,6 +19,14 @@
 #define LB_INSTALL_LIBDIR "lib"
 #endif
 
+long lb_omp_threads_parse(const char *v)
+{
+    if (!v || !*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 9) return 0;
+    long n = strtol(v, NULL, 10), cap = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cap < LB_OMP_THREADS_MAX) cap = LB_OMP_THREADS_MAX;
+    return n >= 1 && n <= cap ? n : 0;
+}
+
 /* FNV-1a 64 over the file: a name for the build that does not depend on
  * where it was copied (two copies of one build hash alike). */
 static int file_hash(const char *path, uint64_t *size, char hex[17])
@@ -76,7 +84,17 @@ int lb_latent_open(const char *path, lb_latent *lt, char *err, size_t errlen)
     /* a path with a slash: dlopen takes this file, never a search-path namesake */
     char open_as[PATH_MAX + 2];
     snprintf(open_as, sizeof open_as, "%s%s", strchr(lt->path, '/') ? "" : "./", lt->path);
-    lt->handle = dlopen(open_as, RTLD_NOW | RTLD_LOCAL);
+    /* The OpenMP runtime arrives with the library and reads OMP_NUM_THREADS
+     * once, now: never let it see a value it would complain about or act on
+     * (a million threads). lb_threads_decide has already replaced one with
+     * a warning on the commands that measure; this covers every other path. */
+    const char *omp = getenv("OMP_NUM_THREADS");
+    if (omp && !lb_omp_threads_parse(omp)) unsetenv("OMP_NUM_THREADS");
+    /* RTLD_NODELETE: closing never unmaps it. Its OpenMP runtime came with it,
+     * and that runtime's idle worker threads live until the process exits:
+     * unmapping their code under them crashes them at exit (seen under
+     * LeakSanitizer's exit scan). */
+    lt->handle = dlopen(open_as, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (!lt->handle) {
         const char *why = dlerror();
         return lb_errorf(err, errlen, LB_EDATA, "%s: not a loadable library (%s)", want, why ? why : "dlopen failed");

@@ -3,8 +3,8 @@
 #include "latentbench/runner.h"
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
+#include "latentbench/text.h"
 
-#include <omp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +57,46 @@ static void cpu_model(char *buf, size_t len)
     fclose(f);
 }
 
+/* The thread count lb_threads_decide chose, and how: process-wide facts of the
+ * environment the OpenMP runtime reads, like the environment itself. */
+static int g_threads;
+static int g_threads_from_env;
+static int g_threads_env_ignored;
+
+void lb_knobs_describe(const lb_latent *lt, char *buf, size_t len)
+{
+    lt_env e;
+    memset(&e, 0, sizeof e);
+    int have = lt && lt->env_get;
+    if (have) lt->env_get(&e);
+    size_t o = 0;
+    if (have)
+        o += (size_t)snprintf(buf, len, "LATENT_ISA=%s%s LATENT_PAR_MIN=%zu%s ", lt->isa_name(e.isa),
+                              e.isa_from_env ? "" : e.isa_problem[0] ? " (auto, invalid setting ignored)" : " (auto)",
+                              e.par_min,
+                              e.par_min_from_env ? ""
+                              : e.par_min_problem[0] ? " (default, invalid setting ignored)"
+                                                     : " (default)");
+    else if (lt && lt->handle)
+        o += (size_t)snprintf(buf, len, "LATENT_ISA=%s ", lt->isa_name(lt->isa_active()));
+    if (o >= len) o = len - 1;
+    snprintf(buf + o, len - o, "OMP_NUM_THREADS=%d%s", g_threads ? g_threads : 1,
+             g_threads_from_env ? "" : g_threads_env_ignored ? " (auto, invalid setting ignored)" : " (auto)");
+}
+
+void lb_knobs_warn(const lb_latent *lt, FILE *out)
+{
+    if (!lt || !lt->env_get) return;
+    lt_env e;
+    lt->env_get(&e);
+    char clean[sizeof e.isa_problem * 4];
+    /* liblatent bounds and escapes the value; sanitised again as any text from outside */
+    if (e.isa_problem[0])
+        fprintf(out, "latentbench: warning: %s\n", lb_sanitize(clean, sizeof clean, e.isa_problem));
+    if (e.par_min_problem[0])
+        fprintf(out, "latentbench: warning: %s\n", lb_sanitize(clean, sizeof clean, e.par_min_problem));
+}
+
 int lb_meta_fill(lb_meta *m, const lb_cluster *cl, const char *command_line, const lb_latent *lt)
 {
     char host[LB_HOST_LEN], cpu[256], machine[384], created[32];
@@ -87,9 +127,12 @@ int lb_meta_fill(lb_meta *m, const lb_cluster *cl, const char *command_line, con
     m->library_hash = lb_strdup(lt ? lt->hash : "");
     m->library_size = lt ? (int64_t)lt->size : 0;
     m->mpi_ranks = cl->size;
-    m->omp_threads = omp_get_max_threads();
+    m->omp_threads = g_threads ? g_threads : 1;
+    char knobs[256];
+    lb_knobs_describe(lt, knobs, sizeof knobs);
+    m->knobs = lb_strdup(knobs);
     if (!m->tool_version || !m->git_commit || !m->created || !m->hostname || !m->machine || !m->compiler ||
-        !m->build_type || !m->command_line || !m->library || !m->library_hash)
+        !m->build_type || !m->command_line || !m->library || !m->library_hash || !m->knobs)
         return LB_ENOMEM;
     return LB_OK;
 }
@@ -103,17 +146,45 @@ int lb_threads_decide(const lb_cluster *cl, char *msg, size_t len)
     /* collective over the node even when the answer is not needed, so every
      * rank makes the same calls */
     int sharing = lb_cluster_node_overlap(cl, &set, sizeof set);
+    long fair = mine / sharing;
+    if (fair < 1) fair = 1;
     const char *env = getenv("OMP_NUM_THREADS");
-    int t;
-    if (env && *env) {
-        t = omp_get_max_threads();
-        snprintf(msg, len, "threads: %d per rank (OMP_NUM_THREADS)", t);
-    } else {
-        t = (int)(mine / sharing);
-        if (t < 1) t = 1;
-        omp_set_num_threads(t);
-        snprintf(msg, len, "threads: %d per rank (%ld cores in its affinity set, shared by %d rank%s of the node)", t,
-                 mine, sharing, sharing == 1 ? "" : "s");
+    /* The harness does not link the OpenMP runtime: liblatent loads it, and
+     * it reads OMP_NUM_THREADS then. So the value is checked here, before the
+     * library is loaded, and what the runtime reads is always a valid count:
+     * the user's, or the fair share. More than this is a typo, not a run
+     * (each thread is created at the first parallel region). */
+    long cap = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cap < LB_OMP_THREADS_MAX) cap = LB_OMP_THREADS_MAX;
+    int t = (int)fair;
+    g_threads_from_env = g_threads_env_ignored = 0;
+    if (env) {
+        long v = lb_omp_threads_parse(env);
+        if (v) {
+            t = (int)v;
+            g_threads_from_env = 1;
+        } else {
+            g_threads_env_ignored = 1;
+            if (cl->rank == 0) {
+                char raw[64], clean[256];
+                snprintf(raw, sizeof raw, "%.48s%s", env, strlen(env) > 48 ? "..." : "");
+                if (*env)
+                    fprintf(stderr, "latentbench: warning: OMP_NUM_THREADS=%s is not a thread count (1 to %ld); "
+                            "using %d\n", lb_sanitize(clean, sizeof clean, raw), cap, t);
+                else
+                    fprintf(stderr, "latentbench: warning: OMP_NUM_THREADS is empty (a thread count, 1 to %ld); "
+                            "using %d\n", cap, t);
+            }
+        }
     }
+    char val[24];
+    snprintf(val, sizeof val, "%d", t);
+    setenv("OMP_NUM_THREADS", val, 1);
+    g_threads = t;
+    if (g_threads_from_env)
+        snprintf(msg, len, "threads: %d per rank (OMP_NUM_THREADS)", t);
+    else
+        snprintf(msg, len, "threads: %d per rank (%ld core%s in its affinity set, shared by %d rank%s of the node)", t,
+                 mine, mine == 1 ? "" : "s", sharing, sharing == 1 ? "" : "s");
     return t;
 }

@@ -32,9 +32,10 @@
     X(lt_mem_stats, mem_stats_get, (void))                                                            \
     X(void, mem_reset_peak, (void))
 
-/* Functions a build may lack (older builds than the attention-state API):
- * NULL then, and only data-sharded attention needs them. */
+/* Functions a build may lack (older builds than the attention-state API or
+ * lt_env_get): NULL then; only data-sharded attention needs the state ones. */
 #define LB_LATENT_API_OPTIONAL(X)                                                                     \
+    X(void, env_get, (lt_env *out))                                                                   \
     X(size_t, attention_state_floats, (const lt_config *cfg))                                         \
     X(int, space_attention_state, (const lt_space *s, const float *query, float *state))              \
     X(void, attention_state_merge, (const lt_config *cfg, float *inout, const float *in))             \
@@ -57,5 +58,12 @@ typedef struct lb_latent {
  * function of the API (err names the file and the symbol); LB_ENOMEM. */
 int  lb_latent_open(const char *path, lb_latent *lt, char *err, size_t errlen);
 void lb_latent_close(lb_latent *lt);
+
+/* OMP_NUM_THREADS as the harness accepts it: one decimal integer (digits only)
+ * from 1 to max(LB_OMP_THREADS_MAX, CPUs online). Returns it, or 0 when v is
+ * NULL or not valid. lb_latent_open unsets an invalid value before the OpenMP
+ * runtime (loaded with the library) can read it. */
+#define LB_OMP_THREADS_MAX 1024
+long lb_omp_threads_parse(const char *v);
 
 #endif
