@@ -30,7 +30,7 @@ import sys, h5py, math
 f = h5py.File(sys.argv[1], "r")
 s = lambda v: v.decode() if isinstance(v, bytes) else v
 a = f.attrs
-assert s(a["kind"]) == "ab" and int(a["schema_version"]) == 2
+assert s(a["kind"]) == "ab" and int(a["schema_version"]) == 3
 assert s(a["library"]).endswith("liblatent-b.so") and s(a["base_library"]).endswith("liblatent-a.so")
 assert s(a["library_hash"]) == s(a["base_library_hash"])  # one build, two files
 ab = f["ab"][:]

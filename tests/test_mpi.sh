@@ -2,10 +2,12 @@
 # Distributed runs end to end under mpirun with 1, 2 and 3 ranks: the shard
 # modes' files, verify over sharded data, and rank failures that end the job
 # within seconds with the completed rows written. Needs LATENTBENCH, MPIEXEC
-# and /usr/bin/python3 with h5py and numpy.
+# LB_SLOW0 (a test build of liblatent that fails on request) and
+# /usr/bin/python3 with h5py and numpy.
 set -u
 LB=${LATENTBENCH:?set LATENTBENCH to the latentbench binary}
 MPIEXEC=${MPIEXEC:-mpirun}
+LB_SLOW0=${LB_SLOW0:?set LB_SLOW0 to the test build of liblatent (liblatent_slow0.so)}
 PY=/usr/bin/python3
 LB_TESTS=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
@@ -128,11 +130,12 @@ dimension = 128
 k = 10
 dataset_size = [1000, 2000, 400000]
 EOF
-# 400,000 x 128 halves need ~100 MB a rank; 60 MB on rank 1 stops the third case
+# a failure mid-run: the test build of liblatent refuses to add 150,000 rows
+# or more on rank 1 (LB_SLOW_FAIL_ROWS), whose half of grow/400000 is 200,000
 start=$(date +%s)
-expect "data: rank 1 over its memory limit" 70 "rank 1 .*grow/400000.*max-memory" -- \
-    mpi -np 1 "$LB" run "${quick[@]}" --shard data --suite ./grow.toml -o fail.h5 : \
-        -np 1 -x LATENTBENCH_MAX_MEMORY=60M "$LB" run "${quick[@]}" --shard data --suite ./grow.toml -o fail.h5
+expect "data: rank 1 fails mid-run" 70 "rank 1 .*grow/400000" -- \
+    mpi -np 1 "$LB" run "${quick[@]}" --lib "$LB_SLOW0" --shard data --suite ./grow.toml -o fail.h5 : \
+        -np 1 -x LB_SLOW_FAIL_ROWS=150000 "$LB" run "${quick[@]}" --lib "$LB_SLOW0" --shard data --suite ./grow.toml -o fail.h5
 took=$(($(date +%s) - start))
 if [ "$took" -le 20 ]; then ok "data failure ends in ${took}s"; else bad "data failure took ${took}s"; fi
 if $PY -c "
@@ -151,9 +154,9 @@ if ls fail.h5.* >/dev/null 2>&1; then bad "temporary files left"; else ok "no te
 # rank 1 hears of it between samples and stops, no row is complete
 echo keep >mfail.h5
 start=$(date +%s)
-expect "matrix: rank 0 over its memory limit" 70 "rank 0 .*grow/400000" -- \
-    mpi -np 1 -x LATENTBENCH_MAX_MEMORY=60M "$LB" run --warm-up-time 0.5 --measurement-time 20 --quiet --suite ./grow.toml --node-concurrency 2 -o mfail.h5 : \
-        -np 1 "$LB" run --warm-up-time 0.5 --measurement-time 20 --quiet --suite ./grow.toml --node-concurrency 2 -o mfail.h5
+expect "matrix: rank 0 fails mid-run" 70 "rank 0 .*grow/400000" -- \
+    mpi -np 1 -x LB_SLOW_FAIL_ROWS=150000 "$LB" run --lib "$LB_SLOW0" --warm-up-time 0.5 --measurement-time 20 --quiet --suite ./grow.toml --node-concurrency 2 -o mfail.h5 : \
+        -np 1 "$LB" run --lib "$LB_SLOW0" --warm-up-time 0.5 --measurement-time 20 --quiet --suite ./grow.toml --node-concurrency 2 -o mfail.h5
 took=$(($(date +%s) - start))
 if [ "$took" -le 15 ]; then ok "matrix failure ends in ${took}s, not after rank 1's 40 s share"; else bad "matrix failure took ${took}s"; fi
 if [ "$(cat mfail.h5)" = keep ]; then ok "matrix failure with no complete row leaves the output alone"; else bad "output replaced"; fi

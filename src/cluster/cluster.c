@@ -1,14 +1,62 @@
 /* Ranks, nodes, status agreement, failure notices and gathers. */
+#define _POSIX_C_SOURCE 200809L
 #include "cluster_internal.h"
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
+#include "latentbench/interrupt.h"
 
 #include <limits.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define LB_TAG_FAILURE 7301 /* a failure notice between independently measuring ranks */
 
 static MPI_Comm world(const lb_cluster *c) { return c->comms ? c->comms->world : MPI_COMM_WORLD; }
+
+/* A rank that crashes ends the job: without this, a launcher that does not
+ * kill a job whose task died (srun without --kill-on-bad-exit) leaves the
+ * other ranks waiting in their next collective until the walltime. The line
+ * is formatted beforehand: only write() and MPI_Abort run in the handler
+ * (MPI_Abort is not async-signal-safe, but the process is lost anyway).
+ * Sanitizer builds keep their own handlers and reports. */
+static char crash_prefix[160];
+static size_t crash_prefix_len;
+
+static void on_crash(int sig)
+{
+    const char *name = lb_signal_name(sig);
+    static const char tail[] = "; ending the job\n";
+    if (write(STDERR_FILENO, crash_prefix, crash_prefix_len) < 0 || write(STDERR_FILENO, name, strlen(name)) < 0 ||
+        write(STDERR_FILENO, tail, sizeof tail - 1) < 0) {
+        /* nothing more to say */
+    }
+    MPI_Abort(MPI_COMM_WORLD, 128 + sig);
+    raise(sig); /* SA_RESETHAND: the default action now */
+}
+
+static void abort_job_on_crash(const lb_cluster *c)
+{
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+    char host[64] = "?";
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    int n = snprintf(crash_prefix, sizeof crash_prefix, "latentbench: rank %d (%s): killed by ", c->rank, host);
+    crash_prefix_len = n < 0 ? 0 : (size_t)n < sizeof crash_prefix ? (size_t)n : sizeof crash_prefix - 1;
+    static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_crash;
+        sa.sa_flags = (int)SA_RESETHAND;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+#else
+    (void)c;
+#endif
+}
 
 int lb_cluster_init(int *argc, char ***argv, lb_cluster *c)
 {
@@ -38,12 +86,24 @@ int lb_cluster_init(int *argc, char ***argv, lb_cluster *c)
     c->node = ids[0];
     c->nodes = ids[1];
     lb__cluster_ops_init(k);
+    if (c->size > 1) abort_job_on_crash(c);
     return LB_OK;
+}
+
+void lb_cluster_init_local(lb_cluster *c)
+{
+    memset(c, 0, sizeof *c);
+    c->size = c->node_size = c->nodes = 1;
 }
 
 void lb_cluster_finalize(lb_cluster *c)
 {
-    int done = 0;
+    int started = 0, done = 0;
+    MPI_Initialized(&started);
+    if (!started) { /* a local singleton: MPI never ran */
+        if (c) c->comms = NULL;
+        return;
+    }
     MPI_Finalized(&done);
     if (!done && c && c->comms) {
         lb__cluster_ops_free(c->comms);
@@ -214,6 +274,7 @@ done:
 
 int lb_cluster_node_overlap(const lb_cluster *c, const void *mask, size_t len)
 {
+    if (!c->comms) return 1;
     if (c->node_size == 1 || len > (size_t)INT_MAX / (size_t)c->node_size) return c->node_size;
     unsigned char *all = lb_malloc(len * (size_t)c->node_size);
     if (!all) return c->node_size; /* the cautious answer: every local rank shares */

@@ -3,6 +3,7 @@
  * during the run falls on both alike (docs/REGRESSION.md, "Paired A/B"). */
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
+#include "latentbench/interrupt.h"
 #include "latentbench/gate.h"
 #include "latentbench/ops.h"
 #include "latentbench/stats.h"
@@ -235,6 +236,7 @@ static int measure_ab(const lb_case *c, const lb_ab_opts *o, const lb_cluster *c
          * preempted, so the repeat biases neither, and the round then
          * measures the code rather than the scheduler */
         uint64_t ns[2] = {0, 0};
+        if (!rc && lb_interrupted()) rc = LB_EINTR; /* between rounds: a stop costs one round at most */
         for (int attempt = 0;; attempt++) {
             long before = preemptions();
             for (int k = 0; k < 2 && !rc; k++) {
@@ -291,6 +293,8 @@ static int measure_ab(const lb_case *c, const lb_ab_opts *o, const lb_cluster *c
             r->acc[b].rounds_done = 1;
         }
     }
+    if (rc == LB_EINTR && !*remote && !err[0])
+        snprintf(err, errlen, "interrupted by %s during %s", lb_signal_name(lb_interrupted()), c->id);
     if (rc && !*remote && !err[0]) snprintf(err, errlen, "%s: the measurement failed (%s)", c->id, lb_strerror(rc));
     lb_op_free(op[0]);
     lb_op_free(op[1]);
@@ -364,6 +368,7 @@ int lb_ab_run(const lb_ab_opts *o, lb_cluster *cl, lb_results *res, char *err, s
 {
     memset(res, 0, sizeof *res);
     err[0] = '\0';
+    lb_interrupt_install();
     const lb_run_opts *ro = &o->run;
     char host[LB_HOST_LEN];
     long cores;
@@ -379,7 +384,7 @@ int lb_ab_run(const lb_ab_opts *o, lb_cluster *cl, lb_results *res, char *err, s
     if (!rc && list.count == 0) rc = lb_errorf(err, errlen, LB_EUSAGE, "ab: no benchmark matches");
     lb_op_env env = {ro->lt, ro->seed, NULL, NULL, ro->max_memory};
     for (size_t i = 0; !rc && i < list.count; i++)
-        if (lb_op_memory_estimate(&list.cases[i], &env, err, errlen) == 0) rc = LB_EDATA;
+        rc = lb_op_check(&list.cases[i], &env, err, errlen);
     if (!rc && cl->rank == 0) rc = lb__check_output(ro->output, err, errlen);
     int failed_rank = -1;
     rc = lb_cluster_agree_status(cl, rc, &failed_rank);

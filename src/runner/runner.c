@@ -3,8 +3,11 @@
 #include "runner_internal.h"
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
+#include "latentbench/gate.h"
+#include "latentbench/interrupt.h"
 #include "latentbench/ops.h"
 #include "latentbench/stats.h"
+#include "latentbench/text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -73,6 +76,9 @@ static int sync_status(hook_ctx *h, lb_sync *v)
 static int measured(void *vctx, uint64_t iters, uint64_t *elapsed_ns)
 {
     hook_ctx *h = vctx;
+    /* checked before each timed call, warm-up included: a stop comes within one
+     * call of the routine, never mid-sample */
+    if (lb_interrupted()) return LB_EINTR;
     if (h->sampling) h->lt->mem_reset_peak();
     int rc = lb_op_run(h->op, iters, elapsed_ns);
     if (h->sampling) {
@@ -222,7 +228,10 @@ static int measure_round(const lb_case *c, const lb_op_env *env, lb_shard mode, 
         if (h.max_peak > a->max_peak) a->max_peak = h.max_peak;
         a->rounds_done++;
     } else if (!err[0] && !h.remote) {
-        snprintf(err, errlen, "%s: the measurement failed (%s)", c->id, lb_strerror(rc));
+        if (rc == LB_EINTR)
+            snprintf(err, errlen, "interrupted by %s during %s", lb_signal_name(lb_interrupted()), c->id);
+        else
+            snprintf(err, errlen, "%s: the measurement failed (%s)", c->id, lb_strerror(rc));
     }
     lb_measurement_free(&m);
     lb_free(h.rmin);
@@ -259,6 +268,44 @@ double lb__median_of(double *v, size_t n)
 /* This rank's row of a case from all its rounds. A row that only carries
  * this rank's memory to rank 0 (data sharding, ranks other than 0) skips the
  * statistics. */
+/* What a row says its case measured: the fields the gate compares. */
+static void workload_fields(const lb_case *c, lb_row *row)
+{
+    snprintf(row->op, sizeof row->op, "%s", c->op);
+    row->dimension = c->dimension;
+    row->k = c->k;
+    row->dataset_size = c->dataset_size;
+    row->batch_size = c->batch_size;
+    row->seq_len = c->seq_len;
+    row->num_heads = !strcmp(c->attention, "MultiHead") ? (c->num_heads ? c->num_heads : 8) : 0;
+    row->num_experts = !strcmp(c->attention, "MoE") ? (c->num_experts ? c->num_experts : 4) : 0;
+    snprintf(row->metric, sizeof row->metric, "%s", c->metric);
+    snprintf(row->attention, sizeof row->attention, "%s", c->attention);
+}
+
+/* run --baseline: a case the baseline measured on another workload under
+ * the same id would be refused by the gate after the run; refuse it now. */
+static int check_against_baseline(const lb_case_list *list, double scale, const lb_results *base, char *err,
+                                  size_t errlen)
+{
+    static lb_row mine, theirs; /* large: off the stack; rank 0 alone, once */
+    for (size_t i = 0; i < list->count; i++) {
+        lb_case c = lb__scaled_case(&list->cases[i], scale);
+        for (size_t j = 0; j < base->nrows; j++) {
+            if (strcmp(base->rows[j].id, c.id) != 0) continue;
+            memset(&mine, 0, sizeof mine);
+            workload_fields(&c, &mine);
+            theirs = base->rows[j];
+            char why[2 * LB_NAME_LEN + 128], sid[LB_ID_LEN + 16];
+            if (lb_gate_workload_differs(&theirs, &mine, why, sizeof why))
+                return lb_errorf(err, errlen, LB_EDATA, "benchmark '%s' measured different workloads: %s",
+                                 lb_sanitize(sid, sizeof sid, c.id), why);
+            break;
+        }
+    }
+    return LB_OK;
+}
+
 int lb__make_row(const lb_case *c, const case_acc *a, const lb_run_opts *o, lb_shard mode, const lb_cluster *cl,
                     const char *host, lb_row *row, char *err, size_t errlen)
 {
@@ -290,16 +337,7 @@ int lb__make_row(const lb_case *c, const case_acc *a, const lb_run_opts *o, lb_s
     snprintf(row->id, sizeof row->id, "%s", c->id);
     snprintf(row->suite, sizeof row->suite, "%s", c->suite);
     snprintf(row->group, sizeof row->group, "%s", c->group);
-    snprintf(row->op, sizeof row->op, "%s", c->op);
-    row->dimension = c->dimension;
-    row->k = c->k;
-    row->dataset_size = c->dataset_size;
-    row->batch_size = c->batch_size;
-    row->seq_len = c->seq_len;
-    row->num_heads = !strcmp(c->attention, "MultiHead") ? (c->num_heads ? c->num_heads : 8) : 0;
-    row->num_experts = !strcmp(c->attention, "MoE") ? (c->num_experts ? c->num_experts : 4) : 0;
-    snprintf(row->metric, sizeof row->metric, "%s", c->metric);
-    snprintf(row->attention, sizeof row->attention, "%s", c->attention);
+    workload_fields(c, row);
     row->samples = (int64_t)a->n;
     row->iterations = (int64_t)a->total_iters;
     row->rounds = o->rounds;
@@ -537,6 +575,7 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
 {
     memset(res, 0, sizeof *res);
     err[0] = '\0';
+    lb_interrupt_install();
     lb_shard mode = o->shard == LB_SHARD_AUTO ? (cl->size > 1 ? LB_SHARD_MATRIX : LB_SHARD_NONE) : o->shard;
     char host[LB_HOST_LEN];
     long cores;
@@ -554,11 +593,12 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
         if (!rc) dsp = &ds;
     }
     lb_op_env env = {o->lt, o->seed, dsp, mode == LB_SHARD_DATA ? cl : NULL, o->max_memory};
-    for (size_t i = 0; !rc && i < list.count; i++) { /* sizes that overflow stop the run before it starts */
+    for (size_t i = 0; !rc && i < list.count; i++) { /* overflowing sizes and cases over the memory limit stop the run before it starts */
         lb_case c = lb__scaled_case(&list.cases[i], o->workload_scale);
-        if (lb_op_memory_estimate(&c, &env, err, errlen) == 0) rc = LB_EDATA;
+        rc = lb_op_check(&c, &env, err, errlen);
     }
     if (!rc && cl->rank == 0) rc = lb__check_output(o->output, err, errlen);
+    if (!rc && cl->rank == 0 && o->baseline) rc = check_against_baseline(&list, o->workload_scale, o->baseline, err, errlen);
     lb_results ref; /* read before measuring: a bad reference must not cost the run */
     memset(&ref, 0, sizeof ref);
     if (!rc && cl->rank == 0 && o->scaling_reference) rc = lb_results_read(o->scaling_reference, &ref, err, errlen);

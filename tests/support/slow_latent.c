@@ -13,6 +13,10 @@
  * the wrappers here and be slowed twice. Loaded on its own, liblatent
  * resolves them to itself.
  *
+ * LB_SLOW_FAIL_ROWS=N in the environment makes lt_space_add_batch of N or
+ * more rows fail with LT_ENOMEM: a failure in the middle of a run, on the
+ * ranks whose environment says so, for the tests of the failure paths.
+ *
  * Defining every function after latent.h's declarations makes the compiler
  * check each signature; tests/test_exports.sh checks that none is missing. */
 #define _POSIX_C_SOURCE 200809L
@@ -37,8 +41,6 @@
     X(int, space_create, (const lt_config *cfg, lt_space **out), (cfg, out))                           \
     X(int, space_add, (lt_space *s, const float *vec, const uint64_t *id, uint64_t *assigned),         \
       (s, vec, id, assigned))                                                                          \
-    X(int, space_add_batch, (lt_space *s, const float *vecs, size_t count, const uint64_t *ids),       \
-      (s, vecs, count, ids))                                                                           \
     X(int, space_knn, (const lt_space *s, const float *query, size_t k, lt_neighbor *out, size_t *found), \
       (s, query, k, out, found))                                                                       \
     X(int, space_knn_batch,                                                                            \
@@ -72,9 +74,15 @@
 #define SLOW_FORWARDED_VOID(X)                                                                         \
     X(void, attention_state_merge, (const lt_config *cfg, float *inout, const float *in), (cfg, inout, in)) \
     X(void, mem_reset_peak, (void), ())                                                                \
-    X(void, mem_fail_after, (long n), (n))
+    X(void, mem_fail_after, (long n), (n))                                                             \
+    X(void, env_get, (lt_env *out), (out))
 
-#define SLOW_ALL(X) SLOW_TIMED(X) SLOW_TIMED_VOID(X) SLOW_FORWARDED(X) SLOW_FORWARDED_VOID(X)
+/* Timed and able to fail on request (LB_SLOW_FAIL_ROWS), defined by hand. */
+#define SLOW_FAILING(X)                                                                                \
+    X(int, space_add_batch, (lt_space *s, const float *vecs, size_t count, const uint64_t *ids),       \
+      (s, vecs, count, ids))
+
+#define SLOW_ALL(X) SLOW_TIMED(X) SLOW_FAILING(X) SLOW_TIMED_VOID(X) SLOW_FORWARDED(X) SLOW_FORWARDED_VOID(X)
 
 /* The real library's functions, resolved once when this library is loaded and
  * only read afterwards, so calls from many threads need no locking. */
@@ -151,6 +159,16 @@ __attribute__((destructor)) static void slow_close(void)
     LT_EXTERN ret lt_##name params { real.name args; }
 
 SLOW_TIMED(SLOW__DEFINE_TIMED)
+
+LT_EXTERN int lt_space_add_batch(lt_space *s, const float *vecs, size_t count, const uint64_t *ids)
+{
+    const char *fail = getenv("LB_SLOW_FAIL_ROWS");
+    if (fail && *fail && count >= strtoull(fail, NULL, 10)) return LT_ENOMEM;
+    uint64_t t0 = slow_now_ns();
+    int rc = real.space_add_batch(s, vecs, count, ids);
+    slow_spin_since(t0);
+    return rc;
+}
 SLOW_TIMED_VOID(SLOW__DEFINE_TIMED_VOID)
 SLOW_FORWARDED(SLOW__DEFINE_FORWARDED)
 SLOW_FORWARDED_VOID(SLOW__DEFINE_FORWARDED_VOID)

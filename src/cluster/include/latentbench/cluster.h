@@ -27,6 +27,9 @@ typedef struct {
 /* MPI_Init (threads: funneled) and the node communicator; LB_EINTERNAL if MPI
  * cannot start. */
 int  lb_cluster_init(int *argc, char ***argv, lb_cluster *c);
+/* One process without MPI (rank 0 of 1): for commands that measure nothing
+ * across ranks; every function below works on it, and finalize is a no-op. */
+void lb_cluster_init_local(lb_cluster *c);
 void lb_cluster_finalize(lb_cluster *c);
 void lb_cluster_barrier(const lb_cluster *c);
 

@@ -26,6 +26,7 @@
 #include "latentbench/suite.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 typedef enum {
@@ -55,7 +56,9 @@ typedef struct {
     unsigned    rounds;           /* >= 1 */
     lb_shard    shard;
     int         node_concurrency; /* matrix: ranks of a node measuring at once (>= 1) */
-    uint64_t    max_memory;       /* bytes a rank may use for one case; 0: no limit */
+    uint64_t    max_memory;       /* bytes a rank may use for one case; 0: the machine's memory */
+    const lb_results *baseline;   /* run --baseline, on rank 0: a case whose id it measured on another
+                                     workload is refused before anything is measured; NULL: none */
     const char *scaling_reference; /* results of the run to compare efficiency against, or NULL */
     int         scaling_weak;     /* 1: weak scaling (the same work per rank), 0: strong */
     lb_progress_fn progress;
@@ -148,7 +151,21 @@ unsigned long long lb_rss_peak_bytes(void);
 /* OpenMP threads for this rank unless OMP_NUM_THREADS says otherwise: the
  * cores of its affinity set shared among the ranks of its node whose sets
  * overlap it. Collective over the node. msg gets one line saying what was
- * decided (for rank 0 to print). Returns the thread count. */
+ * decided (for rank 0 to print). Returns the thread count. An OMP_NUM_THREADS
+ * that is not a whole number from 1 to max(1024, CPUs online) is ignored with
+ * one "latentbench: warning:" line on rank 0's stderr. The count is handed to
+ * the OpenMP runtime through OMP_NUM_THREADS, which it reads when liblatent
+ * (and with it the runtime) is loaded: call this before lb_latent_open. */
 int lb_threads_decide(const lb_cluster *cl, char *msg, size_t len);
+
+/* The environment knobs in effect, for the results file: "LATENT_ISA=avx2 (auto)
+ * LATENT_PAR_MIN=65536 (default) OMP_NUM_THREADS=2" ("(auto)"/"(default)": not set
+ * by the environment; a value that was set but invalid adds "invalid setting
+ * ignored"). The liblatent knobs are left out when lt is NULL or predates lt_env_get. */
+void lb_knobs_describe(const lb_latent *lt, char *buf, size_t len);
+
+/* One "latentbench: warning:" line to out for each liblatent knob (LATENT_ISA,
+ * LATENT_PAR_MIN) that lt ignored as invalid; nothing when it lacks lt_env_get. */
+void lb_knobs_warn(const lb_latent *lt, FILE *out);
 
 #endif
