@@ -1,8 +1,11 @@
 # The latentbench command: argument parsing and output only; a run's work is
 # in lb_runner.
 
-add_executable(latentbench
-  src/cli/main.c
+# lb_cli: the commands without main, so that a test or the command-line
+# fuzzer can link them (lb_cli_parse_only in src/cli/cli.h).
+add_library(lb_cli STATIC
+  src/cli/opts.c
+  src/cli/commands.c
   src/cli/run.c
   src/cli/list.c
   src/cli/verify.c
@@ -12,8 +15,11 @@ add_executable(latentbench
   src/cli/baseline_cmd.c
   src/cli/library.c
   src/cli/ab.c)
-target_link_libraries(latentbench PRIVATE lb_runner lb_loader lb_bench lb_suite lb_cluster lb_stats lb_store lb_gate
+target_include_directories(lb_cli PUBLIC ${PROJECT_SOURCE_DIR}/src/cli)
+target_link_libraries(lb_cli PUBLIC lb_runner lb_loader lb_bench lb_suite lb_cluster lb_stats lb_store lb_gate
   lb_export lb_baseline)
+add_executable(latentbench src/cli/main.c)
+target_link_libraries(latentbench PRIVATE lb_cli)
 # The kernel library is loaded at run time (lb_loader), never linked: the
 # default build is the one beside the binary, built with it.
 add_dependencies(latentbench latent)
@@ -36,12 +42,17 @@ install(FILES
   DESTINATION ${CMAKE_INSTALL_DATADIR}/latentbench/analysis/lbanalysis)
 
 if(LATENTBENCH_BUILD_TESTS)
+  # The option parser and lb_cli_parse_only: whole command lines, table-driven.
+  add_executable(test_cli_opts tests/test_cli_opts.c)
+  target_link_libraries(test_cli_opts PRIVATE lb_cli PkgConfig::CHECK)
+  add_test(NAME test_cli_opts COMMAND test_cli_opts)
+  set_tests_properties(test_cli_opts PROPERTIES ENVIRONMENT "CK_DEFAULT_TIMEOUT=120" TIMEOUT 300)
   # The command line end to end (exit codes, files, verify), and distributed
   # runs under mpirun -np 1, 2, 3 (shard modes, sharded verify, failures).
   foreach(t test_cli test_mpi)
     add_test(NAME ${t} COMMAND ${CMAKE_COMMAND} -E env
       LATENTBENCH=$<TARGET_FILE:latentbench> MPIEXEC=${MPIEXEC_EXECUTABLE}
-      LB_SOURCE_DIR=${PROJECT_SOURCE_DIR}
+      LB_SOURCE_DIR=${PROJECT_SOURCE_DIR} LB_SLOW0=$<TARGET_FILE:lb_test_slow0>
       LB_NOT_LATENT=$<TARGET_FILE:lb_test_not_latent>
       LATENTBENCH_CHECK_LEAKS=1
       # Open MPI's plugins leak at exit from unloaded modules LeakSanitizer cannot
@@ -51,6 +62,19 @@ if(LATENTBENCH_BUILD_TESTS)
       bash ${PROJECT_SOURCE_DIR}/tests/${t}.sh)
     set_tests_properties(${t} PROPERTIES TIMEOUT 1800)
   endforeach()
+  # Every row of docs/BAD-INPUTS.md: exit code, the one error line, no file
+  # left or damaged, no crash.
+  add_test(NAME test_bad_inputs COMMAND ${CMAKE_COMMAND} -E env
+    LATENTBENCH_CHECK_LEAKS=1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+    /usr/bin/python3 ${PROJECT_SOURCE_DIR}/tests/test_bad_inputs.py
+    $<TARGET_FILE:latentbench> ${PROJECT_SOURCE_DIR})
+  set_tests_properties(test_bad_inputs PROPERTIES TIMEOUT 1800)
+  # SIGINT / SIGTERM while measuring, alone and under mpirun; a crashing rank.
+  add_test(NAME test_interrupt COMMAND ${CMAKE_COMMAND} -E env
+    LATENTBENCH=$<TARGET_FILE:latentbench> MPIEXEC=${MPIEXEC_EXECUTABLE}
+    LB_SOURCE_DIR=${PROJECT_SOURCE_DIR} ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+    bash ${PROJECT_SOURCE_DIR}/tests/test_interrupt.sh)
+  set_tests_properties(test_interrupt PROPERTIES TIMEOUT 600)
   # latentbench ab: A/A of two copies, a build made 25% slower, refused libraries.
   set(lb_slow25 "")
   if(TARGET lb_test_slow25)
