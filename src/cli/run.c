@@ -40,7 +40,7 @@ static const lb_opt run_table[] = {
     LB_OPT_U("--node-concurrency", 1, 4096, "N", "matrix sharding: ranks of a node measuring at once (default 1)"),
     LB_OPT_Z("--max-memory", "SIZE",
              "refuse cases estimated above SIZE per rank (K, M, G, T; also LATENTBENCH_MAX_MEMORY)"),
-    LB_OPT_D("--workload-scale", 0.01, 100, "F", "every case's sizes times F, the same ids (for testing the gate)"),
+    LB_OPT_D("--workload-scale", 0.01, 100, "F", "every case's sizes times F, the ids kept (the gate refuses to compare such rows with unscaled ones)"),
     LB_OPT_S("--scaling-reference", NULL, "FILE", "results of an earlier run: parallel efficiency against it"),
     LB_OPT_F("--weak-scaling", "with --scaling-reference: weak scaling (the same work per rank)"),
     LB_OPT_S("--baseline", NULL, "FILE", "then gate this run against FILE (exit 0, 1 or 2 as compare)"),
