@@ -21,6 +21,7 @@ static MPI_Comm world(const lb_cluster *c) { return c->comms ? c->comms->world :
  * is formatted beforehand: only write() and MPI_Abort run in the handler
  * (MPI_Abort is not async-signal-safe, but the process is lost anyway).
  * Sanitizer builds keep their own handlers and reports. */
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 static char crash_prefix[160];
 static size_t crash_prefix_len;
 
@@ -38,7 +39,6 @@ static void on_crash(int sig)
 
 static void abort_job_on_crash(const lb_cluster *c)
 {
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
     char host[64] = "?";
     gethostname(host, sizeof host - 1);
     host[sizeof host - 1] = '\0';
@@ -53,10 +53,10 @@ static void abort_job_on_crash(const lb_cluster *c)
         sigemptyset(&sa.sa_mask);
         sigaction(sigs[i], &sa, NULL);
     }
-#else
-    (void)c;
-#endif
 }
+#else
+static void abort_job_on_crash(const lb_cluster *c) { (void)c; }
+#endif
 
 int lb_cluster_init(int *argc, char ***argv, lb_cluster *c)
 {
