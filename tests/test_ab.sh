@@ -14,6 +14,21 @@ cd "$work" || exit 1
 # shellcheck source=tests/cli_lib.sh
 . "$LB_TESTS/cli_lib.sh"
 export OMP_NUM_THREADS=1
+# Verdicts are timings: under AddressSanitizer (instrumented loads, a slower
+# allocator) they say little about the gate. There the commands run and their
+# files are checked, and the verdicts only in uninstrumented builds.
+timed=1
+if nm -D "$LB" 2>/dev/null | grep -q __asan_init; then timed=0; fi
+# expect_verdict NAME STATUS -- command: STATUS where timings count, else any gate status
+expect_verdict() {
+    local name=$1 want=$2
+    shift 3
+    if [ "$timed" -eq 1 ]; then expect "$name" "$want" "" -- "$@"; return; fi
+    "$@" >out.txt 2>err.txt
+    local got=$?
+    if [ "$got" -le 2 ]; then ok "$name (sanitizer build: exit $got, verdict not checked)"
+    else bad "$name: exit $got ($(head -c 300 err.txt))"; fi
+}
 lib=$("$LB" --version | sed -n 's/.*liblatent [^,]*, \(.*\))$/\1/p')
 if [ -f "$lib" ]; then ok "default build found: $lib"; else bad "no default build in: $("$LB" --version)"; fi
 cp "$lib" liblatent-a.so
@@ -22,10 +37,11 @@ short=(--warm-up-time 0.05 --measurement-time 0.4 --quiet)
 cases='^(knn_search/dim_128/10|attention_computation/dim_64/Flash)$'
 
 # A/A: two loaded copies of one build, nothing flagged
-expect "A/A of two copies" 0 "" -- "$LB" ab --baseline-lib ./liblatent-a.so --candidate-lib ./liblatent-b.so \
+expect_verdict "A/A of two copies" 0 -- "$LB" ab --baseline-lib ./liblatent-a.so --candidate-lib ./liblatent-b.so \
     --suite ci --filter "$cases" "${short[@]}" -o aa.h5 --report aa.md
-if grep -q "NoChange" out.txt && ! grep -q "^Regression" out.txt; then ok "A/A verdicts"; else bad "A/A: $(cat out.txt)"; fi
-if $PY - aa.h5 <<'PYEOF'; then ok "A/A file: both libraries, the rounds and the paired statistics"; else bad "A/A file content"; fi
+if [ "$timed" -eq 0 ] || { grep -q "NoChange" out.txt && ! grep -q "^Regression" out.txt; }; then ok "A/A verdicts"
+else bad "A/A: $(cat out.txt)"; fi
+if $PY - aa.h5 "$timed" <<'PYEOF'; then ok "A/A file: both libraries, the rounds and the paired statistics"; else bad "A/A file content"; fi
 import sys, h5py, math
 f = h5py.File(sys.argv[1], "r")
 s = lambda v: v.decode() if isinstance(v, bytes) else v
@@ -38,8 +54,10 @@ assert len(ab) == 2 and len(f["base_benchmarks"]) == 2 and len(f["benchmarks"]) 
 for i, r in enumerate(ab):
     assert r["rounds"] >= 10 and r["block_iters"] >= 1
     assert r["ratio_ci_low"] <= r["ratio"] <= r["ratio_ci_high"]
-    assert 0.8 < r["ratio"] < 1.25, r["ratio"]
-    assert s(r["verdict"]) == "NoChange" and s(r["memory_verdict"]) == "Same"
+    if sys.argv[2] == "1":
+        assert 0.8 < r["ratio"] < 1.25, r["ratio"]
+        assert s(r["verdict"]) == "NoChange"
+    assert s(r["memory_verdict"]) == "Same"
     p = f["ab_pairs/%d" % i][:]
     assert len(p) == r["rounds"] and (p["a_ns"] > 0).all() and (p["b_ns"] > 0).all()
     assert abs(int(p["b_first"].sum()) - len(p) / 2) <= 0.5  # ABBA: balanced
@@ -48,12 +66,12 @@ if grep -q "knn_search/dim_128/10" aa.md; then ok "Markdown report written"; els
 
 # a build that is 25% slower in every timed call is a regression
 if [ -n "${LB_SLOW25:-}" ]; then
-    expect "candidate 25% slower" 1 "" -- "$LB" ab --baseline-lib ./liblatent-a.so --candidate-lib "$LB_SLOW25" \
+    expect_verdict "candidate 25% slower" 1 -- "$LB" ab --baseline-lib ./liblatent-a.so --candidate-lib "$LB_SLOW25" \
         --suite ci --filter "$cases" "${short[@]}" --threshold 5 -o slow.h5
     n=$(grep -c "^Regression" out.txt)
-    if [ "$n" -eq 2 ]; then ok "both rows flagged"; else bad "$n rows flagged: $(cat out.txt)"; fi
+    if [ "$n" -eq 2 ] || [ "$timed" -eq 0 ]; then ok "both rows flagged"; else bad "$n rows flagged: $(cat out.txt)"; fi
     # and the other way round, an improvement: exit 2
-    expect "candidate 25% faster" 2 "" -- "$LB" ab --baseline-lib "$LB_SLOW25" --candidate-lib ./liblatent-a.so \
+    expect_verdict "candidate 25% faster" 2 -- "$LB" ab --baseline-lib "$LB_SLOW25" --candidate-lib ./liblatent-a.so \
         --suite ci --filter '^knn_search/dim_128/10$' "${short[@]}" --threshold 5 -o fast.h5
 fi
 
