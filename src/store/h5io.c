@@ -393,12 +393,16 @@ static const char *bad_collection(const unsigned char *img, size_t n, size_t at,
     return NULL;
 }
 
-/* The end of the skip range holding byte at, or at when none does. */
+/* The end of the skip range holding byte at, or at when none does. The
+ * ranges come from the file itself: an offset plus a length past 2^64 ends
+ * at the end of everything, never wraps to before at (which looped for ever). */
 static size_t skip_past(size_t at, const lb__range *skip, size_t nskip)
 {
     for (size_t i = 0; i < nskip; i++)
-        if (skip[i].len && at >= skip[i].off && at - skip[i].off < skip[i].len)
-            return skip[i].off + skip[i].len > SIZE_MAX ? SIZE_MAX : (size_t)(skip[i].off + skip[i].len);
+        if (skip[i].len && at >= skip[i].off && at - skip[i].off < skip[i].len) {
+            uint64_t end = skip[i].len > UINT64_MAX - skip[i].off ? UINT64_MAX : skip[i].off + skip[i].len;
+            return end > SIZE_MAX ? SIZE_MAX : (size_t)end;
+        }
     return at;
 }
 
@@ -421,7 +425,8 @@ int lb__h5_check_global_heap(const lb__ctx *c, const lb__range *skip, size_t nsk
     char cause[160];
     for (size_t at = 0; lengths == 8 && at + 16 <= n && rc == LB_OK; at++) {
         size_t next = skip_past(at, skip, nskip);
-        if (next != at) {
+        if (next > at) { /* a skip range holds at: go past it (always forward) */
+            if (next - 1 >= n) break;
             at = next - 1;
             continue;
         }
