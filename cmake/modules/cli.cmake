@@ -75,6 +75,13 @@ if(LATENTBENCH_BUILD_TESTS)
     LB_SOURCE_DIR=${PROJECT_SOURCE_DIR} ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
     bash ${PROJECT_SOURCE_DIR}/tests/test_interrupt.sh)
   set_tests_properties(test_interrupt PROPERTIES TIMEOUT 600)
+  # The journal: SIGKILL / SIGTERM then run --resume, alone and under mpirun;
+  # torn, damaged and foreign journals.
+  add_test(NAME test_resume COMMAND ${CMAKE_COMMAND} -E env
+    LATENTBENCH=$<TARGET_FILE:latentbench> MPIEXEC=${MPIEXEC_EXECUTABLE}
+    LB_SOURCE_DIR=${PROJECT_SOURCE_DIR} LATENTBENCH_CHECK_LEAKS=1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+    bash ${PROJECT_SOURCE_DIR}/tests/test_resume.sh)
+  set_tests_properties(test_resume PROPERTIES TIMEOUT 600)
   # latentbench ab: A/A of two copies, a build made 25% slower, refused libraries.
   set(lb_slow25 "")
   if(TARGET lb_test_slow25)

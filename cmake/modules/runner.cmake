@@ -11,6 +11,7 @@ add_custom_target(lb_build_info_gen
 
 add_library(lb_runner STATIC
   src/runner/runner.c
+  src/runner/journal.c
   src/runner/plan.c
   src/runner/machine.c
   src/runner/ab.c

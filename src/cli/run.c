@@ -48,13 +48,20 @@ static const lb_opt run_table[] = {
     LB_OPT_SN("--history", LB_MAX_HISTORY, "FILE", "with --baseline: an earlier baseline, for the drift floor"),
     LB_OPT_S("--lib", NULL, "FILE", "the build of liblatent to measure (default: the one beside latentbench)"),
     LB_OPT_F("--quiet", "no progress on stderr"),
+    LB_OPT_F("--resume", "continue the killed run whose journal is beside the output (the same arguments)"),
 };
 
 const lb_cmd_spec lb_spec_run = {
     "run", "[OPTIONS]", "measure the suites' benchmarks, write one results file",
     "Measures every benchmark of the suites (warm-up, then samples: Criterion's scheme) and writes one\n"
     "results file. Under mpirun/srun the ranks share the work (--shard). Every input and the output are\n"
-    "checked before anything is measured. Exit 0; with --baseline 0, 1 (regression) or 2 (improvement).",
+    "checked before anything is measured. Exit 0; with --baseline 0, 1 (regression) or 2 (improvement).\n"
+    "Each completed benchmark is appended to a journal beside the output (FILE.journal), removed when\n"
+    "the results file is written. SIGINT/SIGTERM stop at the next timed call: the completed rows are\n"
+    "written marked incomplete (exit 128 + the signal) and the journal stays; after that or a kill,\n"
+    "`run --resume` with the same arguments measures only the missing benchmarks and writes the whole\n"
+    "file. A journal left there without --resume is refused (64), as are --resume with other arguments\n"
+    "(64), without a journal (66) and with a damaged one (65).",
     run_table, LB_NOPTS(run_table), 0, 0, 0};
 
 static int parse_args(const lb_args *a, run_opts *o, char *err, size_t errlen)
@@ -73,6 +80,7 @@ static int parse_args(const lb_args *a, run_opts *o, char *err, size_t errlen)
     r->scaling_weak = lb_args_count(a, "--weak-scaling") > 0;
     o->lib = lb_args_str(a, "--lib", NULL);
     o->quiet = lb_args_count(a, "--quiet") > 0;
+    r->resume = lb_args_count(a, "--resume") > 0;
     o->nhistory = lb_args_all(a, "--history", o->history, LB_MAX_HISTORY);
     static const lb_shard shards[] = {LB_SHARD_MATRIX, LB_SHARD_DATA, LB_SHARD_NONE};
     if (lb_args_count(a, "--shard")) r->shard = shards[lb_args_uint(a, "--shard", 0)];
@@ -186,6 +194,15 @@ static int compare_with_baseline(gate_inputs *g, const lb_results *cur, const lb
     return rc;
 }
 
+static void resumed(void *arg, size_t done, size_t total, const char *journal)
+{
+    lb_progress *p = arg;
+    if (p->quiet) return;
+    char shown[256];
+    fprintf(stderr, "resuming from %s: %zu of %zu benchmarks already measured\n",
+            lb_sanitize(shown, sizeof shown, journal), done, total);
+}
+
 static void progress(void *arg, unsigned round, size_t i, size_t n, const char *id)
 {
     lb_progress *p = arg;
@@ -220,6 +237,7 @@ int lb_cmd_run(const lb_args *a, lb_cluster *cl, const char *command_line, const
     o.run.baseline = o.baseline && cl->rank == 0 ? &g.base : NULL;
     o.run.progress = progress;
     o.run.progress_arg = &prog;
+    o.run.resumed = resumed;
     lb_results res;
     rc = lb_run(&o.run, cl, &res, err, sizeof err);
     lb_progress_done(&prog, rc == LB_OK);

@@ -419,7 +419,7 @@ int lb_ab_run(const lb_ab_opts *o, lb_cluster *cl, lb_results *res, char *err, s
     }
     rc = lb_cluster_agree_status(cl, rc, NULL);
     /* each case on one rank, both builds there: the matrix schedule */
-    if (!rc) rc = lb__schedule(ro, &list, cl->size > 1 ? LB_SHARD_MATRIX : LB_SHARD_NONE, cl, mine, &res->meta);
+    if (!rc) rc = lb__schedule(ro, &list, cl->size > 1 ? LB_SHARD_MATRIX : LB_SHARD_NONE, cl, NULL, mine, &res->meta);
     /* rank 0 decides the order's seed; each case's order derives from it and its id */
     uint64_t seed = ro->seed;
     lb_cluster_bcast(cl, 0, &seed, sizeof seed);

@@ -1,6 +1,7 @@
 /* A run: plan -> schedule -> measure -> gather -> store (latentbench/runner.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "runner_internal.h"
+#include "journal.h"
 #include "latentbench/alloc.h"
 #include "latentbench/error.h"
 #include "latentbench/gate.h"
@@ -10,10 +11,12 @@
 #include "latentbench/text.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LB_DEFAULT_OUTPUT "results/latest.h5"
@@ -492,6 +495,270 @@ static int combine(const unsigned char *buf, size_t len, size_t ncases, int nran
     return rc;
 }
 
+/* ---- the journal (journal.h; docs/RESULTS.md) --------------------------------- */
+
+/* This rank's part of the journal of a run. */
+typedef struct {
+    char          *header;    /* LB_JOURNAL_HEADER_MAX: "run=<nonce>" and the fingerprint */
+    char           path[4200]; /* this rank's journal file ("" when it keeps none) */
+    int            fd;
+    unsigned char *done;      /* per case: its rows are in the journal (every rank the same) */
+    size_t         ndone;
+    lb_buf         old;       /* rank 0: the gather records of the done cases */
+    size_t         rows;      /* rows this journal holds, old and new */
+} journal;
+
+static void journal_path(const char *output, int rank, char *path, size_t len)
+{
+    if (rank == 0) snprintf(path, len, "%s.journal", output);
+    else snprintf(path, len, "%s.journal.%d", output, rank);
+}
+
+static void journal_free(journal *j)
+{
+    if (j->fd >= 0) close(j->fd);
+    j->fd = -1;
+    lb_free(j->header);
+    lb_free(j->done);
+    lb_free(j->old.data);
+    j->header = NULL;
+    j->done = NULL;
+    j->old.data = NULL;
+}
+
+/* What differs, said of a fingerprint key: the option to fix where there is one. */
+static const char *key_differs(const char *key, char *buf, size_t len)
+{
+    if (!strcmp(key, "latentbench")) return "the latentbench build differs";
+    if (!strcmp(key, "lib")) return "the library measured (--lib) differs";
+    if (!strcmp(key, "cases")) return "the benchmarks differ (a suite file changed)";
+    if (!strcmp(key, "ranks")) return "the number of ranks differs";
+    snprintf(buf, len, "--%s differs", key);
+    return buf;
+}
+
+/* Takes the records of one journal file: each record holds the gather records
+ * of one case (every rank's in lockstep modes, the measuring rank's in matrix
+ * sharding). A case seen before is left out (a row measured twice is kept
+ * once); a record that names a case this run does not have is damage. */
+static int journal_take(journal *j, const lb_journal_file *f, const char *path, const lb_case_list *list,
+                        char *err, size_t errlen)
+{
+    char shown[256];
+    for (size_t k = 0; k < f->n; k++) {
+        const unsigned char *p = f->data + f->off[k];
+        size_t n = f->size[k], primary = SIZE_MAX, seen = 0;
+        for (size_t at = 0; at < n;) {
+            record r;
+            if (n - at < sizeof r) goto bad;
+            memcpy(&r, p + at, sizeof r);
+            at += sizeof r;
+            if (r.index >= list->count || r.nsamples > (n - at) / sizeof(lb_sample)) goto bad;
+            at += r.nsamples * sizeof(lb_sample);
+            if (r.primary) {
+                if (strncmp(r.row.id, list->cases[r.index].id, sizeof r.row.id)) goto bad;
+                primary = (size_t)r.index;
+            }
+            if (j->done[r.index]) seen = 1;
+        }
+        if (primary == SIZE_MAX || seen) continue; /* no row, or one already taken */
+        if (lb__buf_put(&j->old, p, n)) return lb_errorf(err, errlen, LB_ENOMEM, "%s: out of memory", path);
+        j->done[primary] = 1;
+        j->ndone++;
+        continue;
+    bad:
+        return lb_errorf(err, errlen, LB_EDATA, "%s:%zu: a record that is not one of this run's benchmarks",
+                         lb_sanitize(shown, sizeof shown, path), f->off[k] - 8);
+    }
+    return LB_OK;
+}
+
+/* Rank 0, before anything is measured: a fresh journal, or with o->resume the
+ * one to continue (its fingerprint checked, its rows taken, a torn tail cut
+ * off). */
+static int journal_open0(const lb_run_opts *o, const lb_case_list *list, lb_shard mode, const lb_cluster *cl,
+                         journal *j, char *err, size_t errlen)
+{
+    char shown[256];
+    char *fp = lb_malloc(LB_JOURNAL_HEADER_MAX);
+    j->header = lb_malloc(LB_JOURNAL_HEADER_MAX);
+    if (!fp || !j->header) {
+        lb_free(fp);
+        return lb_errorf(err, errlen, LB_ENOMEM, "run: out of memory");
+    }
+    int rc = lb__journal_fingerprint(o, list, mode, cl, sizeof(record), fp, LB_JOURNAL_HEADER_MAX - 64);
+    journal_path(o->output, 0, j->path, sizeof j->path);
+    lb_sanitize(shown, sizeof shown, j->path);
+    if (!rc && !o->resume) {
+        if (access(j->path, F_OK) == 0) {
+            lb_free(fp);
+            return lb_errorf(err, errlen, LB_EUSAGE,
+                             "%s: the journal of an interrupted run is there: pass --resume to continue it, or delete it",
+                             shown);
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t nonce = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ ((uint64_t)getpid() << 40);
+        snprintf(j->header, LB_JOURNAL_HEADER_MAX, "run=%016llx\n%s", (unsigned long long)nonce, fp);
+        lb_free(fp);
+        return lb__journal_create(j->path, j->header, &j->fd, err, errlen);
+    }
+    lb_journal_file f;
+    if (!rc) rc = lb__journal_read(j->path, &f, err, errlen);
+    if (rc == LB_ENOINPUT && access(j->path, F_OK) != 0)
+        rc = lb_errorf(err, errlen, LB_ENOINPUT, "%s: no journal to resume (run --resume continues an interrupted run)",
+                       shown);
+    if (rc) {
+        lb_free(fp);
+        return rc;
+    }
+    char key[128], va[512], vb[512], kn[160];
+    if (lb__journal_differs(f.header, fp, key, sizeof key, va, vb, sizeof va)) {
+        rc = lb_errorf(err, errlen, LB_EUSAGE,
+                       "%s: %s: the journal's run has '%s', this one '%s'; resume with the same arguments, or "
+                       "delete the journal",
+                       shown, key_differs(key, kn, sizeof kn), va, vb);
+        lb_free(fp);
+        lb__journal_file_free(&f);
+        return rc;
+    }
+    lb_free(fp);
+    snprintf(j->header, LB_JOURNAL_HEADER_MAX, "%s", f.header);
+    rc = journal_take(j, &f, j->path, list, err, errlen);
+    size_t good = f.good_len;
+    lb__journal_file_free(&f);
+    /* matrix sharding: the other ranks' rows, from their files (a file this
+     * rank cannot see, or one of another run, only costs its rows again) */
+    char run[64], theirs[64];
+    lb__journal_value(j->header, "run", run, sizeof run);
+    for (int r = 1; !rc && mode == LB_SHARD_MATRIX && r < cl->size; r++) {
+        char path[4200];
+        journal_path(o->output, r, path, sizeof path);
+        lb_journal_file g;
+        int grc = lb__journal_read(path, &g, err, errlen);
+        if (grc == LB_ENOINPUT) continue;
+        lb__journal_value(grc ? "" : g.header, "run", theirs, sizeof theirs);
+        if (!grc && strcmp(run, theirs)) grc = LB_ENOINPUT; /* another run's */
+        else if (!grc) grc = journal_take(j, &g, path, list, err, errlen);
+        lb__journal_file_free(&g);
+        if (grc != LB_ENOINPUT) rc = grc;
+    }
+    if (rc) return rc;
+    err[0] = '\0';
+    /* what follows is appended after the last whole record */
+    if (truncate(j->path, (off_t)good) != 0 || (j->fd = open(j->path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
+        return lb_errorf(err, errlen, LB_EIO, "%s: cannot write the journal: %s", shown, strerror(errno));
+    j->rows = j->ndone;
+    return LB_OK;
+}
+
+/* Matrix sharding, ranks other than 0, once rank 0's header is known: this
+ * rank's own file, fresh, or continued when it belongs to this run. */
+static int journal_open_rank(const lb_run_opts *o, const lb_cluster *cl, journal *j, char *err, size_t errlen)
+{
+    journal_path(o->output, cl->rank, j->path, sizeof j->path);
+    if (o->resume) {
+        lb_journal_file f;
+        char run[64], mine[64];
+        int rc = lb__journal_read(j->path, &f, err, errlen);
+        lb__journal_value(rc ? "" : f.header, "run", run, sizeof run);
+        lb__journal_value(j->header, "run", mine, sizeof mine);
+        size_t good = f.good_len;
+        lb__journal_file_free(&f);
+        if (!rc && !strcmp(run, mine)) {
+            if (truncate(j->path, (off_t)good) == 0 && (j->fd = open(j->path, O_WRONLY | O_APPEND | O_CLOEXEC)) >= 0)
+                return LB_OK;
+            char shown[256];
+            return lb_errorf(err, errlen, LB_EIO, "%s: cannot write the journal: %s",
+                             lb_sanitize(shown, sizeof shown, j->path), strerror(errno));
+        }
+        err[0] = '\0';
+    }
+    return lb__journal_create(j->path, j->header, &j->fd, err, errlen);
+}
+
+/* Sets up every rank's journal. Collective; the status is agreed. */
+static int journal_open(const lb_run_opts *o, const lb_case_list *list, lb_shard mode, lb_cluster *cl, journal *j,
+                        char *err, size_t errlen)
+{
+    j->fd = -1;
+    int rc = LB_OK;
+    if (!(j->done = lb_calloc(list->count ? list->count : 1, 1))) rc = lb_errorf(err, errlen, LB_ENOMEM, "run: out of memory");
+    if (!rc && cl->rank != 0 && !(j->header = lb_malloc(LB_JOURNAL_HEADER_MAX)))
+        rc = lb_errorf(err, errlen, LB_ENOMEM, "run: out of memory");
+    if (!rc && cl->rank == 0) rc = journal_open0(o, list, mode, cl, j, err, errlen);
+    int failed = -1;
+    rc = lb_cluster_agree_status(cl, rc, &failed);
+    if (rc) {
+        lb_cluster_bcast(cl, failed < 0 ? 0 : failed, err, errlen);
+        return rc;
+    }
+    lb_cluster_bcast(cl, 0, j->header, LB_JOURNAL_HEADER_MAX);
+    lb_cluster_bcast(cl, 0, j->done, list->count);
+    if (mode == LB_SHARD_MATRIX && cl->rank != 0) rc = journal_open_rank(o, cl, j, err, errlen);
+    rc = lb_cluster_agree_status(cl, rc, &failed);
+    if (rc) lb_cluster_bcast(cl, failed < 0 ? 0 : failed, err, errlen);
+    return rc;
+}
+
+/* The run is over: the journal goes once the results file holds its rows (a
+ * run that failed on its own is run again whole), and stays after an
+ * interrupt that left rows in it, for run --resume, or when the results file
+ * could not be written. */
+static void journal_close(journal *j, int written, int interrupted)
+{
+    if (j->fd >= 0) close(j->fd);
+    j->fd = -1;
+    if (j->path[0] && (j->rows == 0 || (written && !interrupted))) unlink(j->path);
+}
+
+/* A case has had its last round: its gather record is made now and
+ * journaled. Lockstep modes (none, data): every rank completes a case with
+ * the others, so every rank's record goes to rank 0 at once (collective),
+ * which adds them to its stream and journals them as one record. Matrix
+ * sharding: each rank keeps its record for the gather and journals it in its
+ * own file. *remote: the failure came from another rank. */
+static int case_done(const lb_case *c, size_t i, const case_acc *a, const lb_run_opts *o, lb_shard mode,
+                     lb_cluster *cl, const char *host, journal *jn, lb_buf *mine, lb_buf *stream, int *remote,
+                     char *err, size_t errlen)
+{
+    record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.index = i;
+    rec.primary = mode == LB_SHARD_MATRIX || cl->rank == 0;
+    rec.nsamples = rec.primary ? a->n : 0;
+    size_t at = mine->len;
+    char shown[256];
+    int rc = lb__make_row(c, a, o, mode, cl, host, &rec.row, err, errlen);
+    if (!rc) rc = lb__buf_put(mine, &rec, sizeof rec);
+    if (!rc) rc = lb__buf_put(mine, a->s, rec.nsamples * sizeof *a->s);
+    *remote = 0;
+    if (mode == LB_SHARD_MATRIX) {
+        if (!rc && (rc = lb__journal_append(jn->fd, mine->data + at, mine->len - at)) != LB_OK)
+            return lb_errorf(err, errlen, rc, "%s: cannot write the journal: %s",
+                             lb_sanitize(shown, sizeof shown, jn->path), strerror(errno));
+        if (!rc) jn->rows++;
+        return rc;
+    }
+    int failed = -1;
+    rc = lb_cluster_agree_status(cl, rc, &failed);
+    void *all = NULL;
+    size_t len = 0;
+    if (!rc) rc = lb_cluster_gatherv(cl, mine->data + at, mine->len - at, &all, &len);
+    mine->len = at; /* sent */
+    if (!rc && cl->rank == 0) {
+        rc = lb__buf_put(stream, all, len);
+        if (!rc && (rc = lb__journal_append(jn->fd, all, len)) != LB_OK)
+            rc = lb_errorf(err, errlen, rc, "%s: cannot write the journal: %s",
+                           lb_sanitize(shown, sizeof shown, jn->path), strerror(errno));
+        if (!rc) jn->rows++;
+    }
+    lb_free(all);
+    if (failed < 0) rc = lb_cluster_agree_status(cl, rc, &failed);
+    *remote = rc && failed != cl->rank;
+    return rc;
+}
+
 /* ---- the run --------------------------------------------------------------- */
 
 /* Fails early, before hours of measuring, when the output cannot be written:
@@ -510,10 +777,10 @@ int lb__check_output(const char *path, char *err, size_t errlen)
 
 /* Which cases this rank measures (mine[i] = 1), and the schedule's figures. */
 int lb__schedule(const lb_run_opts *o, const lb_case_list *list, lb_shard mode, const lb_cluster *cl,
-                    unsigned char *mine, lb_meta *meta)
+                 const unsigned char *skip, unsigned char *mine, lb_meta *meta)
 {
     if (mode != LB_SHARD_MATRIX) {
-        memset(mine, 1, list->count);
+        for (size_t i = 0; i < list->count; i++) mine[i] = !(skip && skip[i]);
         return LB_OK;
     }
     /* the measuring slots: the first node_concurrency ranks of every node */
@@ -536,13 +803,13 @@ int lb__schedule(const lb_run_opts *o, const lb_case_list *list, lb_shard mode, 
         double total = 0, worst = 0;
         for (size_t i = 0; i < list->count; i++) {
             lb_case c = lb__scaled_case(&list->cases[i], o->workload_scale);
-            cost[i] = lb_case_cost(&cm, &c, &o->mo, o->rounds);
+            cost[i] = skip && skip[i] ? 0.0 : lb_case_cost(&cm, &c, &o->mo, o->rounds);
             total += cost[i];
         }
         lb_schedule_lpt(cost, list->count, nslots, slot, load);
         for (size_t s = 0; s < nslots; s++)
             if (load[s] > worst) worst = load[s];
-        for (size_t i = 0; i < list->count; i++) mine[i] = slot_rank[slot[i]] == (size_t)cl->rank;
+        for (size_t i = 0; i < list->count; i++) mine[i] = slot_rank[slot[i]] == (size_t)cl->rank && !(skip && skip[i]);
         meta->ideal_makespan_s = total / (double)nslots;
         meta->predicted_makespan_s = worst;
     }
@@ -604,13 +871,22 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
     if (!rc && cl->rank == 0 && o->scaling_reference) rc = lb_results_read(o->scaling_reference, &ref, err, errlen);
     int failed_rank = -1;
     rc = lb_cluster_agree_status(cl, rc, &failed_rank);
+    if (rc) lb_cluster_bcast(cl, failed_rank < 0 ? 0 : failed_rank, err, errlen);
+    /* the journal: a fresh one, or the one --resume continues (what it holds
+     * is not measured again) */
+    journal jn;
+    memset(&jn, 0, sizeof jn);
+    jn.fd = -1;
+    if (!rc && (rc = journal_open(o, &list, mode, cl, &jn, err, errlen)) != LB_OK && jn.fd >= 0 && !o->resume)
+        unlink(jn.path); /* made by this run: nothing in it */
     if (rc) {
-        lb_cluster_bcast(cl, failed_rank < 0 ? 0 : failed_rank, err, errlen);
+        journal_free(&jn);
         lb_results_free(&ref);
         lb_case_list_free(&list);
         if (dsp) lb_dataset_free(dsp);
         return rc;
     }
+    if (cl->rank == 0 && o->resume && o->resumed) o->resumed(o->progress_arg, jn.ndone, list.count, jn.path);
 
     res->rows = lb_calloc(list.count, sizeof *res->rows);
     res->samples = lb_calloc(list.count, sizeof *res->samples);
@@ -630,9 +906,11 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
     rc = lb_cluster_agree_status(cl, rc, NULL);
 
     /* schedule */
-    if (!rc) rc = lb__schedule(o, &list, mode, cl, mine, &res->meta);
+    if (!rc) rc = lb__schedule(o, &list, mode, cl, jn.done, mine, &res->meta);
     if (rc) { /* agreed: nothing was measured, nothing is written */
         if (!err[0]) snprintf(err, errlen, "run: %s", lb_strerror(rc));
+        journal_close(&jn, 0, 0);
+        journal_free(&jn);
         lb_free(acc);
         lb_free(mine);
         lb_results_free(res);
@@ -647,6 +925,7 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
     /* measure: rounds run the whole share again, each case on a freshly built
      * op, so one benchmark's samples span the run (docs/REGRESSION.md) */
     int local = LB_OK; /* this rank's own failure, not one it heard of */
+    lb_buf buf = {NULL, 0, 0}, stream = {NULL, 0, 0}; /* this rank's records; rank 0's of lockstep modes */
     lb_cluster_barrier(cl);
     uint64_t t_start = lb_clock_ns();
     lb_measure_opts mo = lb_measure_round_opts(&o->mo, o->rounds);
@@ -658,6 +937,8 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
             j++;
             int remote = 0;
             rc = measure_round(&c, &env, mode, &mo, r, cl, &acc[i], &remote, err, errlen);
+            if (!rc && r + 1 == o->rounds)
+                rc = case_done(&c, i, &acc[i], o, mode, cl, host, &jn, &buf, &stream, &remote, err, errlen);
             if (rc && !remote) {
                 local = rc;
                 if (mode == LB_SHARD_MATRIX) lb_cluster_notify_failure(cl);
@@ -679,28 +960,18 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
         lb_cluster_bcast(cl, failed, why, sizeof why);
     }
 
-    /* gather: each rank's rows of the cases it completed */
-    lb_buf buf = {NULL, 0, 0};
+    /* gather: the rows of the journal, then matrix sharding's rows of every
+     * rank (records made as each case completed); lockstep modes sent theirs
+     * to rank 0 then */
     unsigned char *all = NULL;
     size_t all_len = 0;
     int grc = LB_OK;
-    for (size_t i = 0; i < list.count && !grc; i++) {
-        if (!mine[i] || acc[i].rounds_done != o->rounds) continue;
-        lb_case c = lb__scaled_case(&list.cases[i], o->workload_scale);
-        record rec;
-        memset(&rec, 0, sizeof rec);
-        rec.index = i;
-        rec.primary = mode == LB_SHARD_MATRIX || cl->rank == 0;
-        rec.nsamples = rec.primary ? acc[i].n : 0;
-        grc = lb__make_row(&c, &acc[i], o, mode, cl, host, &rec.row, err, errlen);
-        if (!grc) grc = lb__buf_put(&buf, &rec, sizeof rec);
-        if (!grc) grc = lb__buf_put(&buf, acc[i].s, rec.nsamples * sizeof *acc[i].s);
-    }
-    grc = lb_cluster_agree_status(cl, grc, NULL);
-    if (!grc) grc = lb_cluster_gatherv(cl, buf.data, buf.len, (void **)&all, &all_len);
+    if (mode == LB_SHARD_MATRIX) grc = lb_cluster_gatherv(cl, buf.data, buf.len, (void **)&all, &all_len);
+    else all = stream.data, all_len = stream.len, stream.data = NULL;
     lb_free(buf.data);
     size_t complete = 0;
-    if (!grc && cl->rank == 0) grc = combine(all, all_len, list.count, cl->size, mode, res, &complete);
+    if (!grc && cl->rank == 0) grc = lb__buf_put(&jn.old, all, all_len);
+    if (!grc && cl->rank == 0) grc = combine(jn.old.data, jn.old.len, list.count, cl->size, mode, res, &complete);
     lb_free(all);
     size_t lib_peak = 0; /* the largest of this rank's per-case peaks: the peak is reset before each sample */
     for (size_t i = 0; acc && i < list.count; i++) {
@@ -728,6 +999,8 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
         if (!grc && (complete > 0 || !status)) grc = lb_results_write(o->output, res, err, errlen);
     }
     grc = lb_cluster_agree_status(cl, grc, &failed_rank);
+    journal_close(&jn, grc == LB_OK, status == LB_EINTR || lb_interrupted());
+    journal_free(&jn);
     lb_results_free(&ref);
     lb_case_list_free(&list);
     if (dsp) lb_dataset_free(dsp);

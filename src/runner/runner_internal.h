@@ -46,8 +46,10 @@ int lb__make_row(const lb_case *c, const case_acc *a, const lb_run_opts *o, lb_s
 /* Fails early when the output cannot be written (creates results/ for the default). */
 int lb__check_output(const char *path, char *err, size_t errlen);
 
-/* Which cases this rank measures (mine[i] = 1) and the schedule's figures in meta. Collective. */
+/* Which cases this rank measures (mine[i] = 1) and the schedule's figures in
+ * meta; cases with skip[i] set (already measured; skip may be NULL) go to no
+ * rank and cost nothing. Collective. */
 int lb__schedule(const lb_run_opts *o, const lb_case_list *list, lb_shard mode, const lb_cluster *cl,
-                 unsigned char *mine, lb_meta *meta);
+                 const unsigned char *skip, unsigned char *mine, lb_meta *meta);
 
 #endif

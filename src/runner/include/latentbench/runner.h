@@ -63,6 +63,9 @@ typedef struct {
     int         scaling_weak;     /* 1: weak scaling (the same work per rank), 0: strong */
     lb_progress_fn progress;
     void       *progress_arg;
+    int         resume;           /* 1: continue the run whose journal is beside output (run --resume) */
+    /* Called once on rank 0 when a journal is continued: rows already in it, rows in all, its path. */
+    void      (*resumed)(void *arg, size_t done, size_t total, const char *journal);
 } lb_run_opts;
 
 /* Defaults: the ci suite, seed 42, Criterion's measurement options, one
@@ -73,7 +76,18 @@ void lb_run_opts_init(lb_run_opts *o);
  * lb_results_free; other ranks get an empty one). Returns LB_OK, or the
  * failure every rank agreed on: err names the rank, its host and the cause,
  * and when some rows were complete rank 0 has written them to o->output
- * with complete = 0. */
+ * with complete = 0.
+ *
+ * The journal (docs/RESULTS.md): each row is appended, fdatasync'd, to
+ * <output>.journal as it completes (matrix sharding: each rank appends its own
+ * rows to <output>.journal.<rank>, read back by rank 0 from a file system the
+ * ranks share). It is removed once the results file is written, and kept when
+ * the run was stopped by a signal with rows in it (or killed), so that a run
+ * with o->resume measures only the missing rows. Journal errors: LB_EUSAGE
+ * when a journal is there and o->resume is 0, or when o->resume finds one
+ * written with other arguments (err names the first that differs);
+ * LB_ENOINPUT when o->resume finds none; LB_EDATA when it is damaged beyond a
+ * torn last record; LB_EIO when it cannot be written. */
 int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, size_t errlen);
 
 /* ---- paired A/B runs ---- */
