@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DLATENTBENCH_BUILD_TESTS=OFF -DLATENTBENCH_SANITIZE= -DLATENTBENCH_FUZZ=OFF >/dev/null
 cmake --build build/release -j"$(nproc)" >/dev/null
-./build/release/latentbench run --suite ci --quick --rounds 30 -o results/latest.h5
+# the default output, results/latest.h5: its directory is made by the run itself
+./build/release/latentbench run --suite ci --quick --rounds 30
