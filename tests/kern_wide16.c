@@ -22,6 +22,12 @@ static inline V w_sel(VI m, V a, V b) { return (V)(((VI)a & m) | ((VI)b & ~m)); 
 static inline V w_round(V v) { for (int i = 0; i < VW; i++) v[i] = rintf(v[i]); return v; }
 static inline V w_ldexp(V p, V n) { for (int i = 0; i < VW; i++) p[i] = ldexpf(p[i], (int)n[i]); return p; }
 static inline float w_hsum(V v) { float s = 0.0f; for (int i = 0; i < VW; i++) s += v[i]; return s; }
+static inline unsigned long long w_lemask(V a, V b)
+{
+    unsigned long long m = 0;
+    for (int i = 0; i < VW; i++) m |= (unsigned long long)(a[i] <= b[i]) << i;
+    return m;
+}
 static inline float w_hmax(V v) { float m = v[0]; for (int i = 1; i < VW; i++) m = v[i] > m ? v[i] : m; return m; }
 
 #define V_LOAD(p) w_load(p)
@@ -36,7 +42,9 @@ static inline float w_hmax(V v) { float m = v[0]; for (int i = 1; i < VW; i++) m
 #define V_MIN(a, b) w_sel((a) < (b), a, b)
 #define V_ABS(a) ((V)((VI)(a) & 0x7fffffff))
 #define V_HSUM(v) w_hsum(v)
+#define V_HSUM8(v, out) do { for (int hj_ = 0; hj_ < 8; hj_++) (out)[hj_] = w_hsum((v)[hj_]); } while (0)
 #define V_HMAX(v) w_hmax(v)
+#define V_LE_MASK(a, b) w_lemask(a, b)
 #define V_ROUND(v) w_round(v)
 #define V_LDEXP(p, n) w_ldexp(p, n)
 

@@ -142,7 +142,7 @@ START_TEST(gemm_micro_tile)
                         for (size_t p = 0; p < kc; p++) v += (double)a[p * mr + i] * b[p * ldb + j];
                         want[i * nr + j] = v;
                     }
-                k->gemm_ukr(kc, a, b, ldb, c, ldc, acc);
+                k->gemm_ukr(kc, a, mr, b, ldb, c, ldc, acc);
                 for (unsigned i = 0; i < mr; i++)
                     for (unsigned j = 0; j < nr; j++)
                         near("gemm_ukr", k->name, kc, c[i * ldc + j], want[i * nr + j], 1.0);
@@ -152,6 +152,124 @@ START_TEST(gemm_micro_tile)
             }
             free(a); free(b); free(c); free(want);
         }
+    }
+}
+END_TEST
+
+/* The GEMM tile with A read in place from rows of any stride, with and
+ * without accumulation and prefetch, against a double reference. */
+START_TEST(gemm_rows_tile)
+{
+    for (size_t t = 0; t < ntables + 1; t++) {
+        const lt__kernels *k = t < ntables ? tables[t] : &lt__table_scalar;
+        unsigned mr = k->mr, nr = k->nr;
+        for (size_t kc = 1; kc <= 70; kc += 23) {
+            size_t lda = kc + 7, ldc = nr + 5;
+            float *a = malloc(2 * mr * lda * sizeof *a), *b = malloc(kc * nr * sizeof *b);
+            float *c = malloc(mr * ldc * sizeof *c);
+            for (size_t i = 0; i < 2 * mr * lda; i++) a[i] = urand();
+            for (size_t i = 0; i < kc * nr; i++) b[i] = urand();
+            for (int acc = 0; acc < 2; acc++) {
+                for (size_t i = 0; i < mr * ldc; i++) c[i] = 0.5f;
+                k->gemm_rows_ukr(kc, a, lda, b, c, ldc, acc, acc ? a + mr * lda : NULL);
+                for (unsigned i = 0; i < mr; i++) {
+                    for (unsigned j = 0; j < nr; j++) {
+                        double v = acc ? 0.5 : 0.0;
+                        for (size_t p = 0; p < kc; p++) v += (double)a[i * lda + p] * b[p * nr + j];
+                        near("gemm_rows_ukr", k->name, kc, c[i * ldc + j], v, 1.0);
+                    }
+                    for (size_t j = nr; j < ldc; j++) ck_assert_float_eq(c[i * ldc + j], 0.5f);
+                }
+            }
+            free(a); free(b); free(c);
+        }
+    }
+}
+END_TEST
+
+/* The batch filter returns exactly the indices whose bound is <= the
+ * threshold, in order, bound computed as the scalar stamp does. */
+START_TEST(filter_hits)
+{
+    enum { NQ = 77 };
+    float c[NQ], g[NQ], h[NQ], thr[NQ];
+    uint32_t hits[NQ], ref[NQ];
+    for (size_t t = 0; t < ntables + 1; t++) {
+        const lt__kernels *k = t < ntables ? tables[t] : &lt__table_scalar;
+        for (size_t nq = 1; nq <= NQ; nq += 19) {
+            for (size_t i = 0; i < nq; i++) {
+                c[i] = urand(); g[i] = urand(); h[i] = 1.0f + 0.1f * urand();
+                thr[i] = i % 7 == 3 ? INFINITY : 0.5f * urand();
+            }
+            float ra = -2.0f, rb = 0.25f * urand(), rc = 1.0f;
+            size_t nref = 0;
+            for (size_t i = 0; i < nq; i++) {
+                double bound = (double)ra * c[i] * h[i] + rb + (double)rc * g[i];
+                /* bounds within rounding of the threshold may go either way */
+                if (fabs(bound - thr[i]) < 1e-5) thr[i] = (float)bound + (bound > thr[i] ? 1e-3f : -1e-3f);
+                if (bound <= thr[i]) ref[nref++] = (uint32_t)i;
+            }
+            size_t nh = k->filter(c, nq, ra, rb, rc, g, h, thr, hits);
+            ck_assert_msg(nh == nref, "filter %s nq=%zu: %zu hits, expected %zu", k->name, nq, nh, nref);
+            for (size_t i = 0; i < nh; i++) ck_assert_uint_eq(hits[i], ref[i]);
+        }
+    }
+}
+END_TEST
+
+/* MultiHead scoring and weighted sums for head widths below, at and above a
+ * vector, against the per-head scalar kernels. */
+START_TEST(heads)
+{
+    const lt__kernels *s = &lt__table_scalar;
+    static const size_t shapes[][2] = {{64, 8}, {64, 4}, {256, 8}, {128, 16}, {48, 3}, {96, 12}, {8, 8}, {40, 5}};
+    enum { ROWS = 11 };
+    static float rows[ROWS * 300], q[300], w[16 * ROWS], got[16 * ROWS], acc_ref[300], acc_got[300];
+    for (size_t si = 0; si < sizeof shapes / sizeof *shapes; si++) {
+        size_t d = shapes[si][0], h = shapes[si][1], dh = d / h, stride = d + 3;
+        for (size_t i = 0; i < ROWS * stride; i++) rows[i] = urand();
+        for (size_t i = 0; i < d; i++) q[i] = urand();
+        for (size_t i = 0; i < h * ROWS; i++) w[i] = fabsf(urand());
+        for (size_t t = 0; t < ntables + 1; t++) {
+            const lt__kernels *k = t < ntables ? tables[t] : s;
+            k->scan_dot_heads(q, rows, ROWS, stride, d, h, got, ROWS);
+            for (size_t j = 0; j < h; j++)
+                for (size_t r = 0; r < ROWS; r++)
+                    near("scan_dot_heads", k->name, dh, got[j * ROWS + r], s->dot(q + j * dh, rows + r * stride + j * dh, dh),
+                         1.0);
+            for (size_t i = 0; i < d; i++) acc_ref[i] = acc_got[i] = urand();
+            for (size_t j = 0; j < h; j++) s->wsum(rows + j * dh, ROWS, stride, w + j * ROWS, dh, acc_ref + j * dh);
+            k->wsum_heads(rows, ROWS, stride, w, ROWS, d, dh, acc_got);
+            for (size_t i = 0; i < d; i++) near("wsum_heads", k->name, ROWS, acc_got[i], acc_ref[i], 1.0);
+        }
+    }
+}
+END_TEST
+
+/* Column-wise max and exp of the batch softmax against the scalar stamp. */
+START_TEST(softmax_columns)
+{
+    const lt__kernels *s = &lt__table_scalar;
+    enum { ROWS = 37, COLS = 96 };
+    static float S0[ROWS * COLS], Sr[ROWS * COLS], Sg[ROWS * COLS], mr_[COLS], mg[COLS], lr[COLS], lg[COLS];
+    for (size_t i = 0; i < ROWS * COLS; i++) S0[i] = 20.0f * urand();
+    for (size_t t = 0; t < ntables; t++) {
+        const lt__kernels *k = tables[t];
+        size_t cols = COLS / k->vw * k->vw;
+        memcpy(Sr, S0, sizeof S0);
+        memcpy(Sg, S0, sizeof S0);
+        for (size_t i = 0; i < COLS; i++) {
+            mr_[i] = mg[i] = i % 5 == 0 ? -INFINITY : urand();
+            lr[i] = lg[i] = fabsf(urand());
+        }
+        s->max_cols(Sr, ROWS, cols, COLS, mr_);
+        k->max_cols(Sg, ROWS, cols, COLS, mg);
+        for (size_t i = 0; i < cols; i++) ck_assert_float_eq(mg[i], mr_[i]);
+        s->exp_cols(Sr, ROWS, cols, COLS, mr_, lr);
+        k->exp_cols(Sg, ROWS, cols, COLS, mg, lg);
+        for (size_t i = 0; i < cols; i++) near("exp_cols sum", k->name, ROWS, lg[i], lr[i], lr[i]);
+        for (size_t i = 0; i < ROWS * cols; i++)
+            ck_assert_msg(fabs(Sg[i] - Sr[i]) <= 2e-7 * Sr[i] + 1e-37, "exp_cols %s: %.9g vs %.9g", k->name, Sg[i], Sr[i]);
     }
 }
 END_TEST
@@ -168,6 +286,10 @@ int main(void)
     tcase_add_test(tc, scans_and_wsum);
     tcase_add_test(tc, softmax_pieces);
     tcase_add_test(tc, gemm_micro_tile);
+    tcase_add_test(tc, gemm_rows_tile);
+    tcase_add_test(tc, filter_hits);
+    tcase_add_test(tc, heads);
+    tcase_add_test(tc, softmax_columns);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

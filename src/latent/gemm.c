@@ -64,7 +64,7 @@ void lt__gemm(const lt__kernels *k, size_t mp, size_t np, size_t kdim, const flo
         for (size_t j0 = 0; j0 < np; j0 += nr) {
             const float *Bs = Bp + j0 * kdim + k0 * nr;
             for (size_t i0 = 0; i0 < mp; i0 += mr)
-                k->gemm_ukr(kc, As + i0 * kc, Bs, nr, C + i0 * ldc + j0, ldc, acc);
+                k->gemm_ukr(kc, As + i0 * kc, mr, Bs, nr, C + i0 * ldc + j0, ldc, acc);
         }
     }
 }

@@ -128,6 +128,15 @@ const lt__kernels *lt__k(void)
     return g_k;
 }
 
+const lt__kernels *lt__k_dividing(const lt__kernels *k, size_t n)
+{
+    if (n % k->vw == 0) return k;
+    pthread_once(&g_once, init);
+    for (int i = LT_ISA_COUNT - 1; i > 0; i--)
+        if (g_supported[i] && g_tables[i]->vw <= k->vw && n % g_tables[i]->vw == 0) return g_tables[i];
+    return &lt__table_scalar;
+}
+
 lt_isa lt_isa_active(void)
 {
     pthread_once(&g_once, init);

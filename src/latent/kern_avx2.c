@@ -37,7 +37,18 @@ static inline float lt__hmax_avx2(__m256 v)
     s = _mm_max_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
 }
+/* Eight horizontal sums at once: two hadd levels pair the vectors, one
+ * cross-lane add folds the 128-bit halves. */
+static inline void lt__hsum8_avx2(const __m256 *v, float *out)
+{
+    __m256 a = _mm256_hadd_ps(v[0], v[1]), b = _mm256_hadd_ps(v[2], v[3]);
+    __m256 c = _mm256_hadd_ps(v[4], v[5]), d = _mm256_hadd_ps(v[6], v[7]);
+    __m256 ab = _mm256_hadd_ps(a, b), cd = _mm256_hadd_ps(c, d);
+    _mm256_storeu_ps(out, _mm256_add_ps(_mm256_permute2f128_ps(ab, cd, 0x20), _mm256_permute2f128_ps(ab, cd, 0x31)));
+}
 #define V_HSUM(v) lt__hsum_avx2(v)
+#define V_HSUM8(v, out) lt__hsum8_avx2(v, out)
 #define V_HMAX(v) lt__hmax_avx2(v)
+#define V_LE_MASK(a, b) ((unsigned long long)(unsigned)_mm256_movemask_ps(_mm256_cmp_ps(a, b, _CMP_LE_OQ)))
 
 #include "kern_body.h"

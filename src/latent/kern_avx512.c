@@ -22,7 +22,22 @@ typedef __m512 V;
 #define V_ABS(a) _mm512_abs_ps(a)
 #define V_ROUND(v) _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define V_LDEXP(p, n) _mm512_scalef_ps(p, n)
+/* Eight horizontal sums at once: each vector folded to 256 bits, then the
+ * AVX2 tree (two hadd levels and a cross-lane add). */
+static inline void lt__hsum8_avx512(const __m512 *v, float *out)
+{
+    __m256 y[8];
+    for (int j = 0; j < 8; j++)
+        y[j] = _mm256_add_ps(_mm512_castps512_ps256(v[j]),
+                             _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v[j]), 1)));
+    __m256 a = _mm256_hadd_ps(y[0], y[1]), b = _mm256_hadd_ps(y[2], y[3]);
+    __m256 c = _mm256_hadd_ps(y[4], y[5]), d = _mm256_hadd_ps(y[6], y[7]);
+    __m256 ab = _mm256_hadd_ps(a, b), cd = _mm256_hadd_ps(c, d);
+    _mm256_storeu_ps(out, _mm256_add_ps(_mm256_permute2f128_ps(ab, cd, 0x20), _mm256_permute2f128_ps(ab, cd, 0x31)));
+}
 #define V_HSUM(v) _mm512_reduce_add_ps(v)
+#define V_HSUM8(v, out) lt__hsum8_avx512(v, out)
 #define V_HMAX(v) _mm512_reduce_max_ps(v)
+#define V_LE_MASK(a, b) ((unsigned long long)_mm512_cmp_ps_mask(a, b, _CMP_LE_OQ))
 
 #include "kern_body.h"

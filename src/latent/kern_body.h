@@ -1,10 +1,13 @@
 /* The kernel bodies, written once. The including file defines the ISA layer:
  *   V, VW (lanes), KFN(name), MR, NRV (vectors per micro-tile row),
  *   V_LOAD, V_STORE, V_SET1, V_ZERO, V_ADD, V_SUB, V_MUL, V_FMA(a,b,c)=a*b+c,
- *   V_MAX, V_MIN, V_ABS, V_HSUM, V_HMAX, V_ROUND, V_LDEXP(p, n_as_float).
+ *   V_MAX, V_MIN, V_ABS, V_HSUM, V_HMAX, V_ROUND, V_LDEXP(p, n_as_float),
+ *   V_LE_MASK(a, b) (bit l set where lane l of a <= that of b),
+ *   V_HSUM8(V v[8], float out[8]) (out[j] = sum of the lanes of v[j]).
  * Loads are unaligned-safe; tails fall back to scalar code so any n works. */
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define NR (NRV * VW)
 #define LT_UNROLL _Pragma("GCC unroll 16")
@@ -62,21 +65,57 @@ static inline float KFN(l1)(const float *a, const float *b, size_t n)
     return r;
 }
 
-/* A query against a run of rows, one row at a time through the pairwise
- * kernels above: a single sequential stream is what the hardware prefetcher
- * follows best (measured 9-10 GB/s, against 6-7 GB/s for four interleaved rows
- * sharing each query load; a plain read of the same bytes gives 10-12 GB/s).
- * Every row goes through the same code, so a row's score never depends on
- * where it sits in storage: equal rows tie exactly. */
-#define LT_SCAN(NAME)                                                                  \
+/* A query against a run of rows. Long rows (over LT_SHORT_ROW floats) go one
+ * row at a time through the pairwise kernels above: a single sequential
+ * stream is what the hardware prefetcher follows best (measured 9-10 GB/s,
+ * against 6-7 GB/s for four interleaved rows sharing each query load; a plain
+ * read of the same bytes gives 10-12 GB/s). Short rows are hot in cache and
+ * there the reduction of each row's vector dominates, so eight rows go
+ * together and one V_HSUM8 reduces all eight. Every row of a run goes through
+ * the same arithmetic (grouped rows and the tail alike sum lane by lane, then
+ * across lanes), so a row's score never depends on where it sits: equal rows
+ * tie exactly. */
+#define LT_SHORT_ROW 128
+
+/* Eight rows x8[j] = x + j*stride (rows past g repeat row 0), summed lane by
+ * lane, then reduced together. */
+#define LT_SCAN8(NAME, STEP)                                                             \
+    static inline void KFN(scan8_##NAME)(const float *q, const float *x, size_t stride, \
+                                         size_t n, size_t g, float *out)                 \
+    {                                                                                  \
+        V acc[8];                                                                      \
+        const float *xr[8];                                                            \
+        LT_UNROLL for (int j = 0; j < 8; j++) {                                        \
+            acc[j] = V_ZERO();                                                         \
+            xr[j] = x + ((size_t)j < g ? (size_t)j : 0) * stride;                      \
+        }                                                                              \
+        for (size_t c = 0; c < n; c += VW) {                                           \
+            V qv = V_LOAD(q + c);                                                      \
+            LT_UNROLL for (int j = 0; j < 8; j++) acc[j] = STEP(qv, V_LOAD(xr[j] + c), acc[j]); \
+        }                                                                              \
+        float sums[8];                                                                 \
+        V_HSUM8(acc, sums);                                                            \
+        for (size_t j = 0; j < g; j++) out[j] = sums[j];                               \
+    }
+
+#define LT_SCAN(NAME, STEP)                                                              \
+    LT_SCAN8(NAME, STEP)                                                               \
     static void KFN(scan_##NAME)(const float *q, const float *rows, size_t count,     \
                                  size_t stride, size_t n, float *out)                 \
     {                                                                                  \
+        if (n <= LT_SHORT_ROW && n % VW == 0) {                                        \
+            for (size_t r = 0; r < count; r += 8)                                      \
+                KFN(scan8_##NAME)(q, rows + r * stride, stride, n, count - r < 8 ? count - r : 8, out + r); \
+            return;                                                                    \
+        }                                                                              \
         for (size_t r = 0; r < count; r++) out[r] = KFN(NAME)(q, rows + r * stride, n); \
     }
-LT_SCAN(dot)
-LT_SCAN(l2sq)
-LT_SCAN(l1)
+#define LT_STEP_DOT(qv, xv, acc) V_FMA(qv, xv, acc)
+#define LT_STEP_L2(qv, xv, acc) V_FMA(V_SUB(qv, xv), V_SUB(qv, xv), acc)
+#define LT_STEP_L1(qv, xv, acc) V_ADD(acc, V_ABS(V_SUB(qv, xv)))
+LT_SCAN(dot, LT_STEP_DOT)
+LT_SCAN(l2sq, LT_STEP_L2)
+LT_SCAN(l1, LT_STEP_L1)
 
 /* Keeps a 4-vector slice of acc in registers across all rows, so each row
  * costs loads and FMAs only, never a store. */
@@ -108,6 +147,78 @@ static void KFN(wsum)(const float *rows, size_t count, size_t stride, const floa
         const float *x = rows + i;
         for (size_t r = 0; r < count; r++, x += stride) c += w[r] * *x;
         acc[i] = c;
+    }
+}
+
+/* MultiHead scoring, every head of a row in one sweep: out[j*ostride + r] =
+ * q[j*dh..] . row_r[j*dh..] for the h heads (dh = d/h). When dh is a multiple
+ * of VW, each head's products stay in one vector and eight heads are reduced
+ * together (V_HSUM8: one shuffle tree for eight sums); otherwise per head. */
+static void KFN(scan_dot_heads)(const float *q, const float *rows, size_t count, size_t stride, size_t d, size_t h,
+                                float *out, size_t ostride)
+{
+    size_t dh = d / h, j = 0;
+    if (dh % VW == 0)
+        for (; j + 8 <= h; j += 8) { /* heads j..j+7 over every row: their query vectors stay in registers */
+            float *o[8];
+            LT_UNROLL for (int jj = 0; jj < 8; jj++) o[jj] = out + (j + jj) * ostride;
+            const float *qj = q + j * dh;
+            if (dh == VW) {
+                V qv[8];
+                LT_UNROLL for (int jj = 0; jj < 8; jj++) qv[jj] = V_LOAD(qj + jj * VW);
+                const float *x = rows + j * dh;
+                for (size_t r = 0; r < count; r++, x += stride) {
+                    V hv[8];
+                    float sums[8];
+                    LT_UNROLL for (int jj = 0; jj < 8; jj++) hv[jj] = V_MUL(qv[jj], V_LOAD(x + jj * VW));
+                    V_HSUM8(hv, sums);
+                    LT_UNROLL for (int jj = 0; jj < 8; jj++) o[jj][r] = sums[jj];
+                }
+            } else {
+                const float *x = rows + j * dh;
+                for (size_t r = 0; r < count; r++, x += stride) {
+                    V hv[8];
+                    float sums[8];
+                    LT_UNROLL for (int jj = 0; jj < 8; jj++) {
+                        V acc = V_MUL(V_LOAD(qj + jj * dh), V_LOAD(x + jj * dh));
+                        for (size_t c = VW; c < dh; c += VW) acc = V_FMA(V_LOAD(qj + jj * dh + c), V_LOAD(x + jj * dh + c), acc);
+                        hv[jj] = acc;
+                    }
+                    V_HSUM8(hv, sums);
+                    LT_UNROLL for (int jj = 0; jj < 8; jj++) o[jj][r] = sums[jj];
+                }
+            }
+        }
+    for (; j < h; j++)
+        for (size_t r = 0; r < count; r++) out[j * ostride + r] = KFN(dot)(q + j * dh, rows + r * stride + j * dh, dh);
+}
+
+/* MultiHead weighted sum: acc[j*dh + c] += sum_r w[j*wstride + r] * row_r[j*dh + c]
+ * for every head j; with dh a multiple of VW every vector of a row belongs to
+ * one head, so a strip of four vectors costs four broadcasts and four FMAs. */
+static void KFN(wsum_heads)(const float *rows, size_t count, size_t stride, const float *w, size_t wstride,
+                            size_t d, size_t dh, float *acc)
+{
+    size_t i = 0;
+    if (dh % VW == 0)
+        for (; i + 4 * VW <= d; i += 4 * VW) {
+            const float *w0 = w + (i / dh) * wstride, *w1 = w + ((i + VW) / dh) * wstride;
+            const float *w2 = w + ((i + 2 * VW) / dh) * wstride, *w3 = w + ((i + 3 * VW) / dh) * wstride;
+            V c0 = V_LOAD(acc + i), c1 = V_LOAD(acc + i + VW);
+            V c2 = V_LOAD(acc + i + 2 * VW), c3 = V_LOAD(acc + i + 3 * VW);
+            const float *x = rows + i;
+            for (size_t r = 0; r < count; r++, x += stride) {
+                c0 = V_FMA(V_SET1(w0[r]), V_LOAD(x), c0);
+                c1 = V_FMA(V_SET1(w1[r]), V_LOAD(x + VW), c1);
+                c2 = V_FMA(V_SET1(w2[r]), V_LOAD(x + 2 * VW), c2);
+                c3 = V_FMA(V_SET1(w3[r]), V_LOAD(x + 3 * VW), c3);
+            }
+            V_STORE(acc + i, c0); V_STORE(acc + i + VW, c1);
+            V_STORE(acc + i + 2 * VW, c2); V_STORE(acc + i + 3 * VW, c3);
+        }
+    for (; i < d; i += dh - i % dh) { /* the rest, head slice by slice */
+        size_t j = i / dh, len = dh - i % dh;
+        KFN(wsum)(rows + i, count, stride, w + j * wstride, len, acc + i);
     }
 }
 
@@ -153,6 +264,32 @@ static float KFN(exp_sub)(const float *s, size_t count, float m, float *w)
     return sum;
 }
 
+/* Column-wise pieces of the batch softmax over a key-major score tile S
+ * (rows keys, cols queries, a multiple of VW, row stride ld):
+ * m[i] = max(m[i], S[r][i]) over the rows, then S[r][i] = exp(S[r][i] - m[i])
+ * with l[i] += the column's sum. */
+static void KFN(max_cols)(const float *S, size_t rows, size_t cols, size_t ld, float *m)
+{
+    for (size_t i = 0; i < cols; i += VW) {
+        V mv = V_LOAD(m + i);
+        for (size_t r = 0; r < rows; r++) mv = V_MAX(mv, V_LOAD(S + r * ld + i));
+        V_STORE(m + i, mv);
+    }
+}
+
+static void KFN(exp_cols)(float *S, size_t rows, size_t cols, size_t ld, const float *m, float *l)
+{
+    for (size_t i = 0; i < cols; i += VW) {
+        V mv = V_LOAD(m + i), sum = V_LOAD(l + i);
+        for (size_t r = 0; r < rows; r++) {
+            V e = KFN(vexp)(V_SUB(V_LOAD(S + r * ld + i), mv));
+            V_STORE(S + r * ld + i, e);
+            sum = V_ADD(sum, e);
+        }
+        V_STORE(l + i, sum);
+    }
+}
+
 static float KFN(vmax)(const float *s, size_t count)
 {
     size_t i = 0;
@@ -167,13 +304,16 @@ static float KFN(vmax)(const float *s, size_t count)
 }
 
 /* Outer-product micro-kernel: MR broadcasts of A and NRV vector loads of B feed
- * MR*NRV independent FMA accumulators per step of p. */
-static void KFN(gemm_ukr)(size_t kc, const float *a, const float *b, size_t ldb, float *c, size_t ldc, int accumulate)
+ * MR*NRV independent FMA accumulators per step of p. A is k-major with stride
+ * lda (element (i, p) at a[p*lda + i]): a packed sliver has lda = MR, and a
+ * softmax tile stored key-major is used in place. */
+static void KFN(gemm_ukr)(size_t kc, const float *a, size_t lda, const float *b, size_t ldb, float *c, size_t ldc,
+                          int accumulate)
 {
     V acc[MR][NRV];
     LT_UNROLL for (int i = 0; i < MR; i++)
         LT_UNROLL for (int j = 0; j < NRV; j++) acc[i][j] = V_ZERO();
-    for (size_t p = 0; p < kc; p++, a += MR, b += ldb) {
+    for (size_t p = 0; p < kc; p++, a += lda, b += ldb) {
         V bv[NRV];
         LT_UNROLL for (int j = 0; j < NRV; j++) bv[j] = V_LOAD(b + j * VW);
         LT_UNROLL for (int i = 0; i < MR; i++) {
@@ -188,9 +328,68 @@ static void KFN(gemm_ukr)(size_t kc, const float *a, const float *b, size_t ldb,
         }
 }
 
+/* The same tile with A read in place from MR stored rows (row i at a + i*lda,
+ * element p at a[i*lda + p]) and B packed (NR floats per step of p): the
+ * store is the broadcast side, so it is never packed or copied; only the
+ * queries are. Rows are prefetched into L2 one sliver ahead (pf: the next
+ * sliver's first row, NULL for none), so the next MR streams are in flight
+ * while this tile computes. */
+static void KFN(gemm_rows_ukr)(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc,
+                               int accumulate, const float *pf)
+{
+    V acc[MR][NRV];
+    LT_UNROLL for (int i = 0; i < MR; i++)
+        LT_UNROLL for (int j = 0; j < NRV; j++) acc[i][j] = V_ZERO();
+    size_t p = 0;
+    for (size_t p0 = 0; p0 < kc; p0 += 16) {
+        size_t pe = kc - p0 < 16 ? kc : p0 + 16;
+        if (pf) /* one cache line of each next row per 16 steps */
+            LT_UNROLL for (int i = 0; i < MR; i++) __builtin_prefetch(pf + (size_t)i * lda + p0, 0, 2);
+        for (p = p0; p < pe; p++, b += NR) {
+            V bv[NRV];
+            LT_UNROLL for (int j = 0; j < NRV; j++) bv[j] = V_LOAD(b + j * VW);
+            LT_UNROLL for (int i = 0; i < MR; i++) {
+                V av = V_SET1(a[(size_t)i * lda + p]);
+                LT_UNROLL for (int j = 0; j < NRV; j++) acc[i][j] = V_FMA(av, bv[j], acc[i][j]);
+            }
+        }
+    }
+    LT_UNROLL for (int i = 0; i < MR; i++)
+        LT_UNROLL for (int j = 0; j < NRV; j++) {
+            float *cp = c + (size_t)i * ldc + (size_t)j * VW;
+            V_STORE(cp, accumulate ? V_ADD(V_LOAD(cp), acc[i][j]) : acc[i][j]);
+        }
+}
+
+/* GEMM filter of batch kNN, one stored row against nq queries: the lower bound
+ * of query i's score is ra*c[i]*h[i] + rb + rc*g[i]; writes the i whose bound
+ * is <= thr[i] (those the row may enter) to hits and returns their count. */
+static size_t KFN(filter)(const float *c, size_t nq, float ra, float rb, float rc, const float *g, const float *h,
+                          const float *thr, uint32_t *hits)
+{
+    V va = V_SET1(ra), vb = V_SET1(rb), vc = V_SET1(rc);
+    size_t i = 0, nh = 0;
+    for (; i + VW <= nq; i += VW) {
+        V bound = V_FMA(V_MUL(va, V_LOAD(c + i)), V_LOAD(h + i), V_FMA(vc, V_LOAD(g + i), vb));
+        unsigned long long m = V_LE_MASK(bound, V_LOAD(thr + i));
+        while (m) {
+            hits[nh++] = (uint32_t)(i + (size_t)__builtin_ctzll(m));
+            m &= m - 1;
+        }
+    }
+    for (; i < nq; i++) {
+        float bound = ra * c[i] * h[i] + (rb + rc * g[i]);
+        if (bound <= thr[i]) hits[nh++] = (uint32_t)i;
+    }
+    return nh;
+}
+
 const lt__kernels KFN(table) = {
     .name = LT_ISA_NAME, .mr = MR, .nr = NR,
     .dot = KFN(dot), .l2sq = KFN(l2sq), .l1 = KFN(l1),
     .scan_dot = KFN(scan_dot), .scan_l2sq = KFN(scan_l2sq), .scan_l1 = KFN(scan_l1),
     .wsum = KFN(wsum), .exp_sub = KFN(exp_sub), .vmax = KFN(vmax), .gemm_ukr = KFN(gemm_ukr),
+    .gemm_rows_ukr = KFN(gemm_rows_ukr), .filter = KFN(filter),
+    .scan_dot_heads = KFN(scan_dot_heads), .wsum_heads = KFN(wsum_heads), .vw = VW,
+    .max_cols = KFN(max_cols), .exp_cols = KFN(exp_cols),
 };

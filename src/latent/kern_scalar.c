@@ -20,7 +20,9 @@ typedef float V;
 #define V_MIN(a, b) fminf(a, b)
 #define V_ABS(a) fabsf(a)
 #define V_HSUM(v) (v)
+#define V_HSUM8(v, out) do { for (int hj_ = 0; hj_ < 8; hj_++) (out)[hj_] = (v)[hj_]; } while (0)
 #define V_HMAX(v) (v)
+#define V_LE_MASK(a, b) ((unsigned long long)((a) <= (b)))
 #define V_ROUND(v) rintf(v)
 #define V_LDEXP(p, n) ldexpf(p, (int)(n))
 
