@@ -50,6 +50,63 @@ START_TEST(test_initial_choice)
 }
 END_TEST
 
+/* The CPU's own word on its instruction sets, independent of the library's
+ * cpuid/xgetbv code: the "flags" line of /proc/cpuinfo (Linux lists avx2 and
+ * avx512f only where the kernel saves their registers), cross-checked with
+ * the compiler's __builtin_cpu_supports. 1 present, 0 absent, -1 unknown. */
+static int cpuinfo_flag(const char *flag)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return -1;
+    char line[8192];
+    int found = -1;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "flags", 5) != 0) continue;
+        found = 0;
+        for (char *tok = strtok(strchr(line, ':') ? strchr(line, ':') + 1 : line, " \t\n"); tok;
+             tok = strtok(NULL, " \t\n"))
+            if (strcmp(tok, flag) == 0) found = 1;
+        break; /* the first processor speaks for all */
+    }
+    fclose(f);
+    return found;
+}
+
+/* Support as the CPU states it: a library whose detection always answered
+ * "scalar" (or always "avx512") fails here. */
+START_TEST(test_detect_against_cpu)
+{
+    int avx2 = cpuinfo_flag("avx2"), fma = cpuinfo_flag("fma"), avx512f = cpuinfo_flag("avx512f");
+    if (avx2 < 0 || fma < 0 || avx512f < 0) { /* no /proc: the compiler's own cpuid check alone */
+        avx2 = __builtin_cpu_supports("avx2") != 0;
+        fma = __builtin_cpu_supports("fma") != 0;
+        avx512f = __builtin_cpu_supports("avx512f") != 0;
+    } else {
+        ck_assert_int_eq(avx2, __builtin_cpu_supports("avx2") != 0);
+        ck_assert_int_eq(avx512f, __builtin_cpu_supports("avx512f") != 0);
+    }
+    int built2 = 0, built512 = 0;
+#ifdef LT_HAVE_AVX2
+    built2 = 1;
+#endif
+#ifdef LT_HAVE_AVX512
+    built512 = 1;
+#endif
+    printf("cpu: avx2=%d fma=%d avx512f=%d; built: avx2=%d avx512=%d; library: avx2=%d avx512=%d\n", avx2, fma,
+           avx512f, built2, built512, lt_isa_supported(LT_ISA_AVX2), lt_isa_supported(LT_ISA_AVX512));
+    ck_assert_int_eq(lt_isa_supported(LT_ISA_SCALAR), 1);
+    ck_assert_msg(lt_isa_supported(LT_ISA_AVX2) == (built2 && avx2 && fma), "avx2: library says %d, CPU says %d",
+                  lt_isa_supported(LT_ISA_AVX2), avx2 && fma);
+    ck_assert_msg(lt_isa_supported(LT_ISA_AVX512) == (built512 && avx512f && fma),
+                  "avx512: library says %d, CPU says %d", lt_isa_supported(LT_ISA_AVX512), avx512f && fma);
+    if (!getenv("LATENT_ISA")) {
+        lt_isa want = built512 && avx512f && fma ? LT_ISA_AVX512 : built2 && avx2 && fma ? LT_ISA_AVX2 : LT_ISA_SCALAR;
+        ck_assert_msg(lt_isa_active() == want, "active %s, the CPU allows %s", lt_isa_name(lt_isa_active()),
+                      lt_isa_name(want));
+    }
+}
+END_TEST
+
 /* A one-line message: no control byte, bounded, names the variable. */
 static void check_problem(const char *p, const char *var)
 {
@@ -285,6 +342,7 @@ static Suite *isa_suite(void)
     Suite *s = suite_create("isa");
     TCase *tc = tcase_create("dispatch");
     tcase_add_test(tc, test_initial_choice);
+    tcase_add_test(tc, test_detect_against_cpu);
     tcase_add_test(tc, test_names);
     tcase_add_test(tc, test_env);
     tcase_add_test(tc, test_supported);

@@ -113,8 +113,8 @@ START_TEST(test_knn_grid)
         ck_assert_int_eq(lt_space_add_batch(s, data, n, ids), LT_OK);
         ck_assert_uint_eq(lt_space_size(s), n);
 
-        static const size_t nqs[] = {1, 7, 33};
-        for (size_t qi = 0; qi < 3; qi++) {
+        static const size_t nqs[] = {1, 7, 33, 130}; /* 130: several query panels and groups */
+        for (size_t qi = 0; qi < 4; qi++) {
             size_t nq = nqs[qi];
             if (nq > 1 && (double)nq * (double)n * (double)d > BATCH_WORK)
                 continue;

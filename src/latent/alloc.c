@@ -9,14 +9,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-static atomic_size_t g_current;
-static atomic_size_t g_peak;
-static atomic_uint_fast64_t g_allocs;
-static atomic_long g_fail_countdown = -1;
+/* Counters live in per-thread slots, each on its own cache line: threads that
+ * allocate at once never write one shared line. A thread takes a slot on its
+ * first allocation (round robin); current bytes are the sum over slots (a
+ * slot goes negative when it frees what another allocated). The peak is one
+ * shared word, written only when the sum passes it. */
+#define LT__MEM_SLOTS 16
+
+typedef struct {
+    _Alignas(64) atomic_llong bytes;
+    atomic_uint_fast64_t allocs;
+} mem_slot;
+
+static mem_slot g_slot[LT__MEM_SLOTS];
+static _Alignas(64) atomic_size_t g_peak;
+static atomic_uint g_next_slot;
+static _Alignas(64) atomic_long g_fail_countdown = -1;
+static _Thread_local int t_slot = -1;
+
+static mem_slot *my_slot(void)
+{
+    if (t_slot < 0) t_slot = (int)(atomic_fetch_add_explicit(&g_next_slot, 1, memory_order_relaxed) % LT__MEM_SLOTS);
+    return &g_slot[t_slot];
+}
+
+static size_t current_bytes(void)
+{
+    long long sum = 0;
+    for (int i = 0; i < LT__MEM_SLOTS; i++) sum += atomic_load(&g_slot[i].bytes);
+    return sum > 0 ? (size_t)sum : 0;
+}
 
 static int should_fail(void)
 {
-    long c = atomic_load(&g_fail_countdown);
+    long c = atomic_load_explicit(&g_fail_countdown, memory_order_relaxed);
     while (c > 0) {
         if (atomic_compare_exchange_weak(&g_fail_countdown, &c, c - 1)) return c == 1;
     }
@@ -25,10 +51,12 @@ static int should_fail(void)
 
 static void count_alloc(size_t bytes)
 {
-    size_t cur = atomic_fetch_add(&g_current, bytes) + bytes;
-    size_t peak = atomic_load(&g_peak);
+    mem_slot *m = my_slot();
+    atomic_fetch_add(&m->bytes, (long long)bytes);
+    atomic_fetch_add_explicit(&m->allocs, 1, memory_order_relaxed);
+    size_t cur = current_bytes();
+    size_t peak = atomic_load_explicit(&g_peak, memory_order_relaxed);
     while (cur > peak && !atomic_compare_exchange_weak(&g_peak, &peak, cur)) {}
-    atomic_fetch_add(&g_allocs, 1);
 }
 
 void *lt__malloc(size_t bytes)
@@ -72,23 +100,25 @@ void *lt__realloc(void *p, size_t bytes)
 void lt__free(void *p)
 {
     if (!p) return;
-    atomic_fetch_sub(&g_current, block_size(p));
+    atomic_fetch_sub(&my_slot()->bytes, (long long)block_size(p));
     free((unsigned char *)p - LT_ALIGN);
 }
 
 lt_mem_stats lt_mem_stats_get(void)
 {
     lt_mem_stats s;
-    s.current_bytes = atomic_load(&g_current);
+    s.current_bytes = current_bytes();
     s.peak_bytes = atomic_load(&g_peak);
-    s.allocations = atomic_load(&g_allocs);
+    if (s.peak_bytes < s.current_bytes) s.peak_bytes = s.current_bytes;
+    s.allocations = 0;
+    for (int i = 0; i < LT__MEM_SLOTS; i++) s.allocations += atomic_load_explicit(&g_slot[i].allocs, memory_order_relaxed);
     return s;
 }
 
 void lt_mem_reset_peak(void)
 {
-    atomic_store(&g_peak, atomic_load(&g_current));
-    atomic_store(&g_allocs, 0);
+    atomic_store(&g_peak, current_bytes());
+    for (int i = 0; i < LT__MEM_SLOTS; i++) atomic_store_explicit(&g_slot[i].allocs, 0, memory_order_relaxed);
 }
 
 void lt_mem_fail_after(long n)

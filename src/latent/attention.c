@@ -36,9 +36,9 @@ int lt_space_attention_batch(const lt_space *s, const float *queries, size_t nq,
     size_t work, wk;
     int nt = lt__mul_ok(s->n, s->dim, &wk) && lt__mul_ok(wk, nq, &work) ? lt__threads(s, work)
                                                                          : lt__threads(s, SIZE_MAX);
-    /* groups of whole micro-tiles, at least one per thread, at most 64 queries */
+    /* groups of whole micro-tiles, at least one per thread, at most LT__ATTN_GROUP queries */
     size_t g = lt__round_up((nq + (size_t)nt - 1) / (size_t)nt, k->mr);
-    if (g > 64) g = 64;
+    if (g > LT__ATTN_GROUP) g = LT__ATTN_GROUP;
     size_t ngroups = (nq + g - 1) / g;
     if ((size_t)nt > ngroups) nt = (int)ngroups;
     int rc = LT_OK;

@@ -5,6 +5,7 @@
 #include "attn_internal.h"
 #include "alloc.h"
 #include "gemm.h"
+#include "scratch.h"
 
 #include <math.h>
 #ifdef _OPENMP
@@ -37,9 +38,9 @@ static void flash_range(const lt_space *s, const lt__kernels *k, const float *qs
         }
         st->m = mnew;
         st->l += k->exp_sub(tile, cnt, mnew, tile);
-        for (size_t p = t0; p < t1;) {
+        for (size_t p = t0; p < t1;) { /* in L1-sized runs: wsum walks a run once per strip of acc */
             size_t run, blk, off;
-            const float *x = lt__row_run(s, p, t1 - p, &run, &blk, &off);
+            const float *x = lt__row_run(s, p, t1 - p < 32 ? t1 - p : 32, &run, &blk, &off);
             k->wsum(x, run, s->stride, tile + (p - t0), s->dim, acc);
             p += run;
         }
@@ -52,18 +53,20 @@ int lt__attn_flash_state(const lt_space *s, const lt__kernels *k, const float *q
     size_t B = s->cfg.block_size, d = s->dim, dpad = lt__round_up(d, 16), work;
     if (B > s->n) B = s->n;
     int nt = lt__threads(s, lt__mul_ok(s->n, d, &work) ? work : SIZE_MAX);
-    float *qs = lt__malloc(d * sizeof(float));
-    float *buf = lt__calloc((size_t)nt * (dpad + lt__round_up(B, 16)), sizeof(float));
-    flash_state *st = lt__malloc((size_t)nt * sizeof *st);
-    if (!qs || !buf || !st) {
-        lt__free(qs); lt__free(buf); lt__free(st);
-        return LT_ENOMEM;
-    }
+    size_t per = dpad + lt__round_up(B, 16);
+    lt__layout L = {0, 0};
+    size_t o_qs = lt__layout_add(&L, d, sizeof(float));
+    size_t o_buf = lt__layout_add(&L, (size_t)nt, per * sizeof(float));
+    size_t o_st = lt__layout_add(&L, (size_t)nt, sizeof(flash_state));
+    if (L.overflow) return LT_EOVERFLOW;
+    lt__lease lease;
+    char *mem = lt__scratch_get(s, L.size, &lease);
+    if (!mem) return LT_ENOMEM;
+    float *qs = (float *)(mem + o_qs), *buf = (float *)(mem + o_buf);
+    flash_state *st = (flash_state *)(mem + o_st);
     float scale = (float)(1.0 / sqrt((double)d));
     for (size_t i = 0; i < d; i++) qs[i] = q[i] * scale;
-    /* a team smaller than asked for leaves its missing threads empty, not unset */
-    for (int t = 0; t < nt; t++) st[t] = (flash_state){-INFINITY, 0.0f};
-    size_t per = dpad + lt__round_up(B, 16);
+    int team = 1;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt) if (nt > 1)
 #endif
@@ -73,24 +76,26 @@ int lt__attn_flash_state(const lt_space *s, const lt__kernels *k, const float *q
         tid = omp_get_thread_num();
         T = omp_get_num_threads();
 #endif
+        if (tid == 0) team = T;
         float *acc = buf + (size_t)tid * per;
+        for (size_t i = 0; i < d; i++) acc[i] = 0.0f;
         flash_range(s, k, qs, s->n * tid / T, s->n * (tid + 1) / T, B, acc + dpad, &st[tid], acc);
     }
-    /* merge the threads' partial softmax states */
+    /* merge the partial softmax states of the threads that ran */
     float M = -INFINITY;
-    for (int t = 0; t < nt; t++) M = st[t].m > M ? st[t].m : M;
-    double L = 0.0;
+    for (int t = 0; t < team; t++) M = st[t].m > M ? st[t].m : M;
+    double Lsum = 0.0;
     for (size_t i = 0; i < d; i++) acc_out[i] = 0.0f;
-    for (int t = 0; t < nt; t++) {
+    for (int t = 0; t < team; t++) {
         if (st[t].m == -INFINITY) continue;
         float a = expf(st[t].m - M);
-        L += (double)a * st[t].l;
+        Lsum += (double)a * st[t].l;
         const float *acc = buf + (size_t)t * per;
         for (size_t i = 0; i < d; i++) acc_out[i] += a * acc[i];
     }
     *m_out = M;
-    *l_out = L;
-    lt__free(qs); lt__free(buf); lt__free(st);
+    *l_out = Lsum;
+    lt__scratch_put(&lease);
     return LT_OK;
 }
 

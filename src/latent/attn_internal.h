@@ -17,12 +17,21 @@ extern const lt__attn_ops lt__attn_multihead;
 extern const lt__attn_ops lt__attn_moe;
 
 #define LT__ATTN_TILE 256 /* keys per tile of the batch path when the type sets none */
+/* Queries per batch group at most: a multiple of every micro-tile's rows (12,
+ * 6, 4) and columns (32, 16, 4), so full groups have no padded slivers. */
+#define LT__ATTN_GROUP 96
 
 /* The unnormalised form of lt__attn_rows (the attention state of one group):
  * *m = max score, *l = sum exp(s_i - m), acc[0..len) = sum exp(s_i - m) row_i.
  * rs->count >= 1. lt__attn_rows is acc / l. */
 int lt__attn_rows_state(const lt__rowset *rs, const lt__kernels *k, const float *q, size_t c0, size_t len,
                         float scale, float *m, double *l, float *acc);
+
+/* The same for h heads at once (MultiHead): head j uses columns
+ * [c0 + j*len/h, c0 + (j+1)*len/h) and writes m[j], l[j] and its slice of
+ * acc[0..len); one sweep over the rows scores every head. */
+int lt__attn_heads_state(const lt__rowset *rs, const lt__kernels *k, const float *q, size_t c0, size_t len,
+                         unsigned h, float scale, float *m, double *l, float *acc);
 
 /* Flash's one-pass state of q over all rows (tiles of block_size keys, threads
  * merged): *m, *l, acc[0..dimension) as lt__attn_rows_state. s->n >= 1. */
@@ -47,7 +56,7 @@ int lt__attn_rows(const lt__rowset *rs, const lt__kernels *k, const float *q, si
 int lt__attn_tiled(const lt__rowset *rs, const lt__kernels *k, const float *const *qs, size_t G, size_t c0,
                    size_t len, float scale, size_t kt, float *out, size_t ldo);
 
-/* Standard-type batch for nq queries over all rows: groups of up to 64 queries
+/* Standard-type batch for nq queries over all rows: groups of up to LT__ATTN_GROUP queries
  * through lt__attn_tiled with the given tile. */
 int lt__attn_tiled_group(const lt_space *s, const lt__kernels *k, const float *q, size_t nq, float *out,
                          size_t tile);

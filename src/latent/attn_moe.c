@@ -4,6 +4,7 @@
  * Standard attention over their own rows only: cost falls as E grows. */
 #include "attn_internal.h"
 #include "alloc.h"
+#include "scratch.h"
 
 #include <math.h>
 #include <string.h>
@@ -31,12 +32,12 @@ unsigned lt__moe_select(unsigned E, unsigned K, double *logit, unsigned char *av
 }
 
 /* Chosen experts (in descending gate weight) and their renormalised weights;
- * gate logits in double so routing does not depend on the ISA path. */
-static unsigned moe_route(const lt_space *s, const float *q, unsigned *ex, double *w)
+ * gate logits in double so routing does not depend on the ISA path. logit and
+ * avail are the caller's workspace of num_experts entries. */
+static unsigned moe_route(const lt_space *s, const float *q, double *logit, unsigned char *avail, unsigned *ex,
+                          double *w)
 {
     unsigned E = s->cfg.num_experts;
-    double logit[E];
-    unsigned char avail[E];
     for (unsigned e = 0; e < E; e++) {
         const float *g = s->gate + (size_t)e * s->dim;
         double v = 0.0;
@@ -49,21 +50,31 @@ static unsigned moe_route(const lt_space *s, const float *q, unsigned *ex, doubl
 
 static int moe_single(const lt_space *s, const lt__kernels *k, const float *q, float *out)
 {
-    unsigned ex[s->cfg.top_k_experts];
-    double w[s->cfg.top_k_experts];
-    unsigned n = moe_route(s, q, ex, w);
-    float *tmp = lt__malloc(s->dim * sizeof(float));
-    if (!tmp) return LT_ENOMEM;
+    unsigned E = s->cfg.num_experts, K = s->cfg.top_k_experts;
+    lt__layout L = {0, 0};
+    size_t o_logit = lt__layout_add(&L, E, sizeof(double));
+    size_t o_w = lt__layout_add(&L, K, sizeof(double));
+    size_t o_ex = lt__layout_add(&L, K, sizeof(unsigned));
+    size_t o_avail = lt__layout_add(&L, E, 1);
+    size_t o_tmp = lt__layout_add(&L, s->dim, sizeof(float));
+    if (L.overflow) return LT_EOVERFLOW;
+    lt__lease lease;
+    char *buf = lt__scratch_get(s, L.size, &lease);
+    if (!buf) return LT_ENOMEM;
+    double *w = (double *)(buf + o_w);
+    unsigned *ex = (unsigned *)(buf + o_ex);
+    float *tmp = (float *)(buf + o_tmp);
+    unsigned n = moe_route(s, q, (double *)(buf + o_logit), (unsigned char *)(buf + o_avail), ex, w);
     float scale = (float)(1.0 / sqrt((double)s->dim));
     memset(out, 0, s->dim * sizeof(float));
-    for (unsigned i = 0; i < n; i++) {
+    int rc = LT_OK;
+    for (unsigned i = 0; i < n && !rc; i++) {
         lt__rowset rs = {s, s->expert_rows[ex[i]], s->expert_n[ex[i]]};
-        int rc = lt__attn_rows(&rs, k, q, 0, s->dim, scale, tmp);
-        if (rc) { lt__free(tmp); return rc; }
-        for (size_t j = 0; j < s->dim; j++) out[j] += (float)w[i] * tmp[j];
+        rc = lt__attn_rows(&rs, k, q, 0, s->dim, scale, tmp);
+        for (size_t j = 0; j < s->dim && !rc; j++) out[j] += (float)w[i] * tmp[j];
     }
-    lt__free(tmp);
-    return LT_OK;
+    lt__scratch_put(&lease);
+    return rc;
 }
 
 static size_t moe_tile(const lt_space *s)
@@ -78,17 +89,28 @@ static int moe_group(const lt_space *s, const lt__kernels *k, const float *q, si
 {
     unsigned E = s->cfg.num_experts, K = s->cfg.top_k_experts;
     size_t d = s->dim;
-    unsigned *ex = lt__malloc(nq * K * sizeof *ex);
-    unsigned *nex = lt__malloc(nq * sizeof *nex);
-    double *w = lt__malloc(nq * K * sizeof *w);
-    const float **qs = lt__malloc(nq * sizeof *qs);
-    size_t *who = lt__malloc(nq * sizeof *who);
-    float *wgt = lt__malloc(nq * sizeof *wgt);
-    float *tmp = lt__malloc(nq * d * sizeof *tmp);
-    int rc = LT_ENOMEM;
-    if (!ex || !nex || !w || !qs || !who || !wgt || !tmp) goto out;
-    rc = LT_OK;
-    for (size_t i = 0; i < nq; i++) nex[i] = moe_route(s, q + i * d, ex + i * K, w + i * K);
+    lt__layout L = {0, 0};
+    size_t o_ex = lt__layout_add(&L, nq * K, sizeof(unsigned));
+    size_t o_nex = lt__layout_add(&L, nq, sizeof(unsigned));
+    size_t o_w = lt__layout_add(&L, nq * K, sizeof(double));
+    size_t o_qs = lt__layout_add(&L, nq, sizeof(const float *));
+    size_t o_who = lt__layout_add(&L, nq, sizeof(size_t));
+    size_t o_wgt = lt__layout_add(&L, nq, sizeof(float));
+    size_t o_tmp = lt__layout_add(&L, nq * d, sizeof(float));
+    size_t o_logit = lt__layout_add(&L, E, sizeof(double));
+    size_t o_avail = lt__layout_add(&L, E, 1);
+    if (L.overflow) return LT_EOVERFLOW;
+    lt__lease lease;
+    char *buf = lt__scratch_get(s, L.size, &lease);
+    if (!buf) return LT_ENOMEM;
+    unsigned *ex = (unsigned *)(buf + o_ex), *nex = (unsigned *)(buf + o_nex);
+    double *w = (double *)(buf + o_w), *logit = (double *)(buf + o_logit);
+    const float **qs = (const float **)(buf + o_qs);
+    size_t *who = (size_t *)(buf + o_who);
+    float *wgt = (float *)(buf + o_wgt), *tmp = (float *)(buf + o_tmp);
+    unsigned char *avail = (unsigned char *)(buf + o_avail);
+    int rc = LT_OK;
+    for (size_t i = 0; i < nq; i++) nex[i] = moe_route(s, q + i * d, logit, avail, ex + i * K, w + i * K);
     memset(out, 0, nq * d * sizeof(float));
     float scale = (float)(1.0 / sqrt((double)d));
     for (unsigned e = 0; e < E && !rc; e++) {
@@ -106,8 +128,7 @@ static int moe_group(const lt_space *s, const lt__kernels *k, const float *q, si
         for (size_t i = 0; i < g && !rc; i++)
             for (size_t j = 0; j < d; j++) out[who[i] * d + j] += wgt[i] * tmp[i * d + j];
     }
-out:
-    lt__free(ex); lt__free(nex); lt__free(w); lt__free(qs); lt__free(who); lt__free(wgt); lt__free(tmp);
+    lt__scratch_put(&lease);
     return rc;
 }
 

@@ -20,11 +20,11 @@ static size_t standard_tile(const lt_space *s)
 int lt__attn_tiled_group(const lt_space *s, const lt__kernels *k, const float *q, size_t nq, float *out,
                          size_t tile)
 {
-    const float *qs[64];
+    const float *qs[LT__ATTN_GROUP];
     lt__rowset all = {s, NULL, s->n};
     float scale = (float)(1.0 / sqrt((double)s->dim));
-    for (size_t i0 = 0; i0 < nq; i0 += 64) {
-        size_t g = nq - i0 < 64 ? nq - i0 : 64;
+    for (size_t i0 = 0; i0 < nq; i0 += LT__ATTN_GROUP) {
+        size_t g = nq - i0 < LT__ATTN_GROUP ? nq - i0 : LT__ATTN_GROUP;
         for (size_t i = 0; i < g; i++) qs[i] = q + (i0 + i) * s->dim;
         int rc = lt__attn_tiled(&all, k, qs, g, 0, s->dim, scale, tile, out + i0 * s->dim, s->dim);
         if (rc) return rc;

@@ -63,13 +63,30 @@ int lt_space_attention_state(const lt_space *s, const float *query, float *state
         state[1] = (float)l;
         break;
     case LT_ATTN_MULTIHEAD: {
-        size_t dh = d / s->cfg.num_heads;
+        /* one fused sweep for all heads into group 0's acc, then each head's
+         * slice moved to its own group */
+        size_t dh = d / G;
         scale = (float)(1.0 / sqrt((double)dh));
+        float m_st[64], *m = m_st;
+        double l_st[64], *lh = l_st;
+        void *heap = NULL;
+        if (G > 64) {
+            heap = lt__malloc(G * (sizeof(double) + sizeof(float)));
+            if (!heap) return LT_ENOMEM;
+            lh = heap;
+            m = (float *)(lh + G);
+        }
+        rc = lt__attn_heads_state(&all, k, query, 0, d, (unsigned)G, scale, m, lh, state + 2);
         for (size_t h = 0; h < G && !rc; h++) {
             float *g = state + h * gs;
-            rc = lt__attn_rows_state(&all, k, query, h * dh, dh, scale, &g[0], &l, g + 2 + h * dh);
-            g[1] = (float)l;
+            g[0] = m[h];
+            g[1] = (float)lh[h];
+            if (h) {
+                memcpy(g + 2 + h * dh, state + 2 + h * dh, dh * sizeof(float));
+                memset(state + 2 + h * dh, 0, dh * sizeof(float));
+            }
         }
+        lt__free(heap);
         break;
     }
     case LT_ATTN_MOE:
@@ -111,13 +128,28 @@ void lt_attention_state_merge(const lt_config *cfg, float *inout, const float *i
 /* MoE: the gate logits W q, regenerating W from the spec's stream (the same
  * floats lt_moe_gate_fill stores) instead of allocating E x d floats, then the
  * routing of lt_space_attention with "owns keys" read as l_e > 0. */
-static void moe_finish(const lt_config *cfg, const float *q, const float *state, float *out)
+static int moe_finish(const lt_config *cfg, const float *q, const float *state, float *out)
 {
-    const unsigned E = cfg->num_experts;
+    const unsigned E = cfg->num_experts, K = cfg->top_k_experts;
     const size_t d = cfg->dimension, gs = d + 2;
-    double logit[E], w[cfg->top_k_experts];
-    unsigned char avail[E];
-    unsigned ex[cfg->top_k_experts];
+    /* routing workspace: on the stack for up to 64 experts, else allocated
+     * (E is up to LT_MAX_EXPERTS) */
+    double logit_st[64], w_st[64];
+    unsigned char avail_st[64];
+    unsigned ex_st[64];
+    double *logit = logit_st, *w = w_st;
+    unsigned char *avail = avail_st;
+    unsigned *ex = ex_st;
+    void *heap = NULL;
+    if (E > 64) {
+        heap = lt__malloc((size_t)E * (2 * sizeof(double) + sizeof(unsigned) + 1));
+        if (!heap) return LT_ENOMEM;
+        logit = heap;
+        w = logit + E;
+        ex = (unsigned *)(w + E);
+        avail = (unsigned char *)(ex + E);
+    }
+    (void)K;
     uint64_t lcg = LT__MOE_GATE_SEED;
     double gscale = lt__moe_gate_scale(d, E);
     for (unsigned e = 0; e < E; e++) {
@@ -134,6 +166,8 @@ static void moe_finish(const lt_config *cfg, const float *q, const float *state,
         float wi = (float)w[i];
         for (size_t j = 0; j < d; j++) out[j] += wi * (float)(g[2 + j] / l);
     }
+    lt__free(heap);
+    return LT_OK;
 }
 
 int lt_attention_state_finish(const lt_config *cfg, const float *query, const float *state, float *out)
@@ -148,8 +182,7 @@ int lt_attention_state_finish(const lt_config *cfg, const float *query, const fl
         size_t nonempty = 0;
         for (size_t e = 0; e < G; e++) nonempty += state[e * gs + 1] > 0.0f;
         if (!nonempty) return LT_EEMPTY;
-        moe_finish(cfg, query, state, out);
-        return LT_OK;
+        return moe_finish(cfg, query, state, out);
     }
     /* every head sees every key: one empty head means no keys at all */
     for (size_t g = 0; g < G; g++)

@@ -54,41 +54,9 @@ void lt__metric_keys_direct(const lt_space *s, const lt__kernels *k, const lt__q
     }
 }
 
-/* Rounding error of a float dot product of length d, relative to |x||q|: a
- * random-walk bound with a wide margin (summation order is the GEMM's). */
-static inline float dot_error(size_t d)
+float lt__metric_dot_error(size_t d)
 {
     return 4.0f * FLT_EPSILON * (sqrtf((float)d) + 4.0f);
-}
-
-void lt__metric_bounds_from_dot(const lt_space *s, const lt__query *q, const float *dots, size_t count,
-                                size_t blk, size_t off, float *bounds)
-{
-    const lt__block *b = &s->blocks[blk];
-    const float *n2 = b->norm2 + off;
-    float f = dot_error(s->dim);
-    switch (s->cfg.metric) {
-    case LT_METRIC_EUCLIDEAN:
-        for (size_t r = 0; r < count; r++) {
-            float sum = n2[r] + q->qn2;
-            bounds[r] = n2[r] - 2.0f * dots[r] + q->qn2 - f * sum;
-        }
-        break;
-    case LT_METRIC_DOT:
-        for (size_t r = 0; r < count; r++) bounds[r] = -dots[r] - f * sqrtf(n2[r] * q->qn2);
-        break;
-    case LT_METRIC_COSINE:
-        for (size_t r = 0; r < count; r++) bounds[r] = cosine_key(dots[r], b->aux[off + r], q->qinv) - 2.0f * f;
-        break;
-    case LT_METRIC_HYPERBOLIC:
-        for (size_t r = 0; r < count; r++) {
-            float sum = n2[r] + q->qn2;
-            bounds[r] = (n2[r] - 2.0f * dots[r] + q->qn2 - f * sum) * b->aux[off + r];
-        }
-        break;
-    case LT_METRIC_MANHATTAN:
-        break; /* no dot form */
-    }
 }
 
 float lt__metric_distance(const lt_space *s, const lt__query *q, float key)

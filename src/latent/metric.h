@@ -19,11 +19,9 @@ int lt__query_prepare(const lt_space *s, const float *query, float *qbuf, lt__qu
 void lt__metric_keys_direct(const lt_space *s, const lt__kernels *k, const lt__query *q, const float *rows,
                             size_t count, size_t blk, size_t off, float *keys);
 
-/* Lower bounds of keys[r] from dots[r] = q.x_r as a GEMM computes them (any
- * summation order): the score from the dot product minus a bound on its
- * rounding error, so a row can be rejected on it safely. Not for Manhattan. */
-void lt__metric_bounds_from_dot(const lt_space *s, const lt__query *q, const float *dots, size_t count,
-                                size_t blk, size_t off, float *bounds);
+/* Rounding error of a float dot product of length d, relative to |x||q|: a
+ * random-walk bound with a wide margin (any summation order). */
+float lt__metric_dot_error(size_t d);
 
 /* The distance the API reports for a score. */
 float lt__metric_distance(const lt_space *s, const lt__query *q, float key);

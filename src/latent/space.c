@@ -3,6 +3,7 @@
 #include "space_internal.h"
 #include "alloc.h"
 #include "idset.h"
+#include "scratch.h"
 
 #include <errno.h>
 #include <math.h>
@@ -77,6 +78,7 @@ void lt_space_destroy(lt_space *s)
     lt__free(s->expert_n);
     lt__free(s->expert_cap);
     lt__free(s->gate);
+    lt__scratch_free(s);
     lt__free(s);
 }
 
@@ -253,8 +255,8 @@ static int reserve_rows(lt_space *s, size_t total)
 static int reserve_experts(lt_space *s, const float *vecs, size_t count, unsigned *owner, float *tmp)
 {
     unsigned E = s->cfg.num_experts;
-    size_t add[E > 0 ? E : 1];
-    memset(add, 0, sizeof add);
+    size_t *add = lt__calloc(E, sizeof *add); /* E is up to LT_MAX_EXPERTS: not on the stack */
+    if (!add) return LT_ENOMEM;
     for (size_t r = 0; r < count; r++) {
         const float *x = vecs + r * s->dim;
         if (tmp) { lt__hyperbolic_project(s, x, tmp); x = tmp; }
@@ -276,10 +278,14 @@ static int reserve_experts(lt_space *s, const float *vecs, size_t count, unsigne
         size_t nc = s->expert_cap[e] ? s->expert_cap[e] : 16;
         while (nc < need) nc *= 2;
         uint32_t *p = lt__realloc(s->expert_rows[e], nc * sizeof(uint32_t));
-        if (!p) return LT_ENOMEM;
+        if (!p) {
+            lt__free(add);
+            return LT_ENOMEM;
+        }
         s->expert_rows[e] = p;
         s->expert_cap[e] = nc;
     }
+    lt__free(add);
     return LT_OK;
 }
 

@@ -11,6 +11,7 @@
 #include "kernels.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 typedef struct {
@@ -25,6 +26,14 @@ typedef struct {
     size_t    cap, count;
     int       has_empty_key; /* the id equal to the sentinel is stored out of band */
 } lt__idset;
+
+/* One reusable scratch buffer of a space (scratch.h). */
+#define LT__SCRATCH_SLOTS 64
+typedef struct {
+    _Alignas(64) atomic_int busy;
+    void  *buf;
+    size_t cap;
+} lt__scratch_slot;
 
 struct lt_space {
     lt_config cfg;
@@ -42,6 +51,8 @@ struct lt_space {
     float     *gate;        /* MoE: num_experts x dim, the spec's LCG */
     uint32_t **expert_rows; /* per expert: row indices in insertion order */
     size_t    *expert_n, *expert_cap;
+
+    lt__scratch_slot scratch[LT__SCRATCH_SLOTS];
 };
 
 /* Block and offset of row i. */
