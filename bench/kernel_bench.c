@@ -1,9 +1,15 @@
 /* latent_kernel_bench: the kernel numbers behind liblatent's performance notes.
- * It measures, on seeded uniform(-1,1) data, with medians over repetitions:
- *   bandwidth  STREAM-style triad with 1..T threads (the memory-bound reference)
- *   knn        single-query Euclidean kNN, n = 100,000, d = 256, k = 10, per thread count
- *   batch      128-query batch kNN (us per query), per thread count
- *   attention  Standard and Flash single-query attention, n = 4096, d = 256
+ * It measures, on seeded uniform(-1,1) data, with medians over repetitions,
+ * each kernel next to its bound measured in the same run on the ISA liblatent
+ * dispatches to (LATENT_ISA chooses):
+ *   bandwidth  triad, reading 100 MB and 10 MB, the FMA peak, with 1..T threads
+ *   knn        single-query kNN, n = 100,000 (every metric) and 10,000, d = 256,
+ *              k = 10, against reading the same bytes with the same threads
+ *   batch      128-query batch kNN against the FMA peak
+ *   attention  single-query attention (n = 4096, d = 256; n = 1000 and 100, d = 64)
+ *              against reading the keys, MultiHead against Standard, scratch
+ *              bytes and allocations per query once warm; a 128-query batch
+ *              over 1000 keys against the FMA peak
  *   cutoff     single-query kNN time against n with 1 and T threads (the OpenMP cut-off)
  * Usage: latent_kernel_bench [all|bandwidth|knn|batch|attention|cutoff] [--reps N]
  * This is a measurement program, not a test: it never fails on a slow result. */
@@ -17,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <immintrin.h>
 
 static int g_reps = 21;
 
@@ -86,10 +93,156 @@ static double triad_gbs(int threads)
     return 3.0 * n * 4 / median(t, 11) / 1e9;
 }
 
+/* ---- bounds: reading bytes and the FMA peak, on the ISA liblatent uses ---- */
+
+__attribute__((target("avx512f"))) static float read_avx512(const float *x, size_t n)
+{
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    for (size_t i = 0; i + 64 <= n; i += 64) {
+        s0 = _mm512_add_ps(s0, _mm512_load_ps(x + i));
+        s1 = _mm512_add_ps(s1, _mm512_load_ps(x + i + 16));
+        s2 = _mm512_add_ps(s2, _mm512_load_ps(x + i + 32));
+        s3 = _mm512_add_ps(s3, _mm512_load_ps(x + i + 48));
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+}
+
+__attribute__((target("avx2"))) static float read_avx2(const float *x, size_t n)
+{
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    for (size_t i = 0; i + 32 <= n; i += 32) {
+        s0 = _mm256_add_ps(s0, _mm256_load_ps(x + i));
+        s1 = _mm256_add_ps(s1, _mm256_load_ps(x + i + 8));
+        s2 = _mm256_add_ps(s2, _mm256_load_ps(x + i + 16));
+        s3 = _mm256_add_ps(s3, _mm256_load_ps(x + i + 24));
+    }
+    __m256 s = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
+    float v[8];
+    _mm256_storeu_ps(v, s);
+    return v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+}
+
+static float read_scalar(const float *x, size_t n)
+{
+    float s = 0.0f;
+    for (size_t i = 0; i < n; i++) s += x[i];
+    return s;
+}
+
+/* A buffer of the same bytes as a space's rows, read again and again so it
+ * sits where those rows sit between queries: the read bound of a kernel that
+ * must read them once. Timed one read at a time, alternating with the kernel
+ * it bounds, so both see the same machine. */
+typedef struct {
+    float *x;
+    size_t n;
+    int threads;
+} reader;
+
+static reader reader_new(size_t bytes, int threads)
+{
+    reader r = {NULL, bytes / 4 / 64 * 64, threads};
+    r.x = aligned_alloc(64, r.n * 4);
+    if (!r.x) exit(70);
+    fill(r.x, r.n, 3);
+    return r;
+}
+
+static double reader_time(const reader *rd)
+{
+    lt_isa isa = lt_isa_active();
+    volatile float sink = 0.0f;
+    const float *x = rd->x;
+    size_t n = rd->n;
+    double t0 = now_s();
+#pragma omp parallel num_threads(rd->threads)
+    {
+        int tid = omp_get_thread_num(), T = omp_get_num_threads();
+        size_t lo = n / 64 * tid / T * 64, hi = n / 64 * (tid + 1) / T * 64;
+        float v = isa == LT_ISA_AVX512 ? read_avx512(x + lo, hi - lo)
+                  : isa == LT_ISA_AVX2 ? read_avx2(x + lo, hi - lo) : read_scalar(x + lo, hi - lo);
+#pragma omp atomic
+        sink += v;
+    }
+    return now_s() - t0;
+}
+
+static double read_time(size_t bytes, int threads, int reps)
+{
+    reader rd = reader_new(bytes, threads);
+    double t[256];
+    reader_time(&rd);
+    reader_time(&rd);
+    for (int r = 0; r < reps; r++) t[r] = reader_time(&rd);
+    free(rd.x);
+    return median(t, reps);
+}
+
+#define FMA_CHAINS 12 /* independent accumulators: covers 2 ports x 4-6 cycles of latency */
+
+__attribute__((target("avx512f,fma"))) static float fma_avx512(long iters)
+{
+    __m512 a[FMA_CHAINS], m = _mm512_set1_ps(0.999f), c = _mm512_set1_ps(1e-3f);
+    for (int j = 0; j < FMA_CHAINS; j++) a[j] = _mm512_set1_ps((float)j);
+    for (long i = 0; i < iters; i++)
+        for (int j = 0; j < FMA_CHAINS; j++) a[j] = _mm512_fmadd_ps(a[j], m, c);
+    __m512 s = a[0];
+    for (int j = 1; j < FMA_CHAINS; j++) s = _mm512_add_ps(s, a[j]);
+    return _mm512_reduce_add_ps(s);
+}
+
+__attribute__((target("avx2,fma"))) static float fma_avx2(long iters)
+{
+    __m256 a[FMA_CHAINS], m = _mm256_set1_ps(0.999f), c = _mm256_set1_ps(1e-3f);
+    for (int j = 0; j < FMA_CHAINS; j++) a[j] = _mm256_set1_ps((float)j);
+    for (long i = 0; i < iters; i++)
+        for (int j = 0; j < FMA_CHAINS; j++) a[j] = _mm256_fmadd_ps(a[j], m, c);
+    __m256 s = a[0];
+    for (int j = 1; j < FMA_CHAINS; j++) s = _mm256_add_ps(s, a[j]);
+    float v[8];
+    _mm256_storeu_ps(v, s);
+    return v[0] + v[7];
+}
+
+static float fma_scalar(long iters)
+{
+    float a[FMA_CHAINS];
+    for (int j = 0; j < FMA_CHAINS; j++) a[j] = (float)j;
+    for (long i = 0; i < iters; i++)
+        for (int j = 0; j < FMA_CHAINS; j++) a[j] = a[j] * 0.999f + 1e-3f;
+    return a[0] + a[FMA_CHAINS - 1];
+}
+
+/* FMA peak (flop/s, 2 per lane) of the active ISA with `threads` threads. */
+static double fma_peak(int threads)
+{
+    lt_isa isa = lt_isa_active();
+    int lanes = isa == LT_ISA_AVX512 ? 16 : isa == LT_ISA_AVX2 ? 8 : 1;
+    long iters = 2000000;
+    double t[15];
+    volatile float sink = 0.0f;
+    for (int r = -2; r < 15; r++) {
+        double t0 = now_s();
+#pragma omp parallel num_threads(threads)
+        {
+            float v = isa == LT_ISA_AVX512 ? fma_avx512(iters) : isa == LT_ISA_AVX2 ? fma_avx2(iters) : fma_scalar(iters);
+#pragma omp atomic
+            sink += v;
+        }
+        if (r >= 0) t[r] = now_s() - t0;
+    }
+    /* the fastest repetition: the peak is what the core can do when not preempted */
+    qsort(t, 15, sizeof *t, cmp_d);
+    return 2.0 * lanes * FMA_CHAINS * (double)iters * threads / t[0];
+}
+
 static void bench_bandwidth(void)
 {
     int T = omp_get_max_threads();
-    for (int t = 1; t <= T; t++) printf("bandwidth  triad threads=%d  %.1f GB/s\n", t, triad_gbs(t));
+    for (int t = 1; t <= T; t++)
+        printf("bound      triad threads=%d  %.1f GB/s   read 100 MB %.1f GB/s   read 10 MB %.1f GB/s   FMA peak %.1f GFLOP/s\n",
+               t, triad_gbs(t), 102.4e6 / read_time(102400000, t, 11) / 1e9, 10.24e6 / read_time(10240000, t, 21) / 1e9,
+               fma_peak(t) / 1e9);
 }
 
 static double time_knn(lt_space *s, const float *q, size_t k, int reps)
@@ -106,22 +259,48 @@ static double time_knn(lt_space *s, const float *q, size_t k, int reps)
     return median(t, reps);
 }
 
+static const char *const metric_names[] = {"Euclidean", "Cosine", "Manhattan", "Hyperbolic", "Dot"};
+
+/* Single-query kNN against the time to read the same bytes with the same
+ * threads, the two alternating rep by rep. */
 static void bench_knn(void)
 {
-    size_t n = 100000, d = 256;
+    size_t d = 256;
     float q[8 * 256];
     fill(q, sizeof q / sizeof *q, 7);
     int T = omp_get_max_threads();
-    for (int t = 1; t <= T; t++) {
-        lt_space *s = make_space(n, d, LT_METRIC_EUCLIDEAN, LT_ATTN_STANDARD, (unsigned)t);
-        double med = time_knn(s, q, 10, g_reps);
-        double bw = n * d * 4.0 / med / 1e9;
-        printf("knn        n=%zu d=%zu k=10 threads=%d  median %.3f ms  (%.1f GB/s of embeddings)\n", n, d, t,
-               med * 1e3, bw);
-        lt_space_destroy(s);
+    for (size_t n = 100000; n >= 10000; n /= 10) {
+        for (int m = 0; m < 5; m++) {
+            double med1 = 0.0;
+            for (int t = 1; t <= T; t++) {
+                if (n < 100000 && m > 0) continue; /* the hot case: Euclidean */
+                lt_space *s = make_space(n, d, (lt_metric)m, LT_ATTN_STANDARD, (unsigned)t);
+                reader rd = reader_new(n * d * 4, t);
+                lt_neighbor out[16];
+                size_t found;
+                double tk[256], tb[256];
+                lt_space_knn(s, q, 10, out, &found);
+                reader_time(&rd);
+                for (int r = 0; r < g_reps; r++) {
+                    tb[r] = reader_time(&rd);
+                    double t0 = now_s();
+                    lt_space_knn(s, q + (size_t)(r % 8) * d, 10, out, &found);
+                    tk[r] = now_s() - t0;
+                }
+                double med = median(tk, g_reps), bound = median(tb, g_reps);
+                if (t == 1) med1 = med;
+                printf("knn        %-10s n=%zu d=%zu k=10 threads=%d  median %.3f ms  read bound %.3f ms  ratio %.2f",
+                       metric_names[m], n, d, t, med * 1e3, bound * 1e3, med / bound);
+                if (t > 1) printf("  speed-up %.2f", med1 / med);
+                printf("\n");
+                free(rd.x);
+                lt_space_destroy(s);
+            }
+        }
     }
 }
 
+/* Batch kNN against the FMA peak of the same thread count. */
 static void bench_batch(void)
 {
     size_t n = 100000, d = 256, nq = 128, k = 10;
@@ -130,46 +309,91 @@ static void bench_batch(void)
     size_t *found = malloc(nq * sizeof *found);
     fill(q, nq * d, 9);
     int T = omp_get_max_threads();
-    for (int t = 1; t <= T; t++) {
-        lt_space *s = make_space(n, d, LT_METRIC_EUCLIDEAN, LT_ATTN_STANDARD, (unsigned)t);
-        int reps = g_reps < 7 ? g_reps : 7;
-        double tm[64];
-        lt_space_knn_batch(s, q, nq, k, out, found);
-        for (int r = 0; r < reps; r++) {
-            double t0 = now_s();
+    for (int m = 0; m < 5; m++)
+        for (int t = 1; t <= T; t++) {
+            if (m > 0 && t > 1) continue;
+            lt_space *s = make_space(n, d, (lt_metric)m, LT_ATTN_STANDARD, (unsigned)t);
+            int reps = g_reps < 7 ? g_reps : 7;
+            double tm[64];
             lt_space_knn_batch(s, q, nq, k, out, found);
-            tm[r] = now_s() - t0;
+            double peak = fma_peak(t);
+            for (int r = 0; r < reps; r++) {
+                double t0 = now_s();
+                lt_space_knn_batch(s, q, nq, k, out, found);
+                tm[r] = now_s() - t0;
+            }
+            double med = median(tm, reps), flops = 2.0 * n * d * nq / med;
+            printf("batch      %-10s n=%zu d=%zu k=%zu nq=%zu threads=%d  median %.1f us/query  %.1f GFLOP/s  "
+                   "%.0f%% of FMA peak (%.1f GFLOP/s)\n",
+                   metric_names[m], n, d, k, nq, t, med / nq * 1e6, flops / 1e9, 100.0 * flops / peak, peak / 1e9);
+            lt_space_destroy(s);
         }
-        double med = median(tm, reps);
-        printf("batch      n=%zu d=%zu k=%zu nq=%zu threads=%d  median %.1f us/query  (%.1f GFLOP/s)\n", n, d, k,
-               nq, t, med / nq * 1e6, 2.0 * n * d * nq / med / 1e9);
-        lt_space_destroy(s);
-    }
     free(q); free(out); free(found);
 }
 
+/* Single-query attention against reading the keys once (hot, alternating rep
+ * by rep), MultiHead and the others against Standard; the peak of a first
+ * query beyond the stored rows and the allocations of the timed ones; a
+ * 128-query batch over 1000 keys against the FMA peak. */
 static void bench_attention(void)
 {
-    size_t n = 4096, d = 256;
+    static const char *names[] = {"Standard", "Flash", "MultiHead", "MoE"};
     float q[8 * 256], out[256];
     fill(q, sizeof q / sizeof *q, 11);
-    static const char *names[] = {"Standard", "Flash", "MultiHead", "MoE"};
-    int T = omp_get_max_threads();
-    for (int t = 1; t <= T; t++)
-        for (int a = 0; a < 4; a++) {
-            lt_space *s = make_space(n, d, LT_METRIC_EUCLIDEAN, (lt_attention)a, (unsigned)t);
-            double tm[256];
-            lt_space_attention(s, q, out);
-            int reps = g_reps * 5 < 256 ? g_reps * 5 : 256;
-            for (int r = 0; r < reps; r++) {
-                double t0 = now_s();
-                lt_space_attention(s, q + (r % 8) * d, out);
-                tm[r] = now_s() - t0;
+    int T = omp_get_max_threads(), reps = g_reps * 5 < 256 ? g_reps * 5 : 256;
+    /* n = 100, d = 64 is the ci suite's attention_computation case */
+    const size_t shapes[3][2] = {{4096, 256}, {1000, 64}, {100, 64}};
+    for (int sh = 0; sh < 3; sh++) {
+        size_t n = shapes[sh][0], d = shapes[sh][1];
+        for (int t = 1; t <= T; t++) {
+            double std_t = 0.0;
+            for (int a = 0; a < 4; a++) {
+                lt_space *s = make_space(n, d, LT_METRIC_EUCLIDEAN, (lt_attention)a, (unsigned)t);
+                reader rd = reader_new(n * d * 4, t);
+                size_t base = lt_mem_stats_get().current_bytes;
+                lt_mem_reset_peak();
+                lt_space_attention(s, q, out);
+                size_t extra = lt_mem_stats_get().peak_bytes - base;
+                lt_mem_reset_peak();
+                double tk[256], tb[256];
+                reader_time(&rd);
+                for (int r = 0; r < reps; r++) {
+                    tb[r] = reader_time(&rd);
+                    double t0 = now_s();
+                    lt_space_attention(s, q + (r % 8) * d, out);
+                    tk[r] = now_s() - t0;
+                }
+                double allocs = (double)lt_mem_stats_get().allocations / reps;
+                double med = median(tk, reps), bound = median(tb, reps);
+                if (a == 0) std_t = med;
+                printf("attention  %-9s n=%zu d=%zu threads=%d  median %.1f us  read bound %.1f us  ratio %.2f  "
+                       "vs Standard %.2f  peak beyond rows %zu B  allocs/query %.2f\n",
+                       names[a], n, d, t, med * 1e6, bound * 1e6, med / bound, med / std_t, extra, allocs);
+                free(rd.x);
+                lt_space_destroy(s);
             }
-            printf("attention  %-9s n=%zu d=%zu threads=%d  median %.1f us\n", names[a], n, d, t,
-                   median(tm, reps) * 1e6);
-            lt_space_destroy(s);
         }
+    }
+    /* batch: 128 queries over 1000 keys, d = 256 */
+    size_t n = 1000, d = 256, nq = 128;
+    float *qs = malloc(nq * d * sizeof(float)), *bout = malloc(nq * d * sizeof(float));
+    fill(qs, nq * d, 17);
+    for (int t = 1; t <= T; t++) {
+        lt_space *s = make_space(n, d, LT_METRIC_EUCLIDEAN, LT_ATTN_STANDARD, (unsigned)t);
+        double peak = fma_peak(t), tm[64];
+        int r7 = g_reps < 15 ? g_reps : 15;
+        lt_space_attention_batch(s, qs, nq, bout);
+        for (int r = 0; r < r7; r++) {
+            double t0 = now_s();
+            lt_space_attention_batch(s, qs, nq, bout);
+            tm[r] = now_s() - t0;
+        }
+        double med = median(tm, r7), flops = 4.0 * n * d * nq / med;
+        printf("attention  batch     n=%zu d=%zu nq=%zu threads=%d  median %.2f us/query  %.1f GFLOP/s  %.0f%% of FMA peak\n",
+               n, d, nq, t, med / nq * 1e6, flops / 1e9, 100.0 * flops / peak);
+        lt_space_destroy(s);
+    }
+    free(qs); free(bout);
 }
 
 /* The smallest n at which T threads beat one thread tells where to put the cut-off. */

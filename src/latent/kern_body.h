@@ -69,29 +69,37 @@ static inline float KFN(l1)(const float *a, const float *b, size_t n)
  * row at a time through the pairwise kernels above: a single sequential
  * stream is what the hardware prefetcher follows best (measured 9-10 GB/s,
  * against 6-7 GB/s for four interleaved rows sharing each query load; a plain
- * read of the same bytes gives 10-12 GB/s). Short rows are hot in cache and
+ * read of the same bytes gives 10-12 GB/s), with a software prefetch
+ * LT_PF_ROWS rows ahead.
+ * Short rows are hot in cache and
  * there the reduction of each row's vector dominates, so eight rows go
  * together and one V_HSUM8 reduces all eight. Every row of a run goes through
  * the same arithmetic (grouped rows and the tail alike sum lane by lane, then
  * across lanes), so a row's score never depends on where it sits: equal rows
  * tie exactly. */
 #define LT_SHORT_ROW 128
+#ifndef LT_PF_ROWS
+#define LT_PF_ROWS 8
+#endif
 
-/* Eight rows x8[j] = x + j*stride (rows past g repeat row 0), summed lane by
- * lane, then reduced together. */
+/* g <= 8 rows x + j*stride, each summed lane by lane, then reduced together. */
 #define LT_SCAN8(NAME, STEP)                                                             \
     static inline void KFN(scan8_##NAME)(const float *q, const float *x, size_t stride, \
                                          size_t n, size_t g, float *out)                 \
     {                                                                                  \
         V acc[8];                                                                      \
-        const float *xr[8];                                                            \
-        LT_UNROLL for (int j = 0; j < 8; j++) {                                        \
-            acc[j] = V_ZERO();                                                         \
-            xr[j] = x + ((size_t)j < g ? (size_t)j : 0) * stride;                      \
-        }                                                                              \
-        for (size_t c = 0; c < n; c += VW) {                                           \
-            V qv = V_LOAD(q + c);                                                      \
-            LT_UNROLL for (int j = 0; j < 8; j++) acc[j] = STEP(qv, V_LOAD(xr[j] + c), acc[j]); \
+        LT_UNROLL for (int j = 0; j < 8; j++) acc[j] = V_ZERO();                       \
+        if (g == 8) {                                                                  \
+            for (size_t c = 0; c < n; c += VW) {                                       \
+                V qv = V_LOAD(q + c);                                                  \
+                LT_UNROLL for (int j = 0; j < 8; j++)                                  \
+                    acc[j] = STEP(qv, V_LOAD(x + (size_t)j * stride + c), acc[j]);     \
+            }                                                                          \
+        } else { /* fewer rows: the same sums row by row (lanes of a row never mix \
+                  * with another's in V_HSUM8), the missing rows left at zero */    \
+            for (size_t j = 0; j < g; j++)                                             \
+                for (size_t c = 0; c < n; c += VW)                                     \
+                    acc[j] = STEP(V_LOAD(q + c), V_LOAD(x + j * stride + c), acc[j]);  \
         }                                                                              \
         float sums[8];                                                                 \
         V_HSUM8(acc, sums);                                                            \
@@ -108,7 +116,14 @@ static inline float KFN(l1)(const float *a, const float *b, size_t n)
                 KFN(scan8_##NAME)(q, rows + r * stride, stride, n, count - r < 8 ? count - r : 8, out + r); \
             return;                                                                    \
         }                                                                              \
-        for (size_t r = 0; r < count; r++) out[r] = KFN(NAME)(q, rows + r * stride, n); \
+        for (size_t r = 0; r < count; r++) {                                           \
+            /* LT_PF_ROWS rows ahead, one line at a time: more misses in flight \
+             * than the hardware prefetcher keeps (a hint: never faults, so it  \
+             * may run past the block; computed as an integer for that reason) */ \
+            uintptr_t pf = (uintptr_t)(rows + r * stride) + LT_PF_ROWS * stride * sizeof(float); \
+            for (size_t c = 0; c < n; c += 16) __builtin_prefetch((const void *)(pf + c * sizeof(float)), 0, 3); \
+            out[r] = KFN(NAME)(q, rows + r * stride, n);                               \
+        }                                                                              \
     }
 #define LT_STEP_DOT(qv, xv, acc) V_FMA(qv, xv, acc)
 #define LT_STEP_L2(qv, xv, acc) V_FMA(V_SUB(qv, xv), V_SUB(qv, xv), acc)
