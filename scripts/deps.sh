@@ -9,5 +9,5 @@ apt-get install -y -qq --no-install-recommends \
   check libomp-dev clang libclang-rt-14-dev valgrind \
   openmpi-bin libopenmpi-dev \
   slurmctld slurmd slurm-client munge \
-  libhdf5-dev libcurl4-openssl-dev shellcheck \
+  libhdf5-dev libcurl4-openssl-dev shellcheck libfaiss-dev libopenblas-dev \
   python3 python3-h5py python3-numpy python3-matplotlib python3-scipy python3-pytest chromium >/dev/null

@@ -85,6 +85,14 @@ static const struct {
     {"latentbench|baseline|list|--keep|3", LB_EUSAGE, "unknown option '--keep'"},
     {"latentbench|verify", LB_EUSAGE, "--dataset FILE is required"},
     {"latentbench|verify|--dataset|d.h5|--k|0", LB_EUSAGE, "--k: '0'"},
+    {"latentbench|probe|--help", LB_OK, NULL},
+    {"latentbench|help|probe", LB_OK, NULL},
+    {"latentbench|probe|--threads|4|--quick|--json", LB_OK, NULL},
+    {"latentbench|probe|--threads|0", LB_EUSAGE, "--threads: '0' is not an integer in 1..1024"},
+    {"latentbench|probe|--thread|2", LB_EUSAGE, "unknown option '--thread' (did you mean --threads?)"},
+    {"latentbench|probe|--json|-o|p.json", LB_EUSAGE, "give one"},
+    {"latentbench|probe|-o|", LB_EUSAGE, "-o: the file name is empty"},
+    {"latentbench|prob", LB_EUSAGE, "did you mean probe?"},
 };
 
 START_TEST(parse_only_cases)

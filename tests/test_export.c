@@ -493,16 +493,17 @@ START_TEST(test_csv)
         "id,suite,group,op,dimension,k,dataset_size,batch_size,seq_len,num_heads,num_experts,metric,attention,"
         "samples,iterations,mean_ns,median_ns,std_dev_ns,mad_ns,min_ns,max_ns,ci_low_ns,ci_high_ns,slope_ns,"
         "outliers_mild,outliers_severe,throughput_elements,throughput_bytes,peak_bytes,avg_bytes,allocations,"
-        "rss_peak_bytes,ranks,rank_min_ns,rank_median_ns,rank_max_ns,note,rounds\r\n";
+        "rss_peak_bytes,ranks,rank_min_ns,rank_median_ns,rank_max_ns,note,rounds,impl,bound_ns,bound_kind,"
+        "pct_of_bound\r\n";
     ck_assert_int_eq(strncmp(g_out, header, strlen(header)), 0);
-    ck_assert_uint_eq(lb__row_nfields, 38);
+    ck_assert_uint_eq(lb__row_nfields, 42);
     ck_assert_has("\r\nknn_search/dim_128/10,fixture,knn_search,knn,128,10,10000,0,0,0,0,Euclidean,,20,2100,"
                   "45200,44800,2100,1400,40320,58240,43904,46592,nan,");
-    ck_assert_has(",-inf,999.96000000000004,inf,,0\r\n");
+    ck_assert_has(",-inf,999.96000000000004,inf,,0,,0,,nan\r\n");
     /* CSV has no escapes: a control character becomes U+FFFD, never raw */
     ck_assert_has("\r\n\"we\"\"ird\\back,slash|pipe`\n\xEF\xBF\xBD\xEF\xBF\xBD\xC2\xB5\",fixture,weird,");
     ck_assert_lacks("\x01");
-    ck_assert_has(",\"budget: 12 of 100 samples, \"\"quoted\"\"\",0\r\n");
+    ck_assert_has(",\"budget: 12 of 100 samples, \"\"quoted\"\"\",0,,0,,nan\r\n");
     /* header + rows, the weird id's LF being inside quotes */
     ck_assert_int_eq(count(g_out, "\r\n"), NROWS + 1);
 }
@@ -523,6 +524,39 @@ START_TEST(test_md)
     ck_assert_lacks("\x01");
     ck_assert_has("- machine: Test CPU @ 2.0GHz; 16 cores; avx2\n");
     ck_assert_int_eq(count(g_out, "\n| "), NROWS + 1);
+}
+END_TEST
+
+/* Rows with a hardware bound: "% of bound" in every format, /bounds in JSON;
+ * a row without one shows "-" (Markdown), null (JSON), nan (CSV), nothing (TOML, gbench). */
+START_TEST(test_bounds)
+{
+    fixture fx;
+    fixture_init(&fx);
+    fx.rows[0].bound_ns = 22400; /* median 44.8 us: 50% */
+    snprintf(fx.rows[0].bound_kind, sizeof fx.rows[0].bound_kind, "read_mem");
+    snprintf(fx.rows[0].impl, sizeof fx.rows[0].impl, "liblatent");
+    lb_bound b[2] = {{"read_mem", "avx2", 8, 1 << 28, 1.25e10, "B/s"}, {"fma", "avx2", 8, 0, 6.4e11, "flop/s"}};
+    fx.r.bounds = b;
+    fx.r.nbounds = 2;
+    ck_assert_int_eq(render(&fx.r, LB_EXPORT_MD), LB_OK);
+    ck_assert_has("| peak memory | % of bound | note |\n|:---|---:|---:|---:|---:|---:|---:|:---|\n");
+    ck_assert_has("\n| knn_search/dim_128/10 | 44.8 µs | 45.2 µs | [43.9 µs, 46.6 µs] | 223 kelem/s | 1.00 MB | 50.0% |  |\n");
+    ck_assert_has(" | 245 MB | - |  |\n");
+    ck_assert_int_eq(render(&fx.r, LB_EXPORT_JSON), LB_OK);
+    ck_assert_has("\"impl\": \"liblatent\", \"bound_ns\": 22400, \"bound_kind\": \"read_mem\", \"pct_of_bound\": 50}");
+    ck_assert_has("\"bounds\": [\n    {\"kind\": \"read_mem\", \"isa\": \"avx2\", \"threads\": 8, \"bytes\": 268435456, "
+                  "\"value\": 12500000000, \"unit\": \"B/s\"},\n    {\"kind\": \"fma\", \"isa\": \"avx2\", \"threads\": 8, "
+                  "\"bytes\": 0, \"value\": 640000000000, \"unit\": \"flop/s\"}\n  ],\n  \"ranks\": [");
+    ck_assert_int_eq(render(&fx.r, LB_EXPORT_CSV), LB_OK);
+    ck_assert_has(",liblatent,22400,read_mem,50\r\n");
+    ck_assert_has(",,0,,nan\r\n");
+    ck_assert_int_eq(render(&fx.r, LB_EXPORT_TOML), LB_OK);
+    ck_assert_has("bound = \"22.4 µs\"\nbound_kind = \"read_mem\"\npct_of_bound = 50.0\n");
+    ck_assert_int_eq(count(g_out, "pct_of_bound"), 1);
+    ck_assert_int_eq(render(&fx.r, LB_EXPORT_GBENCH), LB_OK);
+    ck_assert_has(",\n      \"bound_ns\": 22400,\n      \"pct_of_bound\": 50");
+    ck_assert_int_eq(count(g_out, "pct_of_bound"), 1);
 }
 END_TEST
 
@@ -563,7 +597,8 @@ START_TEST(test_ab_json)
     ck_assert_has("\n  \"kind\": \"ab\",\n  \"library\": \"/opt/b/liblatent.so\",\n"
                   "  \"library_hash\": \"bbbbbbbbbbbbbbbb\",\n  \"base_library\": \"/opt/a/liblatent.so\",\n"
                   "  \"base_library_hash\": \"aaaaaaaaaaaaaaaa\",\n  \"benchmarks\": [\n");
-    ck_assert_has("\"note\": \"\", \"rounds\": 0, \"ab\": {\"rounds\": 30, \"block_iters\": 100, \"order\": \"abba\", "
+    ck_assert_has("\"note\": \"\", \"rounds\": 0, \"impl\": \"\", \"bound_ns\": 0, \"bound_kind\": \"\", "
+                  "\"pct_of_bound\": null, \"ab\": {\"rounds\": 30, \"block_iters\": 100, \"order\": \"abba\", "
                   "\"baseline_median_ns\": 42560, \"candidate_median_ns\": 44800, \"ratio\": 1.0526315789473684, "
                   "\"ratio_ci_low\": 1.0309999999999999, \"ratio_ci_high\": 1.0740000000000001, \"ratio_upper\": 1.008, "
                   "\"ratio_lower\": 0.99199999999999999, \"confidence\": 0.98999999999999999, "
@@ -594,7 +629,7 @@ START_TEST(test_ab_csv)
     fixture_init_ab(&fx);
     ck_assert_int_eq(render(&fx.r, LB_EXPORT_CSV), LB_OK);
     const char *header_tail =
-        ",note,rounds,ab_rounds,ab_block_iters,ab_order,ab_baseline_median_ns,ab_candidate_median_ns,ab_ratio,"
+        ",note,rounds,impl,bound_ns,bound_kind,pct_of_bound,ab_rounds,ab_block_iters,ab_order,ab_baseline_median_ns,ab_candidate_median_ns,ab_ratio,"
         "ab_ratio_ci_low,ab_ratio_ci_high,ab_ratio_upper,ab_ratio_lower,ab_confidence,ab_p_slower,ab_p_faster,"
         "ab_log_ratio_mad,ab_threshold_pct,ab_verdict,ab_peak_bytes_a,ab_peak_bytes_b,ab_allocations_a,"
         "ab_allocations_b,ab_memory_verdict\r\n";
@@ -604,7 +639,7 @@ START_TEST(test_ab_csv)
     ck_assert_msg((size_t)(eol + 2 - g_out) >= tl && strncmp(eol + 2 - tl, header_tail, tl) == 0, "header: %.*s",
                   (int)(eol - g_out), g_out);
     ck_assert_uint_eq(lb__ab_nfields, 21);
-    ck_assert_has(",,0,30,100,abba,42560,44800,1.0526315789473684,1.0309999999999999,1.0740000000000001,1.008,"
+    ck_assert_has(",,0,,0,,nan,30,100,abba,42560,44800,1.0526315789473684,1.0309999999999999,1.0740000000000001,1.008,"
                   "0.99199999999999999,0.98999999999999999,0.00040000000000000002,0.99960000000000004,"
                   "0.0040000000000000001,5,Regression,1000000,1000000,3,3,Same\r\n");
     ck_assert_has(",Improvement,1000000,1200000,3,3,More\r\n");
@@ -690,7 +725,7 @@ START_TEST(test_empty)
     ck_assert_int_eq(render(&r, LB_EXPORT_CSV), LB_OK);
     ck_assert_int_eq(count(g_out, "\r\n"), 1);
     ck_assert_int_eq(render(&r, LB_EXPORT_JSON), LB_OK);
-    ck_assert_has("\"benchmarks\": [],\n  \"samples\": [],\n  \"ranks\": []\n}\n");
+    ck_assert_has("\"benchmarks\": [],\n  \"samples\": [],\n  \"bounds\": [],\n  \"ranks\": []\n}\n");
 }
 END_TEST
 
@@ -837,6 +872,7 @@ static Suite *export_suite(void)
     tcase_add_test(fm, test_csv);
     tcase_add_test(fm, test_md);
     tcase_add_test(fm, test_gbench);
+    tcase_add_test(fm, test_bounds);
     tcase_add_test(fm, test_ab_json);
     tcase_add_test(fm, test_ab_csv);
     tcase_add_test(fm, test_ab_toml);

@@ -22,10 +22,11 @@ FIELDS = [
     "num_experts", "metric", "attention", "samples", "iterations", "mean_ns", "median_ns", "std_dev_ns", "mad_ns",
     "min_ns", "max_ns", "ci_low_ns", "ci_high_ns", "slope_ns", "outliers_mild", "outliers_severe",
     "throughput_elements", "throughput_bytes", "peak_bytes", "avg_bytes", "allocations", "rss_peak_bytes", "ranks",
-    "rank_min_ns", "rank_median_ns", "rank_max_ns", "note", "rounds",
+    "rank_min_ns", "rank_median_ns", "rank_max_ns", "note", "rounds", "impl", "bound_ns", "bound_kind",
+    "pct_of_bound",
 ]
-STRINGS = {"id", "suite", "group", "op", "metric", "attention", "note"}
-FLOATS = {f for f in FIELDS if f.endswith("_ns") or f.startswith("throughput_")}
+STRINGS = {"id", "suite", "group", "op", "metric", "attention", "note", "impl", "bound_kind"}
+FLOATS = {f for f in FIELDS if f.endswith("_ns") or f.startswith("throughput_")} | {"pct_of_bound"}
 COMMAND_LINE = "latentbench run --filter 'a\"b\\c'"
 # the keys of each row's A/B view, in order, with their types
 AB_KEYS = [
@@ -93,6 +94,7 @@ def check_json():
     ], f"json: ranks {d['ranks']}")
     e = load_json("empty.json")
     check(e["benchmarks"] == [] and e["samples"] == [] and e["ranks"] == [], "json: empty")
+    check(d["bounds"] == [] and e["bounds"] == [] and all(r["pct_of_bound"] is None for r in rows), "json: no bounds")
 
 
 def tables(t, prefix=()):

@@ -141,6 +141,7 @@ static const tfield row_f[] = {
     TF(K_STR, note),        TF(K_I64, rounds),              TF(K_I64, measured_rank),
     TF(K_STR, host),        TF(K_U64, peak_bytes_sum),      TF(K_U64, rss_peak_bytes_sum),
     TF(K_F64, rank_mean_ns), TF(K_F64, comm_fraction),      TF(K_F64, parallel_efficiency),
+    TF(K_STR, impl),        TF(K_F64, bound_ns),            TF(K_STR, bound_kind),
 };
 /* The members added for distributed runs (optional: older files lack them). */
 static const char *const dist_members[] = {"measured_rank",  "host",          "peak_bytes_sum",
@@ -300,6 +301,16 @@ static void assert_results_equal(const lb_results *a, const lb_results *b, const
         ck_assert_uint_eq(u->peak_bytes, v->peak_bytes);
         ck_assert_uint_eq(u->rss_peak_bytes, v->rss_peak_bytes);
     }
+    ck_assert_uint_eq(a->nbounds, b->nbounds);
+    for (size_t i = 0; i < a->nbounds; i++) {
+        const lb_bound *u = &a->bounds[i], *v = &b->bounds[i];
+        ck_assert_str_eq(u->kind, v->kind);
+        ck_assert_str_eq(u->isa, v->isa);
+        ck_assert_int_eq(u->threads, v->threads);
+        ck_assert_uint_eq(u->bytes, v->bytes);
+        ck_assert_msg(same_double(u->value, v->value), "%s: bound %zu value %g != %g", ctx, i, u->value, v->value);
+        ck_assert_str_eq(u->unit, v->unit);
+    }
     assert_ab_equal(a, b, ctx);
 }
 
@@ -314,6 +325,7 @@ typedef struct {
     lb_sample  *sp[FX_ROWS];
     size_t      ns[FX_ROWS];
     lb_rank_row ranks[FX_RANKS];
+    lb_bound    bounds[2];
     /* the A/B fixture's (fixture_init_ab) */
     lb_row      base_rows[FX_ROWS];
     lb_ab_row   ab[FX_ROWS];
@@ -411,6 +423,10 @@ static void fixture_init(fixture *fx)
     fx->r.nsamples = fx->ns;
     fx->r.ranks = fx->ranks;
     fx->r.nranks = FX_RANKS;
+    fx->bounds[0] = (lb_bound){"read_mem", "avx512", 2, UINT64_C(1) << 28, 1.25e10, "B/s"};
+    fx->bounds[1] = (lb_bound){"fma", "avx2", 1, 0, 6.4e10, "flop/s"};
+    fx->r.bounds = fx->bounds;
+    fx->r.nbounds = 2;
 }
 
 /* The A/B fixture: the plain one as the candidate, and the baseline's rows by
@@ -722,6 +738,37 @@ START_TEST(test_read_before_distributed)
 }
 END_TEST
 
+/* Files written before the rows' impl and bound and before /bounds: impl
+ * reads "liblatent", no bound, no /bounds. */
+START_TEST(test_read_before_bounds)
+{
+    char path[600], err[512] = "";
+    lbt_path(path, sizeof path, "old.h5");
+    fixture fx;
+    fixture_init(&fx);
+    ck_assert_int_eq(lb_results_write(path, &fx.r, err, sizeof err), LB_OK);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    static const char *const members[] = {"impl", "bound_ns", "bound_kind"};
+    for (size_t k = 0; k < NELEM(members); k++) drop_member(f, "benchmarks", members[k]);
+    ck_assert_int_ge(H5Ldelete(f, "bounds", H5P_DEFAULT), 0);
+    H5Fclose(f);
+    for (size_t i = 0; i < FX_ROWS; i++) {
+        strcpy(fx.rows[i].impl, LB_IMPL_DEFAULT);
+        fx.rows[i].bound_ns = 0;
+        fx.rows[i].bound_kind[0] = '\0';
+    }
+    fx.r.bounds = NULL;
+    fx.r.nbounds = 0;
+    lb_results back;
+    int rc = lb__results_read_unchecked(path, &back, err, sizeof err);
+    ck_assert_msg(rc == LB_OK, "read: %s", err);
+    assert_results_equal(&fx.r, &back, "before bounds");
+    ck_assert_ptr_null(back.bounds);
+    lb_results_free(&back);
+}
+END_TEST
+
 /* Random values in every field of table tf of the zeroed record rec. */
 static void random_rec(uint64_t *s, const tfield *tf, size_t nf, void *rec)
 {
@@ -761,6 +808,7 @@ START_TEST(test_roundtrip_random)
     r.nranks = nranks;
     for (size_t i = 0; i < nrows; i++) {
         random_rec(&s, row_f, NROW_F, &r.rows[i]);
+        if (!r.rows[i].impl[0]) strcpy(r.rows[i].impl, LB_IMPL_DEFAULT); /* "" reads as the default */
         r.nsamples[i] = rng_next(&s) % 20;
         r.samples[i] = r.nsamples[i] ? calloc(r.nsamples[i], sizeof **r.samples) : NULL;
         for (size_t j = 0; j < r.nsamples[i]; j++)
@@ -779,6 +827,7 @@ START_TEST(test_roundtrip_random)
         r.npairs = calloc(nrows, sizeof *r.npairs);
         for (size_t i = 0; i < nrows; i++) {
             random_rec(&s, row_f, NROW_F, &r.base_rows[i]);
+            if (!r.base_rows[i].impl[0]) strcpy(r.base_rows[i].impl, LB_IMPL_DEFAULT);
             random_rec(&s, ab_f, NAB_F, &r.ab[i]);
             memcpy(r.base_rows[i].id, r.rows[i].id, LB_ID_LEN);
             memcpy(r.ab[i].id, r.rows[i].id, LB_ID_LEN);
@@ -2085,6 +2134,18 @@ static void v_ranks(valid_run *v) { v->r.meta.mpi_ranks = -2; }
 static void v_makespan(valid_run *v) { v->r.meta.makespan_s = NAN; }
 static void v_cores(valid_run *v) { v->rank.cores = -1; }
 static void v_measured_rank(valid_run *v) { v->rows[0].measured_rank = -7; }
+static void v_bound_kind(valid_run *v)
+{
+    strcpy(v->rows[1].bound_kind, "roofline");
+    v->rows[1].bound_ns = 5;
+}
+static void v_bound_alone(valid_run *v) { v->rows[0].bound_ns = 5; }
+static lb_bound v_bad_bound = {"read_mem", "avx2", 1, 1024, -1.0, "B/s"};
+static void v_bounds(valid_run *v)
+{
+    v->r.bounds = &v_bad_bound;
+    v->r.nbounds = 1;
+}
 
 static const struct {
     void (*edit)(valid_run *v);
@@ -2104,6 +2165,9 @@ static const struct {
     {v_makespan, "root attribute 'makespan_s' is nan"},
     {v_cores, "/ranks row 0: rank 0, cores -1"},
     {v_measured_rank, "measured_rank is -7"},
+    {v_bound_kind, "bound_kind is 'roofline', expected read_mem, read_hot, fma or empty"},
+    {v_bound_alone, "bound_ns 5 does not go with bound_kind ''"},
+    {v_bounds, "/bounds row 0: kind 'read_mem', threads 1, value -1, unit 'B/s'"},
 };
 
 START_TEST(test_read_bad_values)
@@ -2289,6 +2353,7 @@ static Suite *store_suite(void)
     tcase_add_test(rt, test_full_length_strings);
     tcase_add_test(rt, test_read_before_rounds);
     tcase_add_test(rt, test_read_before_distributed);
+    tcase_add_test(rt, test_read_before_bounds);
     suite_add_tcase(s, rt);
 
     TCase *at = tcase_create("atomic");

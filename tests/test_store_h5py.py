@@ -32,7 +32,13 @@ ROW_FIELDS = [
     ("measured_rank", "i", 0), ("host", "S", LB_HOST_LEN), ("peak_bytes_sum", "u", 0),
     ("rss_peak_bytes_sum", "u", 0), ("rank_mean_ns", "f", 0), ("comm_fraction", "f", 0),
     ("parallel_efficiency", "f", 0),
+    # the implementation and the row's hardware bound
+    ("impl", "S", LB_NAME_LEN), ("bound_ns", "f", 0), ("bound_kind", "S", LB_NAME_LEN),
 ]
+BOUND_FIELDS = [("kind", "S", LB_NAME_LEN), ("isa", "S", LB_NAME_LEN), ("threads", "i", 0), ("bytes", "u", 0),
+                ("value", "f", 0), ("unit", "S", LB_NAME_LEN)]
+BOUNDS = [{"kind": "read_mem", "isa": "avx512", "threads": 2, "bytes": 2**28, "value": 1.25e10, "unit": "B/s"},
+          {"kind": "fma", "isa": "avx2", "threads": 1, "bytes": 0, "value": 6.4e10, "unit": "flop/s"}]
 NUMPY_KIND = {"S": "S", "i": "<i8", "u": "<u8", "f": "<f8"}
 
 # lb_ab_row and lb_ab_pair, in struct order (A/B files)
@@ -63,6 +69,7 @@ ROOT_STR = {
     "library_hash": "0123456789abcdef",
     "kind": "results",
     "knobs": "",
+    "peers": "",
 }
 ROOT_INT = {"schema_version": 3, "mpi_ranks": 2, "omp_threads": 8, "nodes": 2, "node_concurrency": 4,
             "complete": 0, "library_size": 123456}
@@ -179,10 +186,11 @@ def check_results(path, ab=False):
         for k, v in ROOT_FLOAT.items():
             got = f.attrs.get(k)
             check(isinstance(got, np.floating) and got == v, f"attribute {k} = {got!r}, expected {v}")
-        want_keys = {"benchmarks", "samples", "ranks"} | ({"base_benchmarks", "ab", "ab_pairs"} if ab else set())
+        want_keys = {"benchmarks", "samples", "ranks", "bounds"} | ({"base_benchmarks", "ab", "ab_pairs"} if ab else set())
         check(set(f.keys()) == want_keys, f"{path}: root holds {sorted(f.keys())}")
 
         check_table(f["benchmarks"], "/benchmarks", ROW_FIELDS, 3, expected_row)
+        check_table(f["bounds"], "/bounds", BOUND_FIELDS, 2, lambda j: BOUNDS[j])
         if ab:
             check_table(f["base_benchmarks"], "/base_benchmarks", ROW_FIELDS, 3, expected_base_row)
             check_table(f["ab"], "/ab", AB_FIELDS, 3, expected_ab_row)

@@ -30,12 +30,37 @@ START_TEST(builtin_counts)
     static const struct { const char *suite; size_t n; } want[] = {
         {"latency", 41}, {"throughput", 12}, {"memory", 16}, {"matrix", 480}, {"critical_path", 18},
         {"attention_comparison", 54}, {"distance_comparison", 12}, {"flash_attention", 16}, {"ci", 20},
-        {"all", 625}, {"scaling", 6},
+        {"all", 625}, {"scaling", 6}, {"peers", 16},
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
         size_t n = count_suite(want[i].suite, NULL);
         ck_assert_msg(n == want[i].n, "%s: %zu cases, want %zu", want[i].suite, n, want[i].n);
     }
+}
+END_TEST
+
+/* peers: each liblatent case has its faiss twin of the same workload, impl aside */
+START_TEST(peers_pairs)
+{
+    lb_case_list l = {0};
+    char err[512];
+    ck_assert_msg(lb_suite_load("peers", NULL, &l, err, sizeof err) == LB_OK, "%s", err);
+    size_t nfaiss = 0;
+    for (size_t i = 0; i < l.count; i++) {
+        const lb_case *c = &l.cases[i];
+        int impl = lb_impl_parse(c->impl);
+        ck_assert_int_ge(impl, 0);
+        if (impl != LB_IMPL_FAISS) continue;
+        nfaiss++;
+        ck_assert_ptr_nonnull(strstr(c->id, "/faiss"));
+        ck_assert_msg(i > 0 && lb_case_same_workload(&l.cases[i - 1], c) && lb_impl_parse(l.cases[i - 1].impl) == 0,
+                      "%s has no liblatent twin before it", c->id);
+    }
+    ck_assert_uint_eq(nfaiss, 8);
+    ck_assert_str_eq(lb_impl_name(lb_impl_parse("FAISS")), "faiss");
+    ck_assert_int_eq(lb_impl_parse(""), LB_IMPL_LIBLATENT);
+    ck_assert_int_eq(lb_impl_parse("annoy"), -1);
+    lb_case_list_free(&l);
 }
 END_TEST
 
@@ -178,6 +203,13 @@ static const struct {
     {G("knn", "g/\\u0007") "dimension = 8\nk = 1\ndataset_size = 10\n", ":4:6:", "control character"},
     {"include = [\"/nonexistent/x.toml\"]\n", ":1:12:", "include '/nonexistent/x.toml': no such suite file"},
     {"include = [\"latncy\"]\n", ":1:12:", "did you mean 'latency'"},
+    /* impl (docs/PEERS.md): a known name, and only what the peer measures */
+    {G("knn", "g") "dimension = 8\nk = 1\ndataset_size = 10\nimpl = \"fais\"\n", ":9:8:", "unknown impl 'fais' (did you mean 'faiss'?)"},
+    {G("knn", "g") "dimension = 8\nk = 1\ndataset_size = 10\nimpl = \"\"\n", ":9:8:", "impl must not be empty"},
+    {G("knn", "g") "dimension = 8\nk = 1\ndataset_size = 10\nmetric = \"Manhattan\"\nimpl = \"faiss\"\n", ":9:10:",
+     "impl = 'faiss' has no Manhattan search (Euclidean, Cosine or Dot)"},
+    {G("attention", "g") "dimension = 8\nseq_len = 4\nimpl = \"faiss\"\n", ":8:8:",
+     "impl = 'faiss' measures knn and knn_batch only, not 'attention'"},
 };
 
 static void write_file(const char *path, const char *text)
@@ -232,9 +264,9 @@ START_TEST(duplicates_includes_grids)
     ck_assert_msg(lb_suite_load(b, NULL, &l, err, sizeof err) == LB_OK, "%s", err);
     ck_assert_uint_eq(l.count, 1);
     /* the built-in suites agree with each other on every shared id */
-    static const char *const builtin[] = {"ci", "all", "scaling"};
+    static const char *const builtin[] = {"ci", "all", "scaling", "peers"};
     lb_case_list all = {0};
-    for (size_t i = 0; i < 3; i++) ck_assert_msg(lb_suite_load(builtin[i], NULL, &all, err, sizeof err) == LB_OK, "%s", err);
+    for (size_t i = 0; i < 4; i++) ck_assert_msg(lb_suite_load(builtin[i], NULL, &all, err, sizeof err) == LB_OK, "%s", err);
     lb_case_list_free(&all);
     write_file(b, G("knn", "g/x") "dimension = 16\nk = 1\ndataset_size = 10\n");
     ck_assert_int_eq(lb_suite_load(b, NULL, &l, err, sizeof err), LB_EDATA); /* another suite, another case */
@@ -373,6 +405,7 @@ int main(void)
     tcase_add_test(tc, unknown_suite);
     tcase_add_test(tc, malformed_files);
     tcase_add_test(tc, invalid_cases);
+    tcase_add_test(tc, peers_pairs);
     tcase_add_test(tc, duplicates_includes_grids);
     tcase_add_test(tc, memory_limit);
     tcase_add_test(tc, validate_and_size);

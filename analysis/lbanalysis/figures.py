@@ -529,12 +529,43 @@ def throughput_vs_batch(ctx):
     return Figure("throughput_vs_batch", title, caption, fig, _ids(shown))
 
 
+BOUND_KINDS = {"read_mem": "memory bandwidth", "read_hot": "in-cache bandwidth", "fma": "FMA peak"}
+
+
 def hardware_bound(ctx):
-    # Schema version 1 records no bound (peak bandwidth or FLOP rate) for a
-    # row, so there is nothing to divide by; the figure waits for the schema.
-    return Skipped("hardware_bound", "% of hardware bound",
-                   "the results file records no hardware bounds (schema version 1 has no bound fields), "
-                   "so the share of the hardware bound is not drawn")
+    """% of bound of each kNN and attention row (docs/PROBE.md): 100 x the
+    least time the hardware needs for one iteration over its median."""
+    title = "% of hardware bound"
+    rows = [r for r in ctx.rows if ctx.results.pct_of_bound(r) is not None][:40]
+    if not rows:
+        return Skipped("hardware_bound", title,
+                       "the results file records no hardware bounds (run measures them from this version on; "
+                       "only kNN and attention rows have one), so the share of the hardware bound is not drawn")
+    pct = [ctx.results.pct_of_bound(r) for r in rows]
+    kinds = [k for k in BOUND_KINDS if any(r["bound_kind"] == k for r in rows)]
+    fig, axes = P.new(1, 1, width=9.0, height=1.4 + 0.3 * len(rows))
+    ax = axes[0][0]
+    y = np.arange(len(rows))
+    for i, k in enumerate(kinds):
+        sel = [j for j, r in enumerate(rows) if r["bound_kind"] == k]
+        ax.barh(y[sel], [pct[j] for j in sel], color=P.PALETTE[i], label=f"{k}: {BOUND_KINDS[k]}")
+    for c in ax.containers:
+        ax.bar_label(c, fmt="%.1f%%", fontsize=7, padding=2)
+    ax.axvline(100, color="#333333", linestyle="--", linewidth=0.9)
+    P.categorical(ax, "y", y, [r["id"] for r in rows])
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.margins(x=0.15)
+    ax.set_xlabel("share of the hardware bound (%)")
+    ax.set_ylabel("benchmark (kNN and attention rows)")
+    ax.set_title("100% = the hardware's limit (dashed); colour: what sets the bound", loc="left")
+    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    threads = sorted({b["threads"] for b in ctx.results.bounds}) or ["?"]
+    caption = ("Each kNN and attention row's bound per iteration (bound_ns: the bytes it must read over the "
+               "bandwidth for its working set, or its flops over the FMA peak, whichever is longer, measured on "
+               f"rank 0's node at {max(threads)} threads) as a share of its median time. Low shares are "
+               "expected for small cases (call overhead) and costly metrics; see docs/PROBE.md.")
+    return Figure("hardware_bound", title, caption, fig, [r["id"] for r in rows])
 
 
 def parallel_efficiency(ctx):

@@ -94,6 +94,16 @@ def _figures_of(report):
     return out
 
 
+def _pct_of_bound(res, r):
+    """"% of bound" of a row (docs/PROBE.md): "-" without a bound."""
+    p = res.pct_of_bound(r)
+    return "-" if p is None else (f"{p:.2f}%" if p < 9.95 else f"{p:.1f}%")
+
+
+def _has_bounds(res):
+    return any(r["bound_ns"] > 0 for r in res.rows)
+
+
 def _throughput(r):
     if r["throughput_elements"] > 0:
         return fmt_rate(r["throughput_elements"])
@@ -239,8 +249,9 @@ def write_html(report, path):
         parts.append(_ab_html(report, row_anchor))
 
     figs_of = _figures_of(report)
+    bounded = _has_bounds(res)
     head = ["benchmark", "suite", "median", "95% CI of the mean", "MAD", "samples", "rounds", "throughput",
-            "peak memory", "allocations", "note", "figures"]
+            "peak memory", "allocations"] + (["% of bound"] if bounded else []) + ["note", "figures"]
     rows = []
     for r in res.rows:
         ci = f"[{fmt_time(r['ci_low_ns'])}, {fmt_time(r['ci_high_ns'])}]"
@@ -257,7 +268,9 @@ def write_html(report, path):
             _td(str(r["rounds"]), r["rounds"], "n"),
             _td(_e(_throughput(r)), r["throughput_elements"] or r["throughput_bytes"] or None, "n"),
             _td(_e(fmt_bytes(r["peak_bytes"])), r["peak_bytes"], "n"),
-            _td(str(r["allocations"]), r["allocations"], "n"), _td(_e(r["note"])), _td(figs)]) + "</tr>")
+            _td(str(r["allocations"]), r["allocations"], "n")] +
+            ([_td(_e(_pct_of_bound(res, r)), res.pct_of_bound(r), "n")] if bounded else []) +
+            [_td(_e(r["note"])), _td(figs)]) + "</tr>")
     whose = (" The candidate's (B) rows: in an A/B file each sample is one of its blocks."
              if is_ab(res) else "")
     parts.append(f'<section id="benchmarks"><h2>Benchmarks</h2><p>{len(res.rows)} rows; click a column to sort. '
@@ -460,12 +473,15 @@ def write_markdown(report, path):
                 lines.append(f"| `{_md(s.id)}` | {h.files[s.runs[cp]].attrs['created']} | "
                              f"{100 * (math.exp(after - before) - 1):+.1f}% |")
             lines += [""]
+    bounded = _has_bounds(res)
     lines += ["## Benchmarks", "",
-              "| benchmark | median | 95% CI of the mean | throughput | peak memory | note |",
-              "|:---|---:|---:|---:|---:|:---|"]
+              "| benchmark | median | 95% CI of the mean | throughput | peak memory |" +
+              (" % of bound |" if bounded else "") + " note |",
+              "|:---|---:|---:|---:|---:|" + ("---:|" if bounded else "") + ":---|"]
     for r in res.rows:
+        pct = f" {_pct_of_bound(res, r)} |" if bounded else ""
         lines.append(f"| {_md(r['id'])} | {fmt_time(r['median_ns'])} | [{fmt_time(r['ci_low_ns'])}, "
-                     f"{fmt_time(r['ci_high_ns'])}] | {_throughput(r)} | {fmt_bytes(r['peak_bytes'])} | "
+                     f"{fmt_time(r['ci_high_ns'])}] | {_throughput(r)} | {fmt_bytes(r['peak_bytes'])} |{pct} "
                      f"{_md(r['note'])} |")
     lines += ["", "Full report: [index.html](index.html).", ""]
     _write(path, "\n".join(lines))

@@ -46,7 +46,7 @@ ROOT_OPTIONAL = {
     "nodes": ("int", 1), "node_concurrency": ("int", 0), "complete": ("int", 1),
     "makespan_s": ("double", 0.0), "ideal_makespan_s": ("double", 0.0),
     "predicted_makespan_s": ("double", 0.0), "library": ("text", ""), "library_hash": ("text", ""),
-    "library_size": ("int", 0), "knobs": ("text", ""),
+    "library_size": ("int", 0), "knobs": ("text", ""), "peers": ("text", ""),
 }
 
 # /benchmarks members: name -> class ("string", "integer", "number").
@@ -63,8 +63,10 @@ ROW_REQUIRED = {
 ROW_OPTIONAL = {
     "rounds": (I, 0), "measured_rank": (I, 0), "host": (S, ""), "peak_bytes_sum": (I, 0),
     "rss_peak_bytes_sum": (I, 0), "rank_mean_ns": (N, 0.0), "comm_fraction": (N, 0.0),
-    "parallel_efficiency": (N, 0.0),
+    "parallel_efficiency": (N, 0.0), "impl": (S, "liblatent"), "bound_ns": (N, 0.0), "bound_kind": (S, ""),
 }
+# /bounds (optional: files before it have none): the hardware bounds of rank 0's node (docs/PROBE.md).
+BOUND_REQUIRED = {"kind": S, "isa": S, "threads": I, "bytes": I, "value": N, "unit": S}
 RANK_REQUIRED = {"rank": I, "hostname": S, "cores": I, "peak_bytes": I, "rss_peak_bytes": I}
 SAMPLE_REQUIRED = {"iterations": I, "ns_per_iter": N}
 SAMPLE_OPTIONAL = {"round": (I, 0)}
@@ -93,6 +95,11 @@ class Results:
     samples: list
     ranks: list
     kind: str = field(default="results")
+    bounds: list = field(default_factory=list)  # /bounds entries as dicts; [] in files before it
+
+    def pct_of_bound(self, row):
+        """100 x the row's bound over its median (docs/PROBE.md), or None without a bound."""
+        return 100.0 * row["bound_ns"] / row["median_ns"] if row["bound_ns"] > 0 and row["median_ns"] > 0 else None
 
     def label(self):
         """Short name of the run for legends: commit and creation time."""
@@ -301,7 +308,7 @@ def _read_ab(path, f):
     pairs = [{"round": c["round"], "b_first": c["b_first"], "a_ns": c["a_ns"], "b_ns": c["b_ns"]}
              for c in _row_sets(path, f, "ab_pairs", run.rows, PAIR_REQUIRED, {})]
     return ABResults(path=path, attrs=attrs, rows=run.rows, samples=run.samples, ranks=run.ranks, kind="ab",
-                     base_rows=base_rows, ab=ab, pairs=pairs)
+                     bounds=run.bounds, base_rows=base_rows, ab=ab, pairs=pairs)
 
 
 def _read_run(path, f):
@@ -322,9 +329,15 @@ def _read_run(path, f):
 
     n, cols = _table(path, f, "benchmarks", ROW_REQUIRED, ROW_OPTIONAL)
     rows = _rows(n, cols)
+    for r in rows:  # an empty impl is liblatent, as the C reader has it
+        r["impl"] = r["impl"] or "liblatent"
+    bounds = []
+    if "bounds" in f:
+        nb, bc = _table(path, f, "bounds", BOUND_REQUIRED, {})
+        bounds = _rows(nb, bc)
     samples = [{"ns": sc["ns_per_iter"].astype(np.float64), "iterations": sc["iterations"], "round": sc["round"]}
                for sc in _row_sets(path, f, "samples", rows, SAMPLE_REQUIRED, SAMPLE_OPTIONAL)]
 
     m, rc = _table(path, f, "ranks", RANK_REQUIRED, {})
     ranks = [{k: (v[i] if isinstance(v, list) else int(v[i])) for k, v in rc.items()} for i in range(m)]
-    return Results(path=path, attrs=attrs, rows=rows, samples=samples, ranks=ranks)
+    return Results(path=path, attrs=attrs, rows=rows, samples=samples, ranks=ranks, bounds=bounds)

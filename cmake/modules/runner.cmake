@@ -15,11 +15,12 @@ add_library(lb_runner STATIC
   src/runner/plan.c
   src/runner/machine.c
   src/runner/ab.c
+  src/runner/peers.c
   ${LB_BUILD_INFO_C})
 add_dependencies(lb_runner lb_build_info_gen)
 target_include_directories(lb_runner PUBLIC ${PROJECT_SOURCE_DIR}/src/runner/include)
 target_link_libraries(lb_runner PUBLIC lb_util lb_bench lb_suite lb_cluster lb_store lb_stats lb_gate
-  lb_loader m)
+  lb_loader lb_probe m)
 target_compile_definitions(lb_runner PRIVATE
   LB_VERSION="${PROJECT_VERSION}"
   LB_BUILD_TYPE="${CMAKE_BUILD_TYPE}")

@@ -18,6 +18,7 @@
  * shared parser; main parses the whole line before anything starts (MPI,
  * files), then calls the command with the parsed arguments. */
 extern const lb_cmd_spec lb_spec_list, lb_spec_run, lb_spec_verify, lb_spec_ab, lb_spec_compare, lb_spec_report;
+extern const lb_cmd_spec lb_spec_probe;
 /* baseline save|list|show|prune|notify|config, in that order */
 #define LB_BASELINE_NSUB 6
 extern const lb_cmd_spec lb_spec_baseline[LB_BASELINE_NSUB];
@@ -31,6 +32,7 @@ int lb_check_ab(const lb_args *a, char *err, size_t errlen);
 int lb_check_compare(const lb_args *a, char *err, size_t errlen);
 int lb_check_report(const lb_args *a, char *err, size_t errlen);
 int lb_check_baseline(const lb_args *a, char *err, size_t errlen);
+int lb_check_probe(const lb_args *a, char *err, size_t errlen);
 
 /* Every command's entry. Returns an LB_* status or, for run/compare/ab, a
  * non-negative exit status (0/1/2). */
@@ -43,6 +45,7 @@ int lb_cmd_ab(const lb_args *a, lb_cluster *cl, const char *command_line, lb_lat
 int lb_cmd_compare(const lb_args *a, const lb_cluster *cl);  /* src/cli/compare.c */
 int lb_cmd_report(const lb_args *a, const lb_cluster *cl);   /* src/cli/report_cmd.c */
 int lb_cmd_baseline(const lb_args *a, const lb_cluster *cl, lb_latent *lt); /* src/cli/baseline_cmd.c */
+int lb_cmd_probe(const lb_args *a, const lb_cluster *cl, lb_latent *lt);    /* src/cli/probe.c */
 
 /* The command table (src/cli/commands.c). */
 typedef struct {

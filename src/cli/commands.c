@@ -19,10 +19,11 @@ static const lb_cli_cmd commands[] = {
     {&lb_spec_baseline[4], lb_check_baseline, 0},
     {&lb_spec_baseline[5], lb_check_baseline, 0},
     {&lb_spec_verify, lb_check_verify, 1},
+    {&lb_spec_probe, lb_check_probe, 0},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
-static const char *const top_words[] = {"list", "run", "ab", "compare", "report", "baseline", "verify", "help"};
+static const char *const top_words[] = {"list", "run", "ab", "compare", "report", "baseline", "verify", "probe", "help"};
 static const char *const baseline_words[] = {"save", "list", "show", "prune", "notify", "config"};
 
 const lb_cli_cmd *lb_cli_find(int argc, char **argv, int *used, char *err, size_t errlen)

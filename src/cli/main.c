@@ -133,6 +133,7 @@ int main(int argc, char **argv)
     else if (s == &lb_spec_ab) rc = lb_cmd_ab(&args, &cl, cmdline, &lt);
     else if (s == &lb_spec_compare) rc = lb_cmd_compare(&args, &cl);
     else if (s == &lb_spec_report) rc = lb_cmd_report(&args, &cl);
+    else if (s == &lb_spec_probe) rc = lb_cmd_probe(&args, &cl, &lt);
     else rc = lb_cmd_baseline(&args, &cl, &lt);
     lb_args_free(&args);
     lb_cluster_finalize(&cl);

@@ -89,8 +89,9 @@ static void cell(FILE *out, const char *s, int width, int left)
  * notes and hosts come from a file: sanitised, they cannot drive the terminal. */
 void lb_print_summary(FILE *out, const lb_results *r)
 {
-    int w = 9;
+    int w = 9, bounds = 0; /* the "% of bound" column only when some row has a bound */
     for (size_t i = 0; i < r->nrows; i++) {
+        bounds |= r->rows[i].bound_ns > 0;
         char id[LB_ID_LEN * 4 + 8];
         lb_sanitize(id, sizeof id, r->rows[i].id);
         int l = 0;
@@ -103,6 +104,7 @@ void lb_print_summary(FILE *out, const lb_results *r)
     fputs("  ", out); cell(out, "95% CI of the mean", 22, 0);
     fputs("  ", out); cell(out, "throughput", 14, 0);
     fputs("  ", out); cell(out, "peak mem", 8, 0);
+    if (bounds) fputs("  ", out), cell(out, "% of bound", 10, 0);
     fputc('\n', out);
     for (size_t i = 0; i < r->nrows; i++) {
         const lb_row *row = &r->rows[i];
@@ -120,6 +122,13 @@ void lb_print_summary(FILE *out, const lb_results *r)
         fputs("  ", out); cell(out, ci, 22, 0);
         fputs("  ", out); cell(out, tp, 14, 0);
         fputs("  ", out); cell(out, mem, 8, 0);
+        if (bounds) { /* 100 x bound / median: how close to the hardware (docs/PROBE.md) */
+            char pct[32];
+            double p = lb_row_pct_of_bound(row);
+            if (isnan(p)) snprintf(pct, sizeof pct, "-");
+            else snprintf(pct, sizeof pct, "%.*f%%", p < 9.95 ? 2 : 1, p);
+            fputs("  ", out), cell(out, pct, 10, 0);
+        }
         if (row->note[0]) fprintf(out, "  %s", lb_sanitize(note, sizeof note, row->note));
         fputc('\n', out);
     }

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "latentbench/error.h"
 #include "latentbench/fileio.h"
+#include "latentbench/alloc.h"
 #include "latentbench/gate.h"
 #include "latentbench/runner.h"
 
@@ -47,6 +48,8 @@ static const lb_opt run_table[] = {
     LB_OPT_S("--config", NULL, "FILE", "with --baseline: the regression_config.toml"),
     LB_OPT_SN("--history", LB_MAX_HISTORY, "FILE", "with --baseline: an earlier baseline, for the drift floor"),
     LB_OPT_S("--lib", NULL, "FILE", "the build of liblatent to measure (default: the one beside latentbench)"),
+    LB_OPT_S("--peer-lib", NULL, "FILE",
+             "the peer library of impl = faiss cases (default: liblatent_faiss.so beside latentbench; docs/PEERS.md)"),
     LB_OPT_F("--quiet", "no progress on stderr"),
     LB_OPT_F("--resume", "continue the killed run whose journal is beside the output (the same arguments)"),
 };
@@ -79,6 +82,7 @@ static int parse_args(const lb_args *a, run_opts *o, char *err, size_t errlen)
     r->scaling_reference = lb_args_str(a, "--scaling-reference", NULL);
     r->scaling_weak = lb_args_count(a, "--weak-scaling") > 0;
     o->lib = lb_args_str(a, "--lib", NULL);
+    r->peer_lib = lb_args_str(a, "--peer-lib", NULL);
     o->quiet = lb_args_count(a, "--quiet") > 0;
     r->resume = lb_args_count(a, "--resume") > 0;
     o->nhistory = lb_args_all(a, "--history", o->history, LB_MAX_HISTORY);
@@ -161,7 +165,7 @@ static int precheck(const run_opts *o, gate_inputs *g, char *err, size_t errlen)
     const struct {
         const char *what, *path;
     } in[] = {{"--baseline file", o->baseline}, {"--config file", o->config}, {"--dataset", r->dataset},
-              {"--scaling-reference", r->scaling_reference}, {"--lib", o->lib}};
+              {"--scaling-reference", r->scaling_reference}, {"--lib", o->lib}, {"--peer-lib", r->peer_lib}};
     for (size_t i = 0; !rc && i < sizeof in / sizeof in[0]; i++)
         rc = lb_cli_output_not_input("run", r->output, in[i].what, in[i].path, err, errlen);
     for (size_t i = 0; !rc && i < o->nhistory; i++)
@@ -192,6 +196,33 @@ static int compare_with_baseline(gate_inputs *g, const lb_results *cur, const lb
     }
     lb_comparison_free(&cmp);
     return rc;
+}
+
+/* Each peer row's ratio to the liblatent row measured with it (docs/PEERS.md). */
+static void print_peers(FILE *out, const lb_results *res)
+{
+    lb_peer_pair *pp = NULL;
+    size_t n = 0;
+    if (lb_peer_pairs(res, &pp, &n) || !n) return;
+    char text[512], impl[LB_NAME_LEN * 4 + 8], base[LB_ID_LEN * 4 + 8], id[LB_ID_LEN * 4 + 8];
+    char note[LB_NOTE_LEN * 4 + 8] = "";
+    fprintf(out, "peers: %s\n", lb_sanitize(text, sizeof text, res->meta.peers ? res->meta.peers : ""));
+    int w = 4;
+    for (size_t i = 0; i < n; i++) {
+        int l = (int)strlen(lb_sanitize(id, sizeof id, res->rows[pp[i].peer].id));
+        if (l > w) w = l;
+    }
+    fprintf(out, "%-*s  %7s  %-18s  %s\n", w, "pair", "ratio", "99% CI", "(peer time / liblatent time, paired rounds)");
+    for (size_t i = 0; i < n; i++) {
+        const lb_row *p = &res->rows[pp[i].peer];
+        char ci[64] = "not paired";
+        if (pp[i].rounds) snprintf(ci, sizeof ci, "[%.3f, %.3f]", pp[i].ci_low, pp[i].ci_high);
+        fprintf(out, "%-*s  %7.3f  %-18s  %s vs %s\n", w, lb_sanitize(id, sizeof id, p->id), pp[i].ratio, ci,
+                lb_sanitize(impl, sizeof impl, p->impl), lb_sanitize(base, sizeof base, res->rows[pp[i].base].id));
+        if (p->note[0]) lb_sanitize(note, sizeof note, p->note);
+    }
+    if (note[0]) fprintf(out, "warning: %s (docs/PEERS.md)\n", note);
+    lb_free(pp);
 }
 
 static void resumed(void *arg, size_t done, size_t total, const char *journal)
@@ -244,6 +275,7 @@ int lb_cmd_run(const lb_args *a, lb_cluster *cl, const char *command_line, const
     /* what was measured is shown even when the file could not be written */
     if (cl->rank == 0 && res.nrows) {
         lb_print_summary(stdout, &res);
+        print_peers(stdout, &res);
         if (!rc) printf("results: %s\n", o.run.output);
         fflush(stdout);
     }

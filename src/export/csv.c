@@ -26,6 +26,7 @@ static void put_fields(FILE *out, const void *rec, const lb__field *fields, size
         case LB__F_I64: fprintf(out, "%" PRId64, *(const int64_t *)p); break;
         case LB__F_U64: fprintf(out, "%" PRIu64, *(const uint64_t *)p); break;
         case LB__F_F64: lb__put_csv_double(out, *(const double *)p); break;
+        case LB__F_PCT: lb__put_csv_double(out, lb__row_pct(rec)); break;
         }
     }
 }

@@ -9,7 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-typedef enum { LB__F_STR, LB__F_I64, LB__F_U64, LB__F_F64 } lb__ftype;
+/* LB__F_PCT: no member of its own; lb_row_pct_of_bound of the row (lb_row tables only) */
+typedef enum { LB__F_STR, LB__F_I64, LB__F_U64, LB__F_F64, LB__F_PCT } lb__ftype;
 
 typedef struct {
     const char *name;  /* as in docs/RESULTS.md */
@@ -17,7 +18,8 @@ typedef struct {
     size_t      off, size;
 } lb__field;
 
-/* Every lb_row field, in struct (and file) order. */
+/* Every lb_row field, in struct (and file) order, and after bound_kind the
+ * derived pct_of_bound (100 x bound_ns / median_ns). */
 extern const lb__field lb__row_fields[];
 extern const size_t    lb__row_nfields;
 
@@ -37,6 +39,11 @@ extern const size_t    lb__ab_nfields;
 
 /* Row i of r, an A/B file (r->ab != NULL). */
 lb__ab_view lb__ab_view_of(const lb_results *r, size_t i);
+
+/* lb_row_pct_of_bound of rec, an lb_row (LB__F_PCT). */
+double lb__row_pct(const void *rec);
+/* Bytes of s before its NUL, at most max. */
+size_t lb__strlen_max(const char *s, size_t max);
 
 /* A string field of rec, a record of f's table (at most f->size bytes, NUL or not). */
 const char *lb__field_str(const void *rec, const lb__field *f, size_t *len);

@@ -79,6 +79,11 @@ static void put_entry(FILE *out, const lb_row *row, const char *aggregate, doubl
         /* Google Benchmark's memory-manager fields */
         fprintf(out, ",\n      \"allocs_per_iter\": %" PRIu64 ",\n      \"max_bytes_used\": %" PRIu64,
                 row->allocations, row->peak_bytes);
+        /* user counters, as benchmark::State::counters writes them */
+        if (row->bound_ns > 0) {
+            key_double(out, "bound_ns", row->bound_ns);
+            key_double(out, "pct_of_bound", lb_row_pct_of_bound(row));
+        }
         const char *note = memchr(row->note, '\0', sizeof row->note);
         size_t n = note ? (size_t)(note - row->note) : sizeof row->note;
         if (n) {

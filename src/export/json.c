@@ -38,6 +38,7 @@ static void put_members(FILE *out, const void *rec, const lb__field *fields, siz
         case LB__F_I64: fprintf(out, "%" PRId64, *(const int64_t *)p); break;
         case LB__F_U64: fprintf(out, "%" PRIu64, *(const uint64_t *)p); break;
         case LB__F_F64: lb__put_json_double(out, *(const double *)p); break;
+        case LB__F_PCT: lb__put_json_double(out, lb__row_pct(rec)); break;
         }
     }
 }
@@ -154,6 +155,22 @@ int lb__export_json(FILE *out, const lb_results *r)
     }
     fputs(r->nrows ? "\n  ],\n" : "],\n", out);
     if (r->ab) put_pairs(out, r);
+
+    /* the hardware bounds of rank 0's node (docs/PROBE.md) */
+    fputs("  \"bounds\": [", out);
+    for (size_t i = 0; i < r->nbounds; i++) {
+        const lb_bound *b = &r->bounds[i];
+        fprintf(out, "%s    {\"kind\": ", i ? ",\n" : "\n");
+        lb__put_json_str(out, b->kind, lb__strlen_max(b->kind, sizeof b->kind));
+        fputs(", \"isa\": ", out);
+        lb__put_json_str(out, b->isa, lb__strlen_max(b->isa, sizeof b->isa));
+        fprintf(out, ", \"threads\": %" PRId64 ", \"bytes\": %" PRIu64 ", \"value\": ", b->threads, b->bytes);
+        lb__put_json_double(out, b->value);
+        fputs(", \"unit\": ", out);
+        lb__put_json_str(out, b->unit, lb__strlen_max(b->unit, sizeof b->unit));
+        fputc('}', out);
+    }
+    fputs(r->nbounds ? "\n  ],\n" : "],\n", out);
 
     fputs("  \"ranks\": [", out);
     for (size_t i = 0; i < r->nranks; i++) {

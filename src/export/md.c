@@ -103,6 +103,29 @@ static void md_ab(FILE *out, const lb_results *r)
           out);
 }
 
+/* /bounds: what "% of bound" is measured against (docs/PROBE.md). */
+static void md_bounds(FILE *out, const lb_results *r)
+{
+    fputs("\n## Hardware bounds (rank 0's node)\n\n| kind | isa | threads | working set | value |\n"
+          "|:---|:---|---:|---:|---:|\n",
+          out);
+    for (size_t i = 0; i < r->nbounds; i++) {
+        const lb_bound *b = &r->bounds[i];
+        char ws[32] = "-", v[48];
+        if (b->bytes) lb__fmt_bytes(ws, sizeof ws, (double)b->bytes);
+        if (!strncmp(b->unit, "B/s", sizeof b->unit)) lb__fmt_bytes_rate(v, sizeof v, b->value);
+        else snprintf(v, sizeof v, "%.3g Gflop/s", b->value * 1e-9);
+        fputs("| ", out);
+        md_field(out, b->kind, sizeof b->kind);
+        fputs(" | ", out);
+        md_field(out, b->isa, sizeof b->isa);
+        fprintf(out, " | %" PRId64 " | %s | %s |\n", b->threads, ws, v);
+    }
+    fputs("\n% of bound: 100 x the row's bound per iteration (bytes it must read over the bandwidth for its "
+          "working set, or its flops over the FMA peak, whichever is longer) over its median.\n",
+          out);
+}
+
 int lb__export_md(FILE *out, const lb_results *r)
 {
     const lb_meta *m = &r->meta;
@@ -118,9 +141,11 @@ int lb__export_md(FILE *out, const lb_results *r)
         return LB_OK;
     }
     if (r->ab) fputs("Rows: the candidate build (B) of an A/B run.\n\n", out);
-    fputs("| benchmark | median | mean | 95% CI of the mean | throughput | peak memory | note |\n"
-          "|:---|---:|---:|---:|---:|---:|:---|\n",
-          out);
+    int bounds = 0; /* the "% of bound" column only when some row has a bound (docs/PROBE.md) */
+    for (size_t i = 0; i < r->nrows; i++) bounds |= r->rows[i].bound_ns > 0;
+    fprintf(out, "| benchmark | median | mean | 95%% CI of the mean | throughput | peak memory |%s note |\n"
+                 "|:---|---:|---:|---:|---:|---:|%s:---|\n",
+            bounds ? " % of bound |" : "", bounds ? "---:|" : "");
     for (size_t i = 0; i < r->nrows; i++) {
         const lb_row *row = &r->rows[i];
         char med[32], mean[32], lo[32], hi[32], tp[96] = "-", eb[32], bb[32], mem[32];
@@ -139,9 +164,15 @@ int lb__export_md(FILE *out, const lb_results *r)
         fputs("| ", out);
         lb__put_md_text(out, s, n);
         fprintf(out, " | %s | %s | [%s, %s] | %s | %s | ", med, mean, lo, hi, tp, mem);
+        if (bounds) {
+            double p = lb_row_pct_of_bound(row);
+            if (isnan(p)) fputs("- | ", out);
+            else fprintf(out, "%.*f%% | ", p < 9.95 ? 2 : 1, p);
+        }
         md_field(out, row->note, sizeof row->note);
         fputs(" |\n", out);
     }
     if (r->ab) md_ab(out, r);
+    if (r->nbounds) md_bounds(out, r);
     return LB_OK;
 }

@@ -23,9 +23,18 @@ const lb__field lb__row_fields[] = {
     F(peak_bytes, LB__F_U64), F(avg_bytes, LB__F_U64), F(allocations, LB__F_U64), F(rss_peak_bytes, LB__F_U64),
     F(ranks, LB__F_I64), F(rank_min_ns, LB__F_F64), F(rank_median_ns, LB__F_F64), F(rank_max_ns, LB__F_F64),
     F(note, LB__F_STR), F(rounds, LB__F_I64),
+    F(impl, LB__F_STR), F(bound_ns, LB__F_F64), F(bound_kind, LB__F_STR), {"pct_of_bound", LB__F_PCT, 0, 0},
 };
 #undef F
 const size_t lb__row_nfields = sizeof lb__row_fields / sizeof lb__row_fields[0];
+
+double lb__row_pct(const void *rec) { return lb_row_pct_of_bound(rec); }
+
+size_t lb__strlen_max(const char *s, size_t max)
+{
+    const char *z = memchr(s, '\0', max);
+    return z ? (size_t)(z - s) : max;
+}
 
 #define F(name, type) {#name, type, offsetof(lb__ab_view, name), sizeof(((lb__ab_view *)0)->name)}
 #define A(name, type) {#name, type, offsetof(lb__ab_view, ab.name), sizeof(((lb__ab_view *)0)->ab.name)}

@@ -19,6 +19,7 @@
 #include "latentbench/error.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 #define PATH_MAX_LEN 512 /* 3 x LB_ID_LEN (every byte invalid) + "#n" fits */
@@ -196,6 +197,7 @@ static void put_ab_table(FILE *out, const lb_results *r, size_t i, const char *p
             break;
         }
         case LB__F_F64: lb__put_toml_double(out, *(const double *)p); break;
+        case LB__F_PCT: break; /* lb_row tables only */
         }
         fputc('\n', out);
     }
@@ -229,6 +231,15 @@ static void put_table(FILE *out, const lb_row *row, const char *path)
     key_str(out, "average_mb", b);
     snprintf(b, sizeof b, "%" PRIu64, row->allocations);
     key_str(out, "allocations", b);
+    double pct = lb_row_pct_of_bound(row); /* TOML has no null: only rows with a bound */
+    if (!isnan(pct)) {
+        key_time(out, "bound", row->bound_ns);
+        fputs("bound_kind = ", out);
+        lb__put_toml_str(out, row->bound_kind, lb__strlen_max(row->bound_kind, sizeof row->bound_kind));
+        fputs("\npct_of_bound = ", out);
+        lb__put_toml_double(out, pct);
+        fputc('\n', out);
+    }
 }
 
 int lb__export_toml(FILE *out, const lb_results *r)

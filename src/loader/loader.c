@@ -49,9 +49,9 @@ static int file_hash(const char *path, uint64_t *size, char hex[17])
 
 /* The default build: beside the binary (a build tree), or in the installed
  * library directory beside bin/. */
-static int default_path(char *out, size_t len)
+static int default_path_of(const char *env_name, const char *file, char *out, size_t len)
 {
-    const char *env = getenv("LATENTBENCH_LIB");
+    const char *env = getenv(env_name);
     if (env && *env) {
         snprintf(out, len, "%s", env);
         return 1;
@@ -63,11 +63,13 @@ static int default_path(char *out, size_t len)
     char *slash = strrchr(exe, '/');
     if (!slash) return 0;
     *slash = '\0';
-    const char *cands[] = {"%s/" LB_LATENT_SONAME, "%s/../" LB_INSTALL_LIBDIR "/" LB_LATENT_SONAME};
+    const char *cands[] = {"%s/%s", "%s/../" LB_INSTALL_LIBDIR "/%s"};
     for (size_t i = 0; i < sizeof cands / sizeof *cands; i++)
-        if ((size_t)snprintf(out, len, cands[i], exe) < len && access(out, F_OK) == 0) return 1;
-    return (size_t)snprintf(out, len, "%s/" LB_LATENT_SONAME, exe) < len; /* reported as missing */
+        if ((size_t)snprintf(out, len, cands[i], exe, file) < len && access(out, F_OK) == 0) return 1;
+    return (size_t)snprintf(out, len, "%s/%s", exe, file) < len; /* reported as missing */
 }
+
+static int default_path(char *out, size_t len) { return default_path_of("LATENTBENCH_LIB", LB_LATENT_SONAME, out, len); }
 
 int lb_latent_open(const char *path, lb_latent *lt, char *err, size_t errlen)
 {
@@ -122,4 +124,26 @@ void lb_latent_close(lb_latent *lt)
 {
     if (lt && lt->handle) dlclose(lt->handle);
     if (lt) memset(lt, 0, sizeof *lt);
+}
+
+int lb_peer_open(const char *path, lb_latent *lt, char *err, size_t errlen)
+{
+    char want[PATH_MAX];
+    if (!path) {
+        if (!default_path_of("LATENTBENCH_PEER_LIB", LB_PEER_FILE, want, sizeof want))
+            return lb_errorf(err, errlen, LB_ENOINPUT, "peers: cannot locate the running binary to find %s",
+                             LB_PEER_FILE);
+        struct stat st;
+        const char *env = getenv("LATENTBENCH_PEER_LIB");
+        if (!(env && *env) && stat(want, &st) != 0)
+            return lb_errorf(err, errlen, LB_ENOINPUT,
+                             "peers: %s: no such file: this build has no FAISS peer (configured without FAISS; "
+                             "docs/PEERS.md) or give --peer-lib", want);
+    }
+    int rc = lb_latent_open(path ? path : want, lt, err, errlen);
+    if (!rc && !lt->peer_describe) {
+        rc = lb_errorf(err, errlen, LB_EDATA, "%s: not a peer library (it lacks lt_peer_describe)", lt->path);
+        lb_latent_close(lt);
+    }
+    return rc;
 }

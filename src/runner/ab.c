@@ -7,6 +7,7 @@
 #include "latentbench/gate.h"
 #include "latentbench/ops.h"
 #include "latentbench/stats.h"
+#include "latentbench/text.h"
 #include "runner_internal.h"
 
 #include <math.h>
@@ -37,15 +38,7 @@ void lb_ab_opts_init(lb_ab_opts *o)
     o->confidence = 0.99;
 }
 
-/* One case's outcome on the rank that measured it. */
-typedef struct {
-    lb_ab_row   ab;
-    lb_ab_pair *pairs;
-    size_t      npairs;
-    case_acc    acc[2]; /* the blocks of A and of B as samples, for each build's own row */
-} ab_case;
-
-static void ab_case_free(ab_case *r)
+void lb__ab_case_free(ab_case *r)
 {
     lb_free(r->pairs);
     lb__acc_free(&r->acc[0]);
@@ -66,7 +59,7 @@ static int memory_of(const lb_latent *lt, lb_op_ctx *op, uint64_t *peak, uint64_
     return rc;
 }
 
-static uint64_t id_hash(const char *s)
+uint64_t lb__id_hash(const char *s)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
@@ -131,8 +124,8 @@ static const char *memory_verdict(const lb_ab_row *ab)
  * measuring over a few placements turns that fixed bias into noise that the
  * rounds average out (as Stabilizer re-randomises layout). The build
  * prepared first alternates. */
-static int prepare_epoch(const lb_case *c, const lb_ab_opts *o, const lb_latent *const lt[2], lb_op_ctx *op[2],
-                         unsigned epoch, uint64_t seed, char *err, size_t errlen)
+static int prepare_epoch(const lb_case *c, const lb_ab_opts *o, const lb_dataset *ds, const lb_latent *const lt[2],
+                         lb_op_ctx *op[2], unsigned epoch, uint64_t seed, char *err, size_t errlen)
 {
     int rc = LB_OK;
     lt_space *shim[2] = {NULL, NULL};
@@ -155,7 +148,7 @@ static int prepare_epoch(const lb_case *c, const lb_ab_opts *o, const lb_latent 
     }
     for (int k = 0; k < 2 && !rc; k++) {
         int b = (int)((epoch + (unsigned)k) % 2);
-        lb_op_env env = {lt[b], o->run.seed, NULL, NULL, o->run.max_memory};
+        lb_op_env env = {lt[b], o->run.seed, ds, NULL, o->run.max_memory};
         rc = lb_op_prepare(c, &env, &op[b], err, errlen);
     }
     for (int b = 0; b < 2; b++)
@@ -167,8 +160,8 @@ static int prepare_epoch(const lb_case *c, const lb_ab_opts *o, const lb_latent 
 /* Both builds of one case: prepare on identical inputs, warm up in turn, size
  * the blocks, then alternate blocks in the seeded order. *remote is set when
  * another rank's failure stopped it. */
-static int measure_ab(const lb_case *c, const lb_ab_opts *o, const lb_cluster *cl, uint64_t seed, ab_case *r,
-                      int *remote, char *err, size_t errlen)
+int lb__measure_ab(const lb_case *c, const lb_ab_opts *o, const lb_dataset *ds, const lb_cluster *cl, uint64_t seed,
+                   ab_case *r, int *remote, char *err, size_t errlen)
 {
     const lb_latent *lt[2] = {o->run.lt, o->candidate};
     lb_op_ctx *op[2] = {NULL, NULL};
@@ -176,7 +169,11 @@ static int measure_ab(const lb_case *c, const lb_ab_opts *o, const lb_cluster *c
     double *x = NULL;
     int rc = LB_OK;
     *remote = 0;
-    rc = prepare_epoch(c, o, lt, op, 0, seed, err, errlen);
+    rc = prepare_epoch(c, o, ds, lt, op, 0, seed, err, errlen);
+    if (!rc) { /* the shape each build's row reports (a dataset's, when there is one) */
+        lb_op_shape(op[0], &r->acc[0].dim, &r->acc[0].rows);
+        lb_op_shape(op[1], &r->acc[1].dim, &r->acc[1].rows);
+    }
     if (!rc) rc = memory_of(lt[0], op[0], &r->ab.peak_bytes_a, &r->ab.allocations_a);
     if (!rc) rc = memory_of(lt[1], op[1], &r->ab.peak_bytes_b, &r->ab.allocations_b);
 
@@ -227,7 +224,7 @@ static int measure_ab(const lb_case *c, const lb_ab_opts *o, const lb_cluster *c
         unsigned epochs = rounds >= 8 * LB_AB_EPOCHS ? LB_AB_EPOCHS : 1;
         if (i > 0 && i * epochs / rounds != (i - 1) * epochs / rounds) {
             uint64_t unused;
-            rc = prepare_epoch(c, o, lt, op, (unsigned)(i * epochs / rounds), seed, err, errlen);
+            rc = prepare_epoch(c, o, ds, lt, op, (unsigned)(i * epochs / rounds), seed, err, errlen);
             for (int b = 0; b < 2 && !rc; b++) rc = lb_op_run(op[b], 1, &unused);
             if (rc) break;
         }
@@ -383,8 +380,15 @@ int lb_ab_run(const lb_ab_opts *o, lb_cluster *cl, lb_results *res, char *err, s
     for (size_t s = 0; s < ro->nsuites && !rc; s++) rc = lb_suite_load(ro->suites[s], ro->filter, &list, err, errlen);
     if (!rc && list.count == 0) rc = lb_errorf(err, errlen, LB_EUSAGE, "ab: no benchmark matches");
     lb_op_env env = {ro->lt, ro->seed, NULL, NULL, ro->max_memory};
-    for (size_t i = 0; !rc && i < list.count; i++)
-        rc = lb_op_check(&list.cases[i], &env, err, errlen);
+    for (size_t i = 0; !rc && i < list.count; i++) {
+        char sid[LB_ID_LEN + 16];
+        if (lb_impl_parse(list.cases[i].impl) != LB_IMPL_LIBLATENT) /* a peer is measured by run, paired */
+            rc = lb_errorf(err, errlen, LB_EUSAGE,
+                           "ab: '%s' measures impl = '%s', not liblatent: ab compares two builds of liblatent "
+                           "(run pairs a peer with liblatent: docs/PEERS.md)",
+                           lb_sanitize(sid, sizeof sid, list.cases[i].id), list.cases[i].impl);
+        else rc = lb_op_check(&list.cases[i], &env, err, errlen);
+    }
     if (!rc && cl->rank == 0) rc = lb__check_output(ro->output, err, errlen);
     int failed_rank = -1;
     rc = lb_cluster_agree_status(cl, rc, &failed_rank);
@@ -442,9 +446,10 @@ int lb_ab_run(const lb_ab_opts *o, lb_cluster *cl, lb_results *res, char *err, s
         if (ro->progress && cl->rank == 0) ro->progress(ro->progress_arg, 0, j, nmine, list.cases[i].id);
         j++;
         int remote = 0;
-        rc = measure_ab(&list.cases[i], o, cl, seed ^ id_hash(list.cases[i].id), &cases[i], &remote, err, errlen);
+        rc = lb__measure_ab(&list.cases[i], o, NULL, cl, seed ^ lb__id_hash(list.cases[i].id), &cases[i], &remote, err,
+                            errlen);
         if (rc) {
-            ab_case_free(&cases[i]);
+            lb__ab_case_free(&cases[i]);
             if (!remote) {
                 local = rc;
                 lb_cluster_notify_failure(cl);
@@ -488,7 +493,7 @@ int lb_ab_run(const lb_ab_opts *o, lb_cluster *cl, lb_results *res, char *err, s
     lb_free(buf.data);
     if (!grc && cl->rank == 0) grc = combine_ab(all, all_len, nc, res, &complete);
     lb_free(all);
-    for (size_t i = 0; i < nc; i++) ab_case_free(&cases[i]);
+    for (size_t i = 0; i < nc; i++) lb__ab_case_free(&cases[i]);
     lb_free(cases);
     lb_free(mine);
 

@@ -7,6 +7,7 @@
 #include "latentbench/gate.h"
 #include "latentbench/interrupt.h"
 #include "latentbench/ops.h"
+#include "latentbench/probe.h"
 #include "latentbench/stats.h"
 #include "latentbench/text.h"
 
@@ -14,6 +15,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -338,12 +340,14 @@ int lb__make_row(const lb_case *c, const case_acc *a, const lb_run_opts *o, lb_s
     }
     memset(row, 0, sizeof *row);
     snprintf(row->id, sizeof row->id, "%s", c->id);
+    int impl = lb_impl_parse(c->impl); /* the canonical spelling of a case's impl */
+    snprintf(row->impl, sizeof row->impl, "%s", impl > 0 ? lb_impl_name(impl) : LB_IMPL_DEFAULT);
     snprintf(row->suite, sizeof row->suite, "%s", c->suite);
     snprintf(row->group, sizeof row->group, "%s", c->group);
     workload_fields(c, row);
     row->samples = (int64_t)a->n;
     row->iterations = (int64_t)a->total_iters;
-    row->rounds = o->rounds;
+    row->rounds = a->rounds ? a->rounds : o->rounds;
     row->mean_ns = st.mean;
     row->median_ns = st.median;
     row->std_dev_ns = st.std_dev;
@@ -387,6 +391,7 @@ int lb__make_row(const lb_case *c, const case_acc *a, const lb_run_opts *o, lb_s
     if (a->budget_limited)
         snprintf(row->note, sizeof row->note, "budget: %zu of %u samples", a->n,
                  o->rounds * lb_measure_round_opts(&o->mo, o->rounds).sample_size);
+    if (a->note[0]) snprintf(row->note, sizeof row->note, "%s", a->note);
     return LB_OK;
 }
 
@@ -759,6 +764,88 @@ static int case_done(const lb_case *c, size_t i, const case_acc *a, const lb_run
     return rc;
 }
 
+/* ---- peers ----------------------------------------------------------------- */
+
+/* Cases i and p (a liblatent case and a peer's, either first in the list)
+ * measured as one interleaved pair; both rows then complete as any case does,
+ * in list order (so every rank of a lockstep mode journals them alike). */
+static int measure_pair(const lb_run_opts *o, const lb_case_list *list, size_t i, size_t p, const lb_latent *peer,
+                        const char *note, const lb_dataset *ds, lb_shard mode, lb_cluster *cl, const char *host,
+                        journal *jn, lb_buf *buf, lb_buf *stream, int *remote, char *err, size_t errlen)
+{
+    size_t ib = lb_impl_parse(list->cases[i].impl) == LB_IMPL_LIBLATENT ? i : p, ip = ib == i ? p : i;
+    lb_case cb = lb__scaled_case(&list->cases[ib], o->workload_scale);
+    lb_case cp = lb__scaled_case(&list->cases[ip], o->workload_scale);
+    ab_case r;
+    memset(&r, 0, sizeof r);
+    int rc = lb__measure_peer_pair(&cb, o, peer, ds, cl, &r, remote, err, errlen);
+    if (mode != LB_SHARD_MATRIX) { /* every rank measured the pair: agree before the collective rows */
+        int failed = -1, all = lb_cluster_agree_status(cl, rc, &failed);
+        if (all && failed != cl->rank) *remote = 1;
+        rc = all;
+    }
+    if (!rc) {
+        for (int b = 0; b < 2; b++) r.acc[b].rounds = (int64_t)r.npairs;
+        snprintf(r.acc[1].note, sizeof r.acc[1].note, "%s", note ? note : "");
+        const lb_case *first = ib < ip ? &cb : &cp, *second = ib < ip ? &cp : &cb;
+        rc = case_done(first, ib < ip ? ib : ip, &r.acc[ib < ip ? 0 : 1], o, mode, cl, host, jn, buf, stream, remote,
+                       err, errlen);
+        if (!rc)
+            rc = case_done(second, ib < ip ? ip : ib, &r.acc[ib < ip ? 1 : 0], o, mode, cl, host, jn, buf, stream,
+                           remote, err, errlen);
+    }
+    lb__ab_case_free(&r);
+    return rc;
+}
+
+static void peer_free(lb_latent *peer)
+{
+    if (!peer) return;
+    lb_latent_close(peer);
+    lb_free(peer);
+}
+
+/* ---- hardware bounds (docs/PROBE.md) ------------------------------------------ */
+
+/* Rank 0's node, at the run's thread count and liblatent's ISA, measured in a
+ * child process (its buffer stays out of the rows' peak RSS). A probe that
+ * fails costs the rows their bound, not the run: a warning says why. */
+static void probe_node(const lb_run_opts *o, lb_results *res)
+{
+    const char *env = getenv("LATENTBENCH_PROBE"); /* "0": no probe, no bounds (docs/PROBE.md) */
+    if (env && strcmp(env, "0") == 0) return;
+    lb_probe_opts po = {(int)res->meta.omp_threads, o->lt->isa_name(o->lt->isa_active()), 0};
+    if (po.threads < 1) po.threads = 1;
+    if (po.threads > LB_PROBE_MAX_THREADS) po.threads = LB_PROBE_MAX_THREADS;
+    lb_probe_result pr;
+    char why[256];
+    if (lb_probe_run_isolated(&po, &pr, why, sizeof why) != LB_OK) {
+        fprintf(stderr, "latentbench: warning: %s; the rows have no hardware bound\n", why);
+        return;
+    }
+    res->bounds = pr.bounds; /* lb_results_free frees it */
+    res->nbounds = pr.nbounds;
+}
+
+/* Each kNN and attention row's bound per iteration, from the bounds at the
+ * run's threads: its case gives the MoE routing, data sharding splits its rows. */
+static void set_bounds(const lb_run_opts *o, const lb_case_list *list, lb_shard mode, const lb_cluster *cl,
+                       lb_results *res)
+{
+    const char *isa = o->lt->isa_name(o->lt->isa_active());
+    for (size_t i = 0; i < res->nrows; i++) {
+        lb_row *row = &res->rows[i];
+        int64_t top_k = 0;
+        for (size_t c = 0; c < list->count; c++)
+            if (!strcmp(list->cases[c].id, row->id)) {
+                top_k = list->cases[c].top_k_experts;
+                break;
+            }
+        lb_probe_row_bound(res->bounds, res->nbounds, res->meta.omp_threads, isa, top_k,
+                           mode == LB_SHARD_DATA ? cl->size : 1, row);
+    }
+}
+
 /* ---- the run --------------------------------------------------------------- */
 
 /* Fails early, before hours of measuring, when the output cannot be written:
@@ -864,6 +951,24 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
         lb_case c = lb__scaled_case(&list.cases[i], o->workload_scale);
         rc = lb_op_check(&c, &env, err, errlen);
     }
+    /* peers: the peer library, loaded only when a case measures through it */
+    lb_latent *peer = NULL;
+    const char *peer_case = NULL;
+    for (size_t i = 0; !rc && !peer_case && i < list.count; i++)
+        if (lb_impl_parse(list.cases[i].impl) != LB_IMPL_LIBLATENT) peer_case = list.cases[i].id;
+    if (peer_case && mode == LB_SHARD_DATA) {
+        char sid[LB_ID_LEN + 16];
+        rc = lb_errorf(err, errlen, LB_EUSAGE,
+                       "run: --shard data does not measure peers ('%s' has impl = 'faiss'): use --shard matrix or none",
+                       lb_sanitize(sid, sizeof sid, peer_case));
+    }
+    if (!rc && peer_case) {
+        peer = lb_calloc(1, sizeof *peer);
+        rc = peer ? lb_peer_open(o->peer_lib, peer, err, errlen) : lb_errorf(err, errlen, LB_ENOMEM, "run: out of memory");
+        if (rc) lb_free(peer), peer = NULL;
+    }
+    lb_op_env penv = env;
+    penv.lt = peer;
     if (!rc && cl->rank == 0) rc = lb__check_output(o->output, err, errlen);
     if (!rc && cl->rank == 0 && o->baseline) rc = check_against_baseline(&list, o->workload_scale, o->baseline, err, errlen);
     lb_results ref; /* read before measuring: a bad reference must not cost the run */
@@ -884,6 +989,7 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
         lb_results_free(&ref);
         lb_case_list_free(&list);
         if (dsp) lb_dataset_free(dsp);
+        peer_free(peer);
         return rc;
     }
     if (cl->rank == 0 && o->resume && o->resumed) o->resumed(o->progress_arg, jn.ndone, list.count, jn.path);
@@ -894,7 +1000,9 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
     res->ranks = lb_calloc((size_t)cl->size, sizeof *res->ranks);
     case_acc *acc = lb_calloc(list.count, sizeof *acc);
     unsigned char *mine = lb_calloc(list.count, 1);
-    if (!res->rows || !res->samples || !res->nsamples || !res->ranks || !acc || !mine) rc = LB_ENOMEM;
+    size_t *pair = peer ? lb_malloc(list.count * sizeof *pair) : NULL; /* the case measured with each, or none */
+    if (!res->rows || !res->samples || !res->nsamples || !res->ranks || !acc || !mine || (peer && !pair)) rc = LB_ENOMEM;
+    if (!rc && pair) lb__peer_pairs(&list, jn.done, pair);
     if (!rc) rc = lb_meta_fill(&res->meta, cl, o->command_line, o->lt);
     if (!rc) {
         lb_clock_calibrate(&res->meta.timer_resolution_ns, &res->meta.timer_overhead_ns);
@@ -902,17 +1010,24 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
         res->meta.nodes = cl->nodes;
         res->meta.node_concurrency = mode == LB_SHARD_MATRIX ? o->node_concurrency : 0;
         if (!res->meta.shard) rc = LB_ENOMEM;
+        if (peer && !(res->meta.peers = lb_strdup(peer->peer_describe()))) rc = LB_ENOMEM;
     }
+    if (!rc && cl->rank == 0) probe_node(o, res); /* the other ranks wait in the agreement */
     rc = lb_cluster_agree_status(cl, rc, NULL);
 
     /* schedule */
     if (!rc) rc = lb__schedule(o, &list, mode, cl, jn.done, mine, &res->meta);
+    /* a pair runs where its liblatent case was scheduled (each rank decides alike) */
+    for (size_t i = 0; !rc && pair && i < list.count; i++)
+        if (pair[i] != SIZE_MAX && lb_impl_parse(list.cases[i].impl) != LB_IMPL_LIBLATENT) mine[i] = mine[pair[i]];
     if (rc) { /* agreed: nothing was measured, nothing is written */
         if (!err[0]) snprintf(err, errlen, "run: %s", lb_strerror(rc));
         journal_close(&jn, 0, 0);
         journal_free(&jn);
         lb_free(acc);
         lb_free(mine);
+        lb_free(pair);
+        peer_free(peer);
         lb_results_free(res);
         lb_results_free(&ref);
         lb_case_list_free(&list);
@@ -936,9 +1051,18 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
             if (o->progress && cl->rank == 0) o->progress(o->progress_arg, r, j, nmine, c.id);
             j++;
             int remote = 0;
-            rc = measure_round(&c, &env, mode, &mo, r, cl, &acc[i], &remote, err, errlen);
-            if (!rc && r + 1 == o->rounds)
-                rc = case_done(&c, i, &acc[i], o, mode, cl, host, &jn, &buf, &stream, &remote, err, errlen);
+            size_t p = pair ? pair[i] : SIZE_MAX;
+            if (p != SIZE_MAX) { /* with its partner, once: when the first of the two comes */
+                if (r == 0 && p > i)
+                    rc = measure_pair(o, &list, i, p, peer, peer->peer_note ? peer->peer_note() : "", dsp, mode, cl,
+                                      host, &jn, &buf, &stream, &remote, err, errlen);
+            } else {
+                int own = lb_impl_parse(c.impl) == LB_IMPL_LIBLATENT;
+                rc = measure_round(&c, own ? &env : &penv, mode, &mo, r, cl, &acc[i], &remote, err, errlen);
+                if (!rc && !own && peer->peer_note) snprintf(acc[i].note, sizeof acc[i].note, "%s", peer->peer_note());
+                if (!rc && r + 1 == o->rounds)
+                    rc = case_done(&c, i, &acc[i], o, mode, cl, host, &jn, &buf, &stream, &remote, err, errlen);
+            }
             if (rc && !remote) {
                 local = rc;
                 if (mode == LB_SHARD_MATRIX) lb_cluster_notify_failure(cl);
@@ -980,6 +1104,7 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
     }
     lb_free(acc);
     lb_free(mine);
+    lb_free(pair);
 
     lb_rank_row me;
     memset(&me, 0, sizeof me);
@@ -996,6 +1121,7 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
         res->meta.complete = !status && complete == list.count;
         if (status && !(res->meta.failure = lb_strdup(why))) grc = LB_ENOMEM;
         if (!grc && !status && o->scaling_reference) grc = apply_scaling(o, &ref, res);
+        if (!grc) set_bounds(o, &list, mode, cl, res);
         if (!grc && (complete > 0 || !status)) grc = lb_results_write(o->output, res, err, errlen);
     }
     grc = lb_cluster_agree_status(cl, grc, &failed_rank);
@@ -1004,6 +1130,7 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
     lb_results_free(&ref);
     lb_case_list_free(&list);
     if (dsp) lb_dataset_free(dsp);
+    peer_free(peer);
     if (status) {
         snprintf(err, errlen, "%s%s", why,
                  cl->rank == 0 && complete > 0 ? "; the completed rows are written, marked incomplete" : "");

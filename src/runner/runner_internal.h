@@ -21,7 +21,41 @@ typedef struct {
     int        all_linear, budget_limited;
     size_t     dim, rows;
     unsigned   rounds_done;
+    int64_t    rounds;           /* the row's rounds when not the run's (a peer pair: its pairs); 0: the run's */
+    char       note[LB_NOTE_LEN]; /* the row's note when set (a peer's warning), else the run's */
 } case_acc;
+
+/* One case's outcome of a paired measurement (ab.c) on the rank that measured
+ * it: `latentbench ab`'s two builds, or a liblatent case and its peer's. */
+typedef struct {
+    lb_ab_row   ab;
+    lb_ab_pair *pairs;
+    size_t      npairs;
+    case_acc    acc[2]; /* the blocks of A and of B as samples, for each build's own row */
+} ab_case;
+void lb__ab_case_free(ab_case *r);
+
+/* FNV-1a 64 of an id: each case's order of blocks derives from the seed and it. */
+uint64_t lb__id_hash(const char *s);
+
+/* Both builds of one case (A = o->run.lt, B = o->candidate) prepared on
+ * identical inputs (ds: a dataset's rows, or NULL for generated data), warmed
+ * up in turn, then rounds of one block of each in the seeded order for
+ * o->run.mo.measurement_s: r gets the pairs, the paired statistics and each
+ * build's blocks as samples (acc[0] A, acc[1] B). *remote is set when another
+ * rank's failure stopped it. */
+int lb__measure_ab(const lb_case *c, const lb_ab_opts *o, const lb_dataset *ds, const lb_cluster *cl, uint64_t seed,
+                   ab_case *r, int *remote, char *err, size_t errlen);
+
+/* Peers (peers.c): pair[i] = the case measured together with case i (a
+ * liblatent case and the peer case of the same workload), SIZE_MAX for none;
+ * cases with skip[i] set (already measured; skip may be NULL) pair with none. */
+void lb__peer_pairs(const lb_case_list *list, const unsigned char *skip, size_t *pair);
+
+/* A liblatent case (base) and its peer's measured interleaved (lb__measure_ab
+ * with A = o->lt, B = peer, the run's full warm-up and measurement time). */
+int lb__measure_peer_pair(const lb_case *base, const lb_run_opts *o, const lb_latent *peer, const lb_dataset *ds,
+                          const lb_cluster *cl, ab_case *r, int *remote, char *err, size_t errlen);
 
 /* A growing byte buffer: what a rank sends rank 0 at the end of a run. */
 typedef struct {

@@ -42,7 +42,8 @@ static const lb__field row_fields[] = {
     OPTIONAL(lb_row, I64, measured_rank), OPTIONAL(lb_row, STR, host),
     OPTIONAL(lb_row, U64, peak_bytes_sum), OPTIONAL(lb_row, U64, rss_peak_bytes_sum),
     OPTIONAL(lb_row, F64, rank_mean_ns), OPTIONAL(lb_row, F64, comm_fraction),
-    OPTIONAL(lb_row, F64, parallel_efficiency),
+    OPTIONAL(lb_row, F64, parallel_efficiency), OPTIONAL(lb_row, STR, impl),
+    OPTIONAL(lb_row, F64, bound_ns), OPTIONAL(lb_row, STR, bound_kind),
 };
 
 static const lb__field sample_fields[] = {
@@ -72,6 +73,11 @@ static const lb__field ab_fields[] = {
     OPTIONAL(lb_ab_row, I64, rounds_repeated),
 };
 
+static const lb__field bound_fields[] = {
+    FIELD(lb_bound, STR, kind),    FIELD(lb_bound, STR, isa),   FIELD(lb_bound, I64, threads),
+    FIELD(lb_bound, U64, bytes),   FIELD(lb_bound, F64, value), FIELD(lb_bound, STR, unit),
+};
+
 static const lb__field pair_fields[] = {
     FIELD(lb_ab_pair, U64, round), FIELD(lb_ab_pair, I64, b_first),
     FIELD(lb_ab_pair, F64, a_ns),  FIELD(lb_ab_pair, F64, b_ns),
@@ -83,6 +89,7 @@ static const lb__table sample_table = TABLE(lb_sample, sample_fields);
 static const lb__table rank_table = TABLE(lb_rank_row, rank_fields);
 static const lb__table ab_table = TABLE(lb_ab_row, ab_fields);
 static const lb__table pair_table = TABLE(lb_ab_pair, pair_fields);
+static const lb__table bound_table = TABLE(lb_bound, bound_fields);
 
 /* The oldest layout this build reads: version 1 lacks kind and the A/B parts,
  * and is otherwise the layout of version 2. */
@@ -176,6 +183,7 @@ static const struct {
     {"library", offsetof(lb_meta, library), ""},
     {"library_hash", offsetof(lb_meta, library_hash), ""},
     {"knobs", offsetof(lb_meta, knobs), ""},
+    {"peers", offsetof(lb_meta, peers), ""},
 };
 #define NMETA_STRS (sizeof meta_strs / sizeof meta_strs[0])
 
@@ -257,7 +265,7 @@ static int same_id(const char *a, const char *b) { return strncmp(a, b, LB_ID_LE
  * caller's mistake: LB_EINTERNAL before anything is created. */
 static int check_write(const lb__ctx *c, const lb_results *r)
 {
-    if (!r || (r->nrows && !r->rows) || (r->nranks && !r->ranks))
+    if (!r || (r->nrows && !r->rows) || (r->nranks && !r->ranks) || (r->nbounds && !r->bounds))
         return lb__fail(c, LB_EINTERNAL, "results with rows or ranks counted but missing");
     for (size_t i = 0; r->samples && r->nsamples && i < r->nrows; i++)
         if (r->nsamples[i] && !r->samples[i])
@@ -289,7 +297,10 @@ static int write_file(const lb__ctx *c, const lb_results *r)
     if (!(rc = write_meta(c, o.file, r)) &&
         !(rc = lb__h5_put_table(c, o.file, "benchmarks", "/benchmarks", &row_table, r->rows, r->nrows, NULL)) &&
         !(rc = write_sets(c, o.file, r, &samples_sets)) &&
-        !(rc = lb__h5_put_table(c, o.file, "ranks", "/ranks", &rank_table, r->ranks, r->nranks, NULL)) && r->ab &&
+        !(rc = lb__h5_put_table(c, o.file, "ranks", "/ranks", &rank_table, r->ranks, r->nranks, NULL)) &&
+        (!r->nbounds ||
+         !(rc = lb__h5_put_table(c, o.file, "bounds", "/bounds", &bound_table, r->bounds, r->nbounds, NULL))) &&
+        r->ab &&
         !(rc = lb__h5_put_table(c, o.file, "base_benchmarks", "/base_benchmarks", &row_table, r->base_rows,
                                 r->nrows, NULL)) &&
         !(rc = lb__h5_put_table(c, o.file, "ab", "/ab", &ab_table, r->ab, r->nrows, NULL)))
@@ -429,6 +440,25 @@ static int read_ab(const lb__ctx *c, hid_t f, lb_results *r, int is_ab)
     return read_sets(c, f, r, &pairs_sets);
 }
 
+/* Optional (within schema_version 3): a file without /bounds has none. */
+static int read_bounds(const lb__ctx *c, hid_t f, lb_results *r)
+{
+    htri_t ex = H5Lexists(f, "bounds", H5P_DEFAULT);
+    if (ex < 0) return lb__fail_h5(c, LB_EDATA, "cannot read /bounds");
+    if (!ex) return LB_OK;
+    void *b = NULL;
+    int rc = lb__h5_get_table(c, f, "bounds", "/bounds", &bound_table, &b, &r->nbounds, NULL);
+    r->bounds = b;
+    return rc;
+}
+
+/* impl came after the first files: rows without it (or with it empty) are liblatent's. */
+static void default_impl(lb_row *rows, size_t n)
+{
+    for (size_t i = 0; rows && i < n; i++)
+        if (!rows[i].impl[0]) snprintf(rows[i].impl, sizeof rows[i].impl, "%s", LB_IMPL_DEFAULT);
+}
+
 static int read_file(lb__ctx *c, lb_results *r)
 {
     hid_t f;
@@ -442,8 +472,12 @@ static int read_file(lb__ctx *c, lb_results *r)
         if (!(rc = read_sets(c, f, r, &samples_sets)) &&
             !(rc = lb__h5_get_table(c, f, "ranks", "/ranks", &rank_table, &ranks, &r->nranks, NULL))) {
             r->ranks = ranks;
-            rc = read_ab(c, f, r, is_ab);
+            if (!(rc = read_bounds(c, f, r))) rc = read_ab(c, f, r, is_ab);
         }
+    }
+    if (!rc) {
+        default_impl(r->rows, r->nrows);
+        default_impl(r->base_rows, r->nrows);
     }
     lb__h5_close(&f);
     return rc;
@@ -491,5 +525,6 @@ void lb_results_free(lb_results *r)
     lb_free(r->npairs);
     lb_free(r->base_rows);
     lb_free(r->ab);
+    lb_free(r->bounds);
     memset(r, 0, sizeof *r);
 }

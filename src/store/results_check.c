@@ -80,9 +80,18 @@ static int check_row(const lb__ctx *c, const char *table, const lb_row *row, siz
         {"rank_mean_ns", row->rank_mean_ns},
         {"comm_fraction", row->comm_fraction},
         {"parallel_efficiency", row->parallel_efficiency},
+        {"bound_ns", row->bound_ns},
     };
     for (size_t k = 0; k < sizeof times / sizeof times[0]; k++)
         if (bad_time(times[k].v)) return lb__fail(c, LB_EDATA, "%s: %s is %g", at, times[k].name, times[k].v);
+    static const char *const kinds[] = {"", "read_mem", "read_hot", "fma"};
+    char safe[LB_NAME_LEN + 16];
+    if (!one_of(row->bound_kind, kinds, 4))
+        return lb__fail(c, LB_EDATA, "%s: bound_kind is '%s', expected read_mem, read_hot, fma or empty", at,
+                        lb_sanitize(safe, sizeof safe, row->bound_kind));
+    if (isnan(row->bound_ns) || (row->bound_ns > 0) != (row->bound_kind[0] != '\0'))
+        return lb__fail(c, LB_EDATA, "%s: bound_ns %g does not go with bound_kind '%s'", at, row->bound_ns,
+                        row->bound_kind);
     return LB_OK;
 }
 
@@ -184,6 +193,16 @@ int lb_results_check(const lb_results *r, const char *path, char *err, size_t er
         if (r->ranks[k].rank < 0 || r->ranks[k].cores < 0)
             rc = lb__fail(c, LB_EDATA, "/ranks row %zu: rank %lld, cores %lld", k, (long long)r->ranks[k].rank,
                           (long long)r->ranks[k].cores);
+    static const char *const bkinds[] = {"read_mem", "read_hot", "triad", "fma"}, *const units[] = {"B/s", "flop/s"};
+    for (size_t k = 0; !rc && k < r->nbounds; k++) {
+        const lb_bound *b = &r->bounds[k];
+        char sk[LB_NAME_LEN + 16], su[LB_NAME_LEN + 16];
+        if (!one_of(b->kind, bkinds, 4) || !one_of(b->unit, units, 2) || b->threads < 1 || !(b->value > 0) ||
+            isinf(b->value))
+            rc = lb__fail(c, LB_EDATA, "/bounds row %zu: kind '%s', threads %lld, value %g, unit '%s'", k,
+                          lb_sanitize(sk, sizeof sk, b->kind), (long long)b->threads, b->value,
+                          lb_sanitize(su, sizeof su, b->unit));
+    }
     if (!rc && r->ab) rc = check_ab(c, r);
     return rc;
 }

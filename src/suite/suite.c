@@ -56,6 +56,12 @@ static int name_index(const char *name, const char *const *names, int n)
 int lb_metric_parse(const char *name) { return name_index(name, g_metrics, 5); }
 int lb_attention_parse(const char *name) { return name_index(name, g_attentions, 4); }
 
+/* In lb_impl's order. */
+static const char *const g_impls[LB_IMPL_COUNT] = {"liblatent", "faiss"};
+
+int lb_impl_parse(const char *name) { return name_index(name, g_impls, LB_IMPL_COUNT); }
+const char *lb_impl_name(int impl) { return impl >= 0 && impl < LB_IMPL_COUNT ? g_impls[impl] : NULL; }
+
 #ifndef LB_SUITE_DIR
 #define LB_SUITE_DIR "bench"
 #endif
@@ -76,7 +82,7 @@ int lb_attention_parse(const char *name) { return name_index(name, g_attentions,
 
 static const char *const g_builtin[] = {"latency", "throughput", "memory", "matrix", "critical_path",
                                         "attention_comparison", "distance_comparison", "flash_attention",
-                                        "ci", "all", "scaling"};
+                                        "ci", "all", "scaling", "peers"};
 
 /* An error placed at a node's key rather than its value (unknown keys). */
 static int key_error(const lb_toml_node *n, char *err, size_t errlen, const char *what)
@@ -130,6 +136,7 @@ static const struct {
     {"curvature", P_FLOAT, offsetof(lb_case, curvature)},
     {"metric", P_STRING, offsetof(lb_case, metric)},
     {"attention", P_STRING, offsetof(lb_case, attention)},
+    {"impl", P_STRING, offsetof(lb_case, impl)},
 };
 #define NPARAMS (sizeof g_params / sizeof *g_params)
 
@@ -240,6 +247,15 @@ int lb_case_validate(const lb_case *c, uint64_t max_memory, const char **param, 
     int attn = lb_attention_parse(c->attention);
     if (lb_metric_parse(c->metric) < 0) return unknown_name("metric", c->metric, g_metrics, 5, param, "metric", err, errlen);
     if (attn < 0) return unknown_name("attention", c->attention, g_attentions, 4, param, "attention", err, errlen);
+    int impl = lb_impl_parse(c->impl);
+    if (impl < 0) return unknown_name("impl", c->impl, g_impls, LB_IMPL_COUNT, param, "impl", err, errlen);
+    if (impl == LB_IMPL_FAISS) { /* what the FAISS peer can measure (docs/PEERS.md) */
+        int m = lb_metric_parse(c->metric);
+        if (kind != LB_OP_KNN && kind != LB_OP_KNN_BATCH)
+            return FAIL("impl", "impl = 'faiss' measures knn and knn_batch only, not '%s'", c->op);
+        if (m != 0 && m != 1 && m != 4) /* Euclidean, Cosine, Dot */
+            return FAIL("metric", "impl = 'faiss' has no %s search (Euclidean, Cosine or Dot)", g_metrics[m]);
+    }
     /* 0 means "not set": the default, -1, applies; anything else must be a Poincaré ball */
     if (c->curvature != 0.0 && !(isfinite(c->curvature) && c->curvature < 0.0))
         return FAIL("curvature", "curvature = %g: the Poincaré ball needs a finite curvature < 0", c->curvature);
@@ -514,6 +530,11 @@ static int64_t top_k(const lb_case *c)
 
 static int same_case(const lb_case *a, const lb_case *b)
 {
+    return lb_impl_parse(a->impl) == lb_impl_parse(b->impl) && lb_case_same_workload(a, b);
+}
+
+int lb_case_same_workload(const lb_case *a, const lb_case *b)
+{
 #define EFF(c, f, dflt) ((c)->f ? (c)->f : (dflt))
     return strcmp(a->op, b->op) == 0 && a->dimension == b->dimension && a->k == b->k &&
            a->dataset_size == b->dataset_size && a->batch_size == b->batch_size && a->seq_len == b->seq_len &&
@@ -712,7 +733,7 @@ static int missing(const char *name, const char *path, const lb_toml_node *inc, 
     lb_sanitize(p, sizeof p, path);
     return lb_errorf(err, errlen, code,
                      "%sunknown suite '%s' (no %s; built-in: latency throughput memory matrix critical_path "
-                     "attention_comparison distance_comparison flash_attention ci all scaling)",
+                     "attention_comparison distance_comparison flash_attention ci all scaling peers)",
                      where, safe, p);
 }
 

@@ -6,10 +6,10 @@ import json
 import os
 import re
 
-from conftest import colours
+from conftest import colours, report
 
 EXPECTED = ["knn_latency_vs_k", "distance_metrics", "attention_types", "flash_vs_standard", "memory_scaling",
-            "throughput_vs_batch", "parallel_efficiency", "samples", "comparison", "history"]
+            "throughput_vs_batch", "hardware_bound", "parallel_efficiency", "samples", "comparison", "history"]
 UNIT = re.compile(r"\(([^()]+)\)\s*$")
 
 
@@ -26,11 +26,24 @@ def test_every_figure_is_drawn(full_report):
     assert sorted(names) == sorted(EXPECTED), f"missing: {set(EXPECTED) - set(names)}; skipped: {m['skipped']}"
 
 
-def test_hardware_bound_is_skipped_and_said(full_report):
-    out, _ = full_report
-    skipped = {s["name"]: s["reason"] for s in manifest(out)["skipped"]}
+def test_hardware_bound_skipped_without_bounds(files, tmp_path):
+    """A file without bounds (written before run measured them): the figure is skipped, and said so."""
+    import shutil
+    import h5py
+    old = str(tmp_path / "old.h5")
+    shutil.copy(files["base"], old)
+    with h5py.File(old, "r+") as f:
+        rows = f["benchmarks"][()]
+        rows["bound_ns"] = 0
+        rows["bound_kind"] = b""
+        f["benchmarks"][...] = rows
+        del f["bounds"]
+    out = tmp_path / "report"
+    p = report(old, "-o", str(out))
+    assert p.returncode == 0, p.stderr
+    skipped = {s["name"]: s["reason"] for s in manifest(str(out))["skipped"]}
     assert "no hardware bounds" in skipped["hardware_bound"]
-    with open(os.path.join(out, "index.html"), encoding="utf-8") as fh:
+    with open(os.path.join(str(out), "index.html"), encoding="utf-8") as fh:
         assert "no hardware bounds" in fh.read()
 
 

@@ -7,6 +7,8 @@
 # use of uninitialised memory, bad free) and on any definite or indirect leak;
 # the suppressions file lists the only blocks excused (Open MPI's and the
 # runtime loader's). LATENT_ISA=avx2: valgrind cannot decode AVX-512.
+# LATENTBENCH_PROBE=0: the hardware probe (docs/PROBE.md) reads hundreds of MiB
+# in a forked child, minutes under valgrind; test_probe covers it natively.
 #
 # usage: tests/memcheck/run.sh LATENTBENCH_BINARY WORK_DIR    (exit 77: no valgrind, skipped)
 set -euo pipefail
@@ -25,7 +27,7 @@ supp=(--suppressions="$here/latentbench.supp")
 
 start=$(date +%s)
 rc=0
-LATENT_ISA=avx2 OMP_NUM_THREADS=2 LATENTBENCH_CHECK_LEAKS=1 \
+LATENT_ISA=avx2 OMP_NUM_THREADS=2 LATENTBENCH_CHECK_LEAKS=1 LATENTBENCH_PROBE=0 \
   valgrind --tool=memcheck --error-exitcode=99 --leak-check=full \
     --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
     --track-origins=no --num-callers=40 "${supp[@]}" --log-file=valgrind.log \

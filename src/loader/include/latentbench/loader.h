@@ -33,13 +33,17 @@
     X(void, mem_reset_peak, (void))
 
 /* Functions a build may lack (older builds than the attention-state API or
- * lt_env_get): NULL then; only data-sharded attention needs the state ones. */
+ * lt_env_get): NULL then; only data-sharded attention needs the state ones.
+ * lt_peer_describe / lt_peer_note exist only in a peer (liblatent_faiss.so:
+ * docs/PEERS.md): what it is, and "" or a warning for its rows' note. */
 #define LB_LATENT_API_OPTIONAL(X)                                                                     \
     X(void, env_get, (lt_env *out))                                                                   \
     X(size_t, attention_state_floats, (const lt_config *cfg))                                         \
     X(int, space_attention_state, (const lt_space *s, const float *query, float *state))              \
     X(void, attention_state_merge, (const lt_config *cfg, float *inout, const float *in))             \
-    X(int, attention_state_finish, (const lt_config *cfg, const float *q, const float *state, float *out))
+    X(int, attention_state_finish, (const lt_config *cfg, const float *q, const float *state, float *out)) \
+    X(const char *, peer_describe, (void))                                                            \
+    X(const char *, peer_note, (void))
 
 #define LB__LATENT_FIELD(ret, name, params) ret(*name) params;
 
@@ -58,6 +62,15 @@ typedef struct lb_latent {
  * function of the API (err names the file and the symbol); LB_ENOMEM. */
 int  lb_latent_open(const char *path, lb_latent *lt, char *err, size_t errlen);
 void lb_latent_close(lb_latent *lt);
+
+/* A peer library (docs/PEERS.md): another implementation behind liblatent's ABI
+ * that also exports lt_peer_describe. path NULL: $LATENTBENCH_PEER_LIB, else
+ * liblatent_faiss.so next to the running binary, else in ../<libdir> from it.
+ * Errors as lb_latent_open; LB_ENOINPUT names the file and says the peer was not
+ * built (configured without FAISS) when the default is missing; LB_EDATA when
+ * the library lacks lt_peer_describe (a build of liblatent is not a peer). */
+#define LB_PEER_FILE "liblatent_faiss.so"
+int lb_peer_open(const char *path, lb_latent *lt, char *err, size_t errlen);
 
 /* OMP_NUM_THREADS as the harness accepts it: one decimal integer (digits only)
  * from 1 to max(LB_OMP_THREADS_MAX, CPUs online). Returns it, or 0 when v is

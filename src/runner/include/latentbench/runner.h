@@ -46,6 +46,8 @@ typedef void (*lb_progress_fn)(void *arg, unsigned round, size_t i, size_t n, co
 
 typedef struct {
     const lb_latent *lt;          /* the build of liblatent measured (required) */
+    const char *peer_lib;         /* cases with impl = faiss: the peer library (NULL: lb_peer_open's default);
+                                     loaded by the run only when a case needs it (docs/PEERS.md) */
     const char *suites[64];
     size_t      nsuites;
     const char *filter, *output, *dataset, *command_line;
@@ -89,6 +91,29 @@ void lb_run_opts_init(lb_run_opts *o);
  * LB_ENOINPUT when o->resume finds none; LB_EDATA when it is damaged beyond a
  * torn last record; LB_EIO when it cannot be written. */
 int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, size_t errlen);
+
+/* ---- peers (docs/PEERS.md) ----
+ * A case with impl = "faiss" is measured through the peer library. When the
+ * list also holds a liblatent case of the same workload, the two are measured
+ * as a pair, interleaved in blocks as `ab` measures two builds (ABBA rounds
+ * over the measurement time, --rounds aside); both rows keep the pairs'
+ * blocks as their samples, sample j of each from round j, so the paired ratio
+ * can be computed again from the file. A peer case alone is measured alone. */
+
+/* A peer row and the liblatent row it was measured against. */
+typedef struct {
+    size_t peer, base;             /* row indices in the results */
+    size_t rounds;                 /* paired rounds (0: not paired by rounds; the CI is then NaN) */
+    double ratio;                  /* peer time / liblatent time: Hodges-Lehmann estimate of the per-round
+                                      ratio, or the ratio of the medians when not paired by rounds */
+    double ci_low, ci_high;        /* its two-sided confidence interval at `confidence` */
+    double confidence;             /* 0.99 */
+} lb_peer_pair;
+
+/* Every peer row of res (impl other than liblatent) with the first liblatent
+ * row of the same workload not yet taken, in row order: *out (lb_malloc'd,
+ * free with lb_free; NULL when *n is 0). LB_OK or LB_ENOMEM. */
+int lb_peer_pairs(const lb_results *res, lb_peer_pair **out, size_t *n);
 
 /* ---- paired A/B runs ---- */
 

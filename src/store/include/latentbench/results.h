@@ -5,7 +5,7 @@
  *                     build_type, command_line, timer_resolution_ns, timer_overhead_ns;
  *                     distributed runs: shard, failure, scaling, nodes, node_concurrency,
  *                     complete, makespan_s, ideal_makespan_s, predicted_makespan_s;
- *                     optional: library, library_hash, library_size, knobs;
+ *                     optional: library, library_hash, library_size, knobs, peers;
  *                     A/B files: base_library, base_library_hash
  *   /benchmarks       1-D compound dataset, one lb_row per benchmark
  *   /samples/<i>      raw samples of row i: compound {iterations, ns_per_iter, round}
@@ -15,6 +15,8 @@
  *   /base_benchmarks  the baseline build's lb_row per benchmark, same order and ids
  *   /ab               1-D compound dataset, one lb_ab_row per benchmark, same order
  *   /ab_pairs/<i>     the rounds of row i: compound lb_ab_pair (attribute "id")
+ *   /bounds           optional 1-D compound dataset, one lb_bound per measured bound
+ *                     (rank 0's node; files without it read nbounds 0)
  *
  * Version 2 added kind and the A/B parts; version-1 files (no kind, never
  * A/B) still read, with meta.schema_version 1. Version 3 stores every string
@@ -72,7 +74,31 @@ typedef struct {
     double rank_mean_ns;         /* mean over ranks of their medians */
     double comm_fraction;        /* data sharding: share of the slowest rank's time spent in MPI */
     double parallel_efficiency;  /* against a --scaling-reference run; 0 when none was given */
+    /* Optional members added within schema_version 3 (files without them read as noted). */
+    char impl[LB_NAME_LEN];      /* the library that measured it: "liblatent" (files without the member,
+                                    and an empty value, read "liblatent") or a peer such as "faiss" */
+    double bound_ns;             /* hardware bound per iteration from /bounds (docs/PROBE.md); 0 = none */
+    char bound_kind[LB_NAME_LEN]; /* what sets bound_ns: "read_mem", "read_hot", "fma", or "" (none) */
 } lb_row;
+
+#define LB_IMPL_DEFAULT "liblatent"
+
+/* "% of bound": 100 x bound_ns / median_ns (100 = at the hardware bound), or
+ * NaN when the row has no bound or no positive median. */
+static inline double lb_row_pct_of_bound(const lb_row *r)
+{
+    return r->bound_ns > 0 && r->median_ns > 0 ? 100.0 * r->bound_ns / r->median_ns : __builtin_nan("");
+}
+
+/* One measured hardware bound (latentbench probe, the start of run): /bounds. */
+typedef struct {
+    char     kind[LB_NAME_LEN];  /* "read_mem", "read_hot", "triad" (bytes/s) or "fma" (flop/s) */
+    char     isa[LB_NAME_LEN];   /* fma: "avx512", "avx2" or "scalar"; the read kernels: the ISA they used */
+    int64_t  threads;            /* OpenMP threads that ran it */
+    uint64_t bytes;              /* working set in bytes (0 for fma) */
+    double   value;              /* bytes/s or flop/s, > 0 */
+    char     unit[LB_NAME_LEN];  /* "B/s" or "flop/s" */
+} lb_bound;
 
 typedef struct {
     uint64_t iterations;
@@ -110,6 +136,8 @@ typedef struct {
     double  predicted_makespan_s; /* matrix: the schedule's largest predicted slot load */
     char   *knobs;             /* environment knobs in effect, "NAME=value" separated by spaces
                                   ("LATENT_ISA=avx2 OMP_NUM_THREADS=2"); "" in files before it */
+    char   *peers;             /* the peer libraries measured beside liblatent (lt_peer_describe: "faiss 1.7.3
+                                  IndexFlatL2/IP; OpenBLAS 0.3.21 core Haswell"; docs/PEERS.md); "" when none */
 } lb_meta;
 
 /* A paired A/B file (latentbench ab): per benchmark, the paired comparison of
@@ -160,6 +188,10 @@ typedef struct {
     lb_ab_pair **pairs;
     size_t      *npairs;
     char        *base_library, *base_library_hash;
+    /* /bounds: the hardware bounds measured on rank 0's node (NULL, 0 in files
+     * without them). */
+    lb_bound    *bounds;
+    size_t       nbounds;
 } lb_results;
 
 /* Writes r to path atomically (temporary file + rename). On failure nothing at

@@ -42,6 +42,14 @@ int lb_metric_parse(const char *name);
 /* The same for attention names (Standard, Flash, MultiHead, MoE). */
 int lb_attention_parse(const char *name);
 
+/* Which implementation a case measures (its `impl`, docs/PEERS.md): the build of
+ * liblatent under test, or a peer library behind the same ABI. */
+typedef enum { LB_IMPL_LIBLATENT, LB_IMPL_FAISS, LB_IMPL_COUNT } lb_impl;
+/* LB_IMPL_* of a name (case ignored; "" = liblatent), -1 when unknown. */
+int lb_impl_parse(const char *name);
+/* "liblatent", "faiss"; NULL when out of range. */
+const char *lb_impl_name(int impl);
+
 /* One benchmark: the operation and every parameter it runs with. */
 typedef struct {
     char    id[LB_ID_LEN];
@@ -53,6 +61,7 @@ typedef struct {
     double  curvature;
     char    metric[LB_NAME_LEN];    /* Euclidean, Cosine, Manhattan, Hyperbolic, Dot */
     char    attention[LB_NAME_LEN]; /* Standard, Flash, MultiHead, MoE */
+    char    impl[LB_NAME_LEN];      /* liblatent ("" too) or a peer: faiss (docs/PEERS.md) */
     int64_t elements;               /* throughput elements per iteration; 0 = none declared */
     char    origin[LB_ORIGIN_LEN];  /* "file:line:column" of the group's id that made it; "" if built in code */
 } lb_case;
@@ -76,6 +85,11 @@ typedef struct {
  * "id" for the case as a whole. Suites are checked with it on load; the ops
  * module checks shapes and memory again, per rank, before allocating. */
 int lb_case_validate(const lb_case *c, uint64_t max_memory, const char **param, char *err, size_t errlen);
+
+/* 1 when a and b measure the same workload (operation and every parameter as
+ * the ops use it, defaults spelt out or not), whatever their ids and impls:
+ * a peer case and the liblatent case it pairs with. */
+int lb_case_same_workload(const lb_case *a, const lb_case *b);
 
 /* The shape of a valid case (lb_case_validate first): 0 on overflow. */
 int lb_case_shape_of(const lb_case *c, lb_case_shape *sh);
