@@ -67,7 +67,7 @@ typedef enum {
     LT_ATTN_MOE
 } lt_attention;
 
-#define LT_MAX_EXPERTS 4096 /* gate state lives on the stack per query */
+#define LT_MAX_EXPERTS 4096 /* bounds the routing work and state of one query */
 
 typedef struct {
     size_t       dimension;     /* >= 1 */
