@@ -1,5 +1,5 @@
 /* A portable 16-lane stamp of kern_body.h (GCC vector extensions), used only by
- * the tests: it runs the AVX-512 shapes (16 lanes, a 12 x 32 micro-tile) on any
+ * the tests: it runs the AVX-512 shapes (16 lanes, 12 x 32 and 14 x 32 micro-tiles) on any
  * machine, so their loop bounds, tails and tiles are checked even where no
  * AVX-512 CPU is at hand. It is not in the dispatch table. */
 #include "kernels.h"
@@ -12,6 +12,7 @@ typedef int VI __attribute__((vector_size(64)));
 #define VW 16
 #define MR 12
 #define NRV 2
+#define MR_ROWS 14
 #define KFN(name) lt__##name##_wide16
 #define LT_ISA_NAME "wide16"
 

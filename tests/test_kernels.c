@@ -162,7 +162,7 @@ START_TEST(gemm_rows_tile)
 {
     for (size_t t = 0; t < ntables + 1; t++) {
         const lt__kernels *k = t < ntables ? tables[t] : &lt__table_scalar;
-        unsigned mr = k->mr, nr = k->nr;
+        unsigned mr = k->mr_rows, nr = k->nr;
         for (size_t kc = 1; kc <= 70; kc += 23) {
             size_t lda = kc + 7, ldc = nr + 5;
             float *a = malloc(2 * mr * lda * sizeof *a), *b = malloc(kc * nr * sizeof *b);

@@ -162,16 +162,17 @@ static const float *sliver(const lt__rowset *rs, size_t p, size_t m, size_t mr, 
 int lt__attn_tiled(const lt__rowset *rs, const lt__kernels *k, const float *const *qs, size_t G, size_t c0,
                    size_t len, float scale, size_t kt, float *out, size_t ldo)
 {
-    const size_t mr = k->mr, nr = k->nr, n = rs->count, stride = rs->s->stride;
+    /* mr: queries per sliver of P V (gemm_ukr); kr: keys per sliver of K Q^T (gemm_rows_ukr) */
+    const size_t mr = k->mr, kr = k->mr_rows, nr = k->nr, n = rs->count, stride = rs->s->stride;
     if (kt > n) kt = n;
-    kt = lt__round_up(kt, mr);
+    kt = lt__round_up(kt, kr);
     /* S^T is key-major with one column per query; ld covers the query slivers
      * of P V (mr) and the query panels of Q K^T (nr) */
     const size_t mp = lt__round_up(G, mr), ld = lt__round_up(mp, nr), npd = lt__round_up(len, nr);
     lt__layout L = {0, 0};
     size_t o_Qp = lt__layout_add(&L, ld, len * sizeof(float));
     size_t o_S = lt__layout_add(&L, kt, ld * sizeof(float));
-    size_t o_edge = lt__layout_add(&L, mr, len * sizeof(float));
+    size_t o_edge = lt__layout_add(&L, kr, len * sizeof(float));
     size_t o_Vp = lt__layout_add(&L, kt, npd * sizeof(float));
     size_t o_acc = lt__layout_add(&L, mp, npd * sizeof(float));
     size_t o_m = lt__layout_add(&L, ld, 3 * sizeof(float)); /* m, l, alpha */
@@ -201,9 +202,9 @@ int lt__attn_tiled(const lt__rowset *rs, const lt__kernels *k, const float *cons
     for (size_t p0 = 0; p0 < n; p0 += kt) {
         size_t cnt = n - p0 < kt ? n - p0 : kt;
         /* S^T = K Q^T: the keys are the broadcast side, read in place */
-        for (size_t t = 0; t < cnt; t += mr) {
+        for (size_t t = 0; t < cnt; t += kr) {
             size_t lda;
-            const float *a = sliver(rs, p0 + t, cnt - t < mr ? cnt - t : mr, mr, c0, len, edge, &lda);
+            const float *a = sliver(rs, p0 + t, cnt - t < kr ? cnt - t : kr, kr, c0, len, edge, &lda);
             for (size_t j = 0; j < ld; j += nr) k->gemm_rows_ukr(len, a, lda, Qp + j * len, S + t * ld + j, ld, 0, NULL);
         }
         /* online softmax down each query's column */

@@ -7,6 +7,7 @@ typedef __m512 V;
 #define VW 16
 #define MR 12
 #define NRV 2
+#define MR_ROWS 14 /* 28 accumulators, 2 B vectors, 1 broadcast: 31 of 32 registers */
 #define KFN(name) lt__##name##_avx512
 #define LT_ISA_NAME "avx512"
 #define V_LOAD(p) _mm512_loadu_ps(p)

@@ -10,6 +10,9 @@
 #include <stdint.h>
 
 #define NR (NRV * VW)
+#ifndef MR_ROWS
+#define MR_ROWS MR
+#endif
 #define LT_UNROLL _Pragma("GCC unroll 16")
 
 static inline float KFN(dot)(const float *a, const float *b, size_t n)
@@ -349,7 +352,7 @@ static void KFN(gemm_ukr)(size_t kc, const float *a, size_t lda, const float *b,
         }
 }
 
-/* The same tile with A read in place from MR stored rows (row i at a + i*lda,
+/* The same with A read in place from MR_ROWS stored rows (row i at a + i*lda,
  * element p at a[i*lda + p]) and B packed (NR floats per step of p): the
  * store is the broadcast side, so it is never packed or copied; only the
  * queries are. Rows are prefetched into L2 one sliver ahead (pf: the next
@@ -358,24 +361,24 @@ static void KFN(gemm_ukr)(size_t kc, const float *a, size_t lda, const float *b,
 static void KFN(gemm_rows_ukr)(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc,
                                int accumulate, const float *pf)
 {
-    V acc[MR][NRV];
-    LT_UNROLL for (int i = 0; i < MR; i++)
+    V acc[MR_ROWS][NRV];
+    LT_UNROLL for (int i = 0; i < MR_ROWS; i++)
         LT_UNROLL for (int j = 0; j < NRV; j++) acc[i][j] = V_ZERO();
     size_t p = 0;
     for (size_t p0 = 0; p0 < kc; p0 += 16) {
         size_t pe = kc - p0 < 16 ? kc : p0 + 16;
         if (pf) /* one cache line of each next row per 16 steps */
-            LT_UNROLL for (int i = 0; i < MR; i++) __builtin_prefetch(pf + (size_t)i * lda + p0, 0, 2);
+            LT_UNROLL for (int i = 0; i < MR_ROWS; i++) __builtin_prefetch(pf + (size_t)i * lda + p0, 0, 2);
         for (p = p0; p < pe; p++, b += NR) {
             V bv[NRV];
             LT_UNROLL for (int j = 0; j < NRV; j++) bv[j] = V_LOAD(b + j * VW);
-            LT_UNROLL for (int i = 0; i < MR; i++) {
+            LT_UNROLL for (int i = 0; i < MR_ROWS; i++) {
                 V av = V_SET1(a[(size_t)i * lda + p]);
                 LT_UNROLL for (int j = 0; j < NRV; j++) acc[i][j] = V_FMA(av, bv[j], acc[i][j]);
             }
         }
     }
-    LT_UNROLL for (int i = 0; i < MR; i++)
+    LT_UNROLL for (int i = 0; i < MR_ROWS; i++)
         LT_UNROLL for (int j = 0; j < NRV; j++) {
             float *cp = c + (size_t)i * ldc + (size_t)j * VW;
             V_STORE(cp, accumulate ? V_ADD(V_LOAD(cp), acc[i][j]) : acc[i][j]);
@@ -406,7 +409,7 @@ static size_t KFN(filter)(const float *c, size_t nq, float ra, float rb, float r
 }
 
 const lt__kernels KFN(table) = {
-    .name = LT_ISA_NAME, .mr = MR, .nr = NR,
+    .name = LT_ISA_NAME, .mr = MR, .nr = NR, .mr_rows = MR_ROWS,
     .dot = KFN(dot), .l2sq = KFN(l2sq), .l1 = KFN(l1),
     .scan_dot = KFN(scan_dot), .scan_l2sq = KFN(scan_l2sq), .scan_l1 = KFN(scan_l1),
     .wsum = KFN(wsum), .exp_sub = KFN(exp_sub), .vmax = KFN(vmax), .gemm_ukr = KFN(gemm_ukr),

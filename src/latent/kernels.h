@@ -10,6 +10,8 @@
 typedef struct {
     const char *name;
     unsigned mr, nr; /* micro-tile of gemm_ukr: mr rows of A x nr columns of B */
+    unsigned mr_rows; /* rows of gemm_rows_ukr's tile (x nr): as many as the registers
+                       * hold; gemm_ukr keeps mr, by which attention sizes its query groups */
     unsigned vw;     /* floats per vector */
 
     float (*dot)(const float *a, const float *b, size_t n);
@@ -50,7 +52,7 @@ typedef struct {
     void (*gemm_ukr)(size_t kc, const float *a, size_t lda, const float *b, size_t ldb, float *c, size_t ldc,
                      int accumulate);
 
-    /* The same tile with A = mr stored rows read in place (element (i, p) at
+    /* An mr_rows x nr tile with A = mr_rows stored rows read in place (element (i, p) at
      * a[i*lda + p]) and B packed, nr floats per step of p. pf: rows to prefetch
      * (the next sliver), or NULL. */
     void (*gemm_rows_ukr)(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc,

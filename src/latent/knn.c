@@ -124,9 +124,9 @@ int lt_space_knn(const lt_space *s, const float *query, size_t k, lt_neighbor *o
 
 /* ---- batch -------------------------------------------------------------
  * Scores come from a GEMM whose broadcast side is the stored rows themselves
- * (gemm_rows_ukr reads mr rows in place) and whose packed side is the queries,
+ * (gemm_rows_ukr reads mr_rows rows in place) and whose packed side is the queries,
  * packed once per call: the store, written once and read many times, is never
- * copied. Rows go in runs of up to LT__RCH (mr-row slivers); for each sliver
+ * copied. Rows go in runs of up to LT__RCH_SLIVERS slivers of mr_rows rows; for each sliver
  * every query panel of a block of LT__QB queries is computed while the sliver
  * sits in L1, the block's panels staying in L2. Each row's scores then pass
  * the SIMD filter against every query's current k-th score, and the few rows
@@ -190,7 +190,7 @@ static void batch_range(const batch_ctx *c, size_t r0, size_t r1, const batch_th
 {
     const lt_space *s = c->s;
     const lt__kernels *k = c->k;
-    const size_t mr = k->mr, nr = k->nr, d = s->dim, rch = mr * LT__RCH_SLIVERS;
+    const size_t mr = k->mr_rows, nr = k->nr, d = s->dim, rch = mr * LT__RCH_SLIVERS;
     const size_t qb = c->nqp < LT__QB ? c->nqp : LT__QB;
     for (size_t i = 0; i < c->nq; i++) bt->thr[i] = INFINITY;
     while (r0 < r1) {
@@ -293,9 +293,9 @@ int lt_space_knn_batch(const lt_space *s, const float *queries, size_t nq, size_
     size_t work = SIZE_MAX, wk;
     if (lt__mul_ok(s->n, s->dim, &wk) && lt__mul_ok(wk, nq, &work)) {}
     int nt = lt__threads(s, work);
-    size_t rch = (size_t)kern->mr * LT__RCH_SLIVERS;
+    size_t rch = (size_t)kern->mr_rows * LT__RCH_SLIVERS;
     if ((size_t)nt > s->n / rch + 1) nt = (int)(s->n / rch + 1);
-    const size_t d = s->dim, nr = kern->nr, mr = kern->mr;
+    const size_t d = s->dim, nr = kern->nr, mr = kern->mr_rows;
     size_t nqp = lt__round_up(nq, nr), qb = nqp < LT__QB ? nqp : LT__QB;
 
     /* shared: prepared queries, projections, packed panels, filter terms, merged heap */
