@@ -188,10 +188,21 @@ static void KFN(scan_dot_heads)(const float *q, const float *rows, size_t count,
             LT_UNROLL for (int jj = 0; jj < 8; jj++) o[jj] = out + (j + jj) * ostride;
             const float *qj = q + j * dh;
             if (dh == VW) {
+                const float *x = rows + j * dh;
+                size_t r = 0;
+                /* eight rows a head: one reduction gives a head's eight
+                 * consecutive outputs, stored at once (the same sum tree per
+                 * lane as the single rows below, so a score never depends on
+                 * where its row sits) */
+                for (; r + 8 <= count; r += 8, x += 8 * stride)
+                    LT_UNROLL for (int jj = 0; jj < 8; jj++) {
+                        V qv = V_LOAD(qj + jj * VW), hv[8];
+                        LT_UNROLL for (int i = 0; i < 8; i++) hv[i] = V_MUL(qv, V_LOAD(x + (size_t)i * stride + jj * VW));
+                        V_HSUM8(hv, o[jj] + r);
+                    }
                 V qv[8];
                 LT_UNROLL for (int jj = 0; jj < 8; jj++) qv[jj] = V_LOAD(qj + jj * VW);
-                const float *x = rows + j * dh;
-                for (size_t r = 0; r < count; r++, x += stride) {
+                for (; r < count; r++, x += stride) {
                     V hv[8];
                     float sums[8];
                     LT_UNROLL for (int jj = 0; jj < 8; jj++) hv[jj] = V_MUL(qv[jj], V_LOAD(x + jj * VW));
