@@ -62,10 +62,10 @@ static double now_s(void)
 
 /* ---- kernels --------------------------------------------------------------
  * read_*: the sum of p[0..n) through 8 accumulators (two loads a cycle times
- * the add latency), each line prefetched into L2 PF_AHEAD bytes ahead: a
- * plain loop leaves the memory stream to the hardware prefetcher and reads
- * about 11% slower from memory here, slower than liblatent's own scans (which
- * prefetch the same way), so it would be no bound. triad_*: a = b + s * c. fma_*: iters rounds of NACC
+ * the add latency); reading from memory, each line is prefetched into L2
+ * PF_AHEAD bytes ahead: a plain loop leaves the stream to the hardware
+ * prefetcher and reads about 11% slower from memory here, slower than
+ * liblatent's own scans (which prefetch the same way), so it would be no bound. triad_*: a = b + s * c. fma_*: iters rounds of NACC
  * independent multiply-adds; the flops per round are NACC x lanes x 2. The
  * "scalar" ISA is baseline x86-64: SSE2, 4 lanes, a multiply and an add (what
  * the compiler may make of liblatent's scalar stamp at most). */
@@ -80,12 +80,12 @@ static inline void pf_lines(const float *p, int lines)
     for (int l = 0; l < lines; l++) __builtin_prefetch((const void *)(a + 64 * (uintptr_t)l), 0, 2);
 }
 
-__attribute__((target("avx512f"))) static float read_avx512(const float *p, size_t n)
+__attribute__((target("avx512f"))) static float read_avx512(const float *p, size_t n, int pf)
 {
     __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     size_t i = 0;
     for (; i + 128 <= n; i += 128) {
-        pf_lines(p + i, 8);
+        if (pf) pf_lines(p + i, 8);
         a0 = _mm512_add_ps(a0, _mm512_loadu_ps(p + i));
         a1 = _mm512_add_ps(a1, _mm512_loadu_ps(p + i + 16));
         a2 = _mm512_add_ps(a2, _mm512_loadu_ps(p + i + 32));
@@ -102,12 +102,12 @@ __attribute__((target("avx512f"))) static float read_avx512(const float *p, size
     return s;
 }
 
-__attribute__((target("avx2"))) static float read_avx2(const float *p, size_t n)
+__attribute__((target("avx2"))) static float read_avx2(const float *p, size_t n, int pf)
 {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     size_t i = 0;
     for (; i + 64 <= n; i += 64) {
-        pf_lines(p + i, 4);
+        if (pf) pf_lines(p + i, 4);
         a0 = _mm256_add_ps(a0, _mm256_loadu_ps(p + i));
         a1 = _mm256_add_ps(a1, _mm256_loadu_ps(p + i + 8));
         a2 = _mm256_add_ps(a2, _mm256_loadu_ps(p + i + 16));
@@ -126,12 +126,12 @@ __attribute__((target("avx2"))) static float read_avx2(const float *p, size_t n)
     return s;
 }
 
-static float read_sse(const float *p, size_t n)
+static float read_sse(const float *p, size_t n, int pf)
 {
     __m128 a0 = _mm_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
-        pf_lines(p + i, 2);
+        if (pf) pf_lines(p + i, 2);
         a0 = _mm_add_ps(a0, _mm_loadu_ps(p + i));
         a1 = _mm_add_ps(a1, _mm_loadu_ps(p + i + 4));
         a2 = _mm_add_ps(a2, _mm_loadu_ps(p + i + 8));
@@ -269,9 +269,12 @@ static float fma_sse(uint64_t iters)
 }
 #define FMA_SSE_FLOPS (12.0 * 4 * 2)
 
-static float read_isa(isa_id i, const float *p, size_t n)
+/* pf: prefetch ahead (reads from memory); cached working sets are read
+ * plainly, since there the prefetches only take load slots (a 16 KiB set read
+ * 3x slower with them, 256 KiB 1.7x). */
+static float read_isa(isa_id i, const float *p, size_t n, int pf)
 {
-    return i == ISA_AVX512 ? read_avx512(p, n) : i == ISA_AVX2 ? read_avx2(p, n) : read_sse(p, n);
+    return i == ISA_AVX512 ? read_avx512(p, n, pf) : i == ISA_AVX2 ? read_avx2(p, n, pf) : read_sse(p, n, pf);
 }
 
 static void triad_isa(isa_id i, float *a, const float *b, const float *c, size_t n)
@@ -361,13 +364,13 @@ static float do_work(job *j, int tid, uint64_t inner, uint64_t rep)
             const float *p = j->buf + lo;
             /* p is opaque to the compiler: each pass is a call it cannot hoist out of the loop as pure */
             __asm__ volatile("" : "+r"(p) : : "memory");
-            s += read_isa(j->isa, p, hi - lo);
+            s += read_isa(j->isa, p, hi - lo, 0);
         }
         break;
     case W_READ_MEM: { /* chunks in turn: one was last read (nchunks - 1) chunks ago, past the cache */
         const float *c = j->buf + (rep % j->nchunks) * j->chunk;
         slice(j->chunk, tid, j->threads, &lo, &hi);
-        s = read_isa(j->isa, c + lo, hi - lo);
+        s = read_isa(j->isa, c + lo, hi - lo, 1);
     } break;
     case W_TRIAD: {
         size_t third = j->floats / 3, off = (rep % j->nchunks) * j->chunk;
