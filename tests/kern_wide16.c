@@ -31,6 +31,33 @@ static inline unsigned long long w_lemask(V a, V b)
 }
 static inline float w_hmax(V v) { float m = v[0]; for (int i = 1; i < VW; i++) m = v[i] > m ? v[i] : m; return m; }
 
+/* r[k] = x[k] + x[k ^ s], x = b where k & s is set, else a (the AVX-512 stamp's V_PAIRSUM) */
+static inline V w_pairsum(V a, V b, int s)
+{
+    V r;
+    for (int k = 0; k < VW; k++) r[k] = (k & s) ? b[k] + b[k ^ s] : a[k] + a[k ^ s];
+    return r;
+}
+static inline V w_halves(const float *lo, const float *hi)
+{
+    V v;
+    memcpy(&v, lo, 8 * sizeof(float));
+    memcpy((float *)&v + 8, hi, 8 * sizeof(float));
+    return v;
+}
+static inline V w_set_halves(float x, float y) { V v; for (int k = 0; k < VW; k++) v[k] = k < 8 ? x : y; return v; }
+static inline V w_bcast_halves(V w, int i) { V v; for (int k = 0; k < VW; k++) v[k] = k < 8 ? w[i] : w[8 + i]; return v; }
+static inline void w_store_halves(float *lo, float *hi, V v)
+{
+    memcpy(lo, &v, 8 * sizeof(float));
+    memcpy(hi, (float *)&v + 8, 8 * sizeof(float));
+}
+#define V_PAIRSUM(a, b, s) w_pairsum(a, b, s)
+#define V_LOAD_HALVES(lo, hi) w_halves(lo, hi)
+#define V_SET_HALVES(x, y) w_set_halves(x, y)
+#define V_BCAST_HALVES(v, i) w_bcast_halves(v, i)
+#define V_STORE_HALVES(lo, hi, v) w_store_halves(lo, hi, v)
+
 #define V_LOAD(p) w_load(p)
 #define V_STORE(p, v) w_store(p, v)
 #define V_SET1(x) w_set1(x)

@@ -222,9 +222,12 @@ END_TEST
 START_TEST(heads)
 {
     const lt__kernels *s = &lt__table_scalar;
-    static const size_t shapes[][2] = {{64, 8}, {64, 4}, {256, 8}, {128, 8}, {128, 16}, {48, 3}, {96, 12}, {8, 8}, {40, 5}};
+    /* dh = 8 is half a 16-lane vector (two heads a vector): h = 2, odd h, and
+     * more than four pairs (the weighted sum's register block) */
+    static const size_t shapes[][2] = {{64, 8},  {64, 4}, {256, 8}, {128, 8},  {128, 16}, {48, 3}, {96, 12},
+                                       {8, 8},   {40, 5}, {16, 2},  {24, 3},   {80, 10},  {256, 32}};
     enum { ROWS = 11 };
-    static float rows[ROWS * 300], q[300], w[16 * ROWS], got[16 * ROWS], acc_ref[300], acc_got[300];
+    static float rows[ROWS * 300], q[300], w[32 * ROWS], got[32 * ROWS], acc_ref[300], acc_got[300];
     for (size_t si = 0; si < sizeof shapes / sizeof *shapes; si++) {
         size_t d = shapes[si][0], h = shapes[si][1], dh = d / h, stride = d + 3;
         for (size_t i = 0; i < ROWS * stride; i++) rows[i] = urand();

@@ -55,7 +55,7 @@ int lt__attn_heads_state(const lt__rowset *rs, const lt__kernels *k, const float
                          unsigned h, float scale, float *m_out, double *l_out, float *acc_out)
 {
     size_t n = rs->count, work, dh = len / h;
-    const lt__kernels *kh = h > 1 ? lt__k_dividing(k, dh) : k; /* heads whole in vectors */
+    const lt__kernels *kh = h > 1 ? lt__k_heads(k, dh) : k; /* heads whole in vectors (or two a vector) */
     int nt = lt__threads(rs->s, lt__mul_ok(n, len, &work) ? work : SIZE_MAX);
     size_t lpad = lt__round_up(len, 16);
     lt__layout L = {0, 0};

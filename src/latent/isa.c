@@ -128,12 +128,17 @@ const lt__kernels *lt__k(void)
     return g_k;
 }
 
-const lt__kernels *lt__k_dividing(const lt__kernels *k, size_t n)
+static int heads_whole(const lt__kernels *k, size_t dh)
 {
-    if (n % k->vw == 0) return k;
+    return dh % k->vw == 0 || (k->half_heads && 2 * dh == k->vw);
+}
+
+const lt__kernels *lt__k_heads(const lt__kernels *k, size_t dh)
+{
+    if (heads_whole(k, dh)) return k;
     pthread_once(&g_once, init);
     for (int i = LT_ISA_COUNT - 1; i > 0; i--)
-        if (g_supported[i] && g_tables[i]->vw <= k->vw && n % g_tables[i]->vw == 0) return g_tables[i];
+        if (g_supported[i] && g_tables[i]->vw <= k->vw && heads_whole(g_tables[i], dh)) return g_tables[i];
     return &lt__table_scalar;
 }
 

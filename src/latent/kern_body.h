@@ -4,6 +4,10 @@
  *   V_MAX, V_MIN, V_ABS, V_HSUM, V_HMAX, V_ROUND, V_LDEXP(p, n_as_float),
  *   V_LE_MASK(a, b) (bit l set where lane l of a <= that of b),
  *   V_HSUM8(V v[8], float out[8]) (out[j] = sum of the lanes of v[j]).
+ * A 16-lane layer may also define, for MultiHead heads of 8 floats (two a vector):
+ *   V_PAIRSUM(a, b, s) (r[k] = x[k] + x[k ^ s], x = b where k & s, else a; s = 1, 2, 4),
+ *   V_LOAD_HALVES(lo, hi), V_SET_HALVES(x, y), V_STORE_HALVES(lo, hi, v) (8 + 8 lanes),
+ *   V_BCAST_HALVES(v, i) (lane i of v across lanes 0-7, lane 8 + i across 8-15).
  * Loads are unaligned-safe; tails fall back to scalar code so any n works. */
 #include <math.h>
 #include <stddef.h>
@@ -174,6 +178,87 @@ static void KFN(wsum)(const float *rows, size_t count, size_t stride, const floa
     }
 }
 
+#ifdef V_PAIRSUM
+#define LT_HALF_HEADS 1
+/* Eight rows' products of a head pair (lanes 0-7 one head, 8-15 the next)
+ * folded to one vector: lane i of each half is row i's score. Every lane's
+ * sum has the same tree ((x0+x1)+(x2+x3))+((x4+x5)+(x6+x7)) whatever the row. */
+static inline V KFN(fold8)(const V *p)
+{
+    V a0 = V_PAIRSUM(p[0], p[1], 1), a1 = V_PAIRSUM(p[2], p[3], 1);
+    V a2 = V_PAIRSUM(p[4], p[5], 1), a3 = V_PAIRSUM(p[6], p[7], 1);
+    return V_PAIRSUM(V_PAIRSUM(a0, a1, 2), V_PAIRSUM(a2, a3, 2), 4);
+}
+
+/* scan_dot_heads for heads of VW/2 floats, two a vector: per eight rows and
+ * head pair, eight products and three fold levels (one permute each) replace
+ * eight half-width reductions. Does heads [0, h & ~1); returns how many. */
+static size_t KFN(scan_half_heads)(const float *q, const float *rows, size_t count, size_t stride, size_t h,
+                                   float *out, size_t ostride)
+{
+    size_t pairs = h / 2, r = 0;
+    for (; r + 8 <= count; r += 8) {
+        const float *x = rows + r * stride;
+        for (size_t c = 0; c < pairs; c++) {
+            V qv = V_LOAD(q + c * VW), p[8];
+            LT_UNROLL for (int i = 0; i < 8; i++) p[i] = V_MUL(qv, V_LOAD(x + (size_t)i * stride + c * VW));
+            V_STORE_HALVES(out + 2 * c * ostride + r, out + (2 * c + 1) * ostride + r, KFN(fold8)(p));
+        }
+    }
+    if (r < count) { /* the same fold with the missing rows at zero */
+        size_t rem = count - r;
+        const float *x = rows + r * stride;
+        for (size_t c = 0; c < pairs; c++) {
+            V qv = V_LOAD(q + c * VW), p[8];
+            float t[VW];
+            for (size_t i = 0; i < 8; i++) p[i] = i < rem ? V_MUL(qv, V_LOAD(x + i * stride + c * VW)) : V_ZERO();
+            V_STORE(t, KFN(fold8)(p));
+            for (size_t i = 0; i < rem; i++) {
+                out[2 * c * ostride + r + i] = t[i];
+                out[(2 * c + 1) * ostride + r + i] = t[VW / 2 + i];
+            }
+        }
+    }
+    return 2 * pairs;
+}
+
+/* wsum_heads for heads of VW/2 floats: a pair's weights for eight rows are
+ * loaded as one vector and each row's pair of weights is a permute of it, so
+ * a row costs one load, one permute and one FMA per pair. Up to four pairs'
+ * sums stay in registers across the rows. Does heads [0, h & ~1). */
+static size_t KFN(wsum_half_heads)(const float *rows, size_t count, size_t stride, const float *w, size_t wstride,
+                                   size_t h, float *acc)
+{
+    size_t pairs = h / 2;
+    for (size_t c0 = 0; c0 < pairs; c0 += 4) {
+        size_t np = pairs - c0 < 4 ? pairs - c0 : 4;
+        const float *wl[4], *wh[4];
+        V a[4];
+        for (size_t c = 0; c < 4; c++) {
+            size_t cc = c < np ? c : 0; /* unused slots alias the first pair and are never stored */
+            a[c] = V_LOAD(acc + (c0 + cc) * VW);
+            wl[c] = w + 2 * (c0 + cc) * wstride;
+            wh[c] = wl[c] + wstride;
+        }
+        const float *x = rows + c0 * VW;
+        size_t r = 0;
+        if (np == 4)
+            for (; r + 8 <= count; r += 8, x += 8 * stride)
+                LT_UNROLL for (int c = 0; c < 4; c++) {
+                    V wv = V_LOAD_HALVES(wl[c] + r, wh[c] + r);
+                    LT_UNROLL for (int i = 0; i < 8; i++)
+                        a[c] = V_FMA(V_BCAST_HALVES(wv, i), V_LOAD(x + (size_t)i * stride + c * VW), a[c]);
+                }
+        for (; r < count; r++, x += stride)
+            for (size_t c = 0; c < np; c++) a[c] = V_FMA(V_SET_HALVES(wl[c][r], wh[c][r]), V_LOAD(x + c * VW), a[c]);
+        for (size_t c = 0; c < np; c++) V_STORE(acc + (c0 + c) * VW, a[c]);
+    }
+    return 2 * pairs;
+}
+#else
+#define LT_HALF_HEADS 0
+#endif
+
 /* MultiHead scoring, every head of a row in one sweep: out[j*ostride + r] =
  * q[j*dh..] . row_r[j*dh..] for the h heads (dh = d/h). When dh is a multiple
  * of VW, each head's products stay in one vector and eight heads are reduced
@@ -182,6 +267,9 @@ static void KFN(scan_dot_heads)(const float *q, const float *rows, size_t count,
                                 float *out, size_t ostride)
 {
     size_t dh = d / h, j = 0;
+#ifdef V_PAIRSUM
+    if (2 * dh == VW) j = KFN(scan_half_heads)(q, rows, count, stride, h, out, ostride);
+#endif
     if (dh % VW == 0)
         for (; j + 8 <= h; j += 8) { /* heads j..j+7 over every row: their query vectors stay in registers */
             float *o[8];
@@ -235,6 +323,9 @@ static void KFN(wsum_heads)(const float *rows, size_t count, size_t stride, cons
                             size_t d, size_t dh, float *acc)
 {
     size_t i = 0;
+#ifdef V_PAIRSUM
+    if (2 * dh == VW) i = KFN(wsum_half_heads)(rows, count, stride, w, wstride, d / dh, acc) * dh;
+#endif
     if (dh % VW == 0)
         for (; i + 4 * VW <= d; i += 4 * VW) {
             const float *w0 = w + (i / dh) * wstride, *w1 = w + ((i + VW) / dh) * wstride;
@@ -425,6 +516,6 @@ const lt__kernels KFN(table) = {
     .scan_dot = KFN(scan_dot), .scan_l2sq = KFN(scan_l2sq), .scan_l1 = KFN(scan_l1),
     .wsum = KFN(wsum), .exp_sub = KFN(exp_sub), .vmax = KFN(vmax), .gemm_ukr = KFN(gemm_ukr),
     .gemm_rows_ukr = KFN(gemm_rows_ukr), .filter = KFN(filter),
-    .scan_dot_heads = KFN(scan_dot_heads), .wsum_heads = KFN(wsum_heads), .vw = VW,
+    .scan_dot_heads = KFN(scan_dot_heads), .wsum_heads = KFN(wsum_heads), .vw = VW, .half_heads = LT_HALF_HEADS,
     .max_cols = KFN(max_cols), .exp_cols = KFN(exp_cols),
 };

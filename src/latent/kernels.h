@@ -13,6 +13,7 @@ typedef struct {
     unsigned mr_rows; /* rows of gemm_rows_ukr's tile (x nr): as many as the registers
                        * hold; gemm_ukr keeps mr, by which attention sizes its query groups */
     unsigned vw;     /* floats per vector */
+    unsigned half_heads; /* the heads kernels also take dh = vw/2 whole, two heads a vector */
 
     float (*dot)(const float *a, const float *b, size_t n);
     float (*l2sq)(const float *a, const float *b, size_t n);
@@ -25,7 +26,8 @@ typedef struct {
 
     /* MultiHead, h heads of d/h columns: out[j*ostride + r] = q_j . row_r,j (one
      * sweep over the rows for all heads), and acc[j*dh + c] += sum_r
-     * w[j*wstride + r] * rows[r*stride + j*dh + c]. Fast when dh % vw == 0. */
+     * w[j*wstride + r] * rows[r*stride + j*dh + c]. Fast when dh % vw == 0, or
+     * 2*dh == vw with half_heads. */
     void (*scan_dot_heads)(const float *q, const float *rows, size_t count, size_t stride, size_t d, size_t h,
                            float *out, size_t ostride);
     void (*wsum_heads)(const float *rows, size_t count, size_t stride, const float *w, size_t wstride, size_t d,
@@ -75,9 +77,10 @@ extern const lt__kernels lt__table_avx512;
 /* The table in use (set once by dispatch; never NULL after lt__isa_init). */
 const lt__kernels *lt__k(void);
 
-/* k itself when its vectors divide n, else the widest supported table whose
- * vectors do (scalar at worst): MultiHead with d/h = 8 runs 8-lane vectors on an
- * AVX-512 machine rather than scalar tails. */
-const lt__kernels *lt__k_dividing(const lt__kernels *k, size_t n);
+/* The table for MultiHead's heads of dh floats: k itself when its heads
+ * kernels take dh whole (a multiple of its vectors, or half a vector with
+ * half_heads), else the widest supported narrower table that does (scalar at
+ * worst), rather than scalar tails. */
+const lt__kernels *lt__k_heads(const lt__kernels *k, size_t dh);
 
 #endif
