@@ -169,6 +169,9 @@ int lt__attn_tiled(const lt__rowset *rs, const lt__kernels *k, const float *cons
     /* S^T is key-major with one column per query; ld covers the query slivers
      * of P V (mr) and the query panels of Q K^T (nr) */
     const size_t mp = lt__round_up(G, mr), ld = lt__round_up(mp, nr), npd = lt__round_up(len, nr);
+    /* only the panels holding queries are scored and softmaxed: the columns
+     * [gp, mp) a last P V sliver reads are padding, zero for the whole call */
+    const size_t gp = lt__round_up(G, nr);
     lt__layout L = {0, 0};
     size_t o_Qp = lt__layout_add(&L, ld, len * sizeof(float));
     size_t o_S = lt__layout_add(&L, kt, ld * sizeof(float));
@@ -187,7 +190,7 @@ int lt__attn_tiled(const lt__rowset *rs, const lt__kernels *k, const float *cons
     const float **rp = (const float **)(buf + o_rp);
 
     /* queries scaled once and packed in nr-wide panels (zero past G) */
-    for (size_t j0 = 0; j0 < ld; j0 += nr)
+    for (size_t j0 = 0; j0 < gp; j0 += nr)
         for (size_t i = 0; i < nr; i++) {
             const float *src = j0 + i < G ? qs[j0 + i] + c0 : NULL;
             float *panel = Qp + j0 * len;
@@ -198,6 +201,8 @@ int lt__attn_tiled(const lt__rowset *rs, const lt__kernels *k, const float *cons
         l[i] = 0.0f;
     }
     memset(acc, 0, mp * npd * sizeof(float));
+    if (mp > gp)
+        for (size_t t = 0; t < kt; t++) memset(S + t * ld + gp, 0, (mp - gp) * sizeof(float));
 
     for (size_t p0 = 0; p0 < n; p0 += kt) {
         size_t cnt = n - p0 < kt ? n - p0 : kt;
@@ -205,18 +210,18 @@ int lt__attn_tiled(const lt__rowset *rs, const lt__kernels *k, const float *cons
         for (size_t t = 0; t < cnt; t += kr) {
             size_t lda;
             const float *a = sliver(rs, p0 + t, cnt - t < kr ? cnt - t : kr, kr, c0, len, edge, &lda);
-            for (size_t j = 0; j < ld; j += nr) k->gemm_rows_ukr(len, a, lda, Qp + j * len, S + t * ld + j, ld, 0, NULL);
+            for (size_t j = 0; j < gp; j += nr) k->gemm_rows_ukr(len, a, lda, Qp + j * len, S + t * ld + j, ld, 0, NULL);
         }
         /* online softmax down each query's column */
         for (size_t i = 0; i < ld; i++) alpha[i] = m[i];
-        k->max_cols(S, cnt, ld, ld, m);
+        k->max_cols(S, cnt, gp, ld, m);
         for (size_t i = 0; i < G; i++) {
             alpha[i] = alpha[i] == -INFINITY ? 0.0f : expf(alpha[i] - m[i]);
             l[i] *= alpha[i];
             if (alpha[i] != 1.0f)
                 for (size_t c = 0; c < len; c++) acc[i * npd + c] *= alpha[i];
         }
-        k->exp_cols(S, cnt, ld, ld, m, l);
+        k->exp_cols(S, cnt, gp, ld, m, l);
         /* acc += P V: P^T is S itself (key-major, lda = ld); V in place when the
          * tile's rows are one run with nr columns inside every row, else packed */
         size_t run;
