@@ -142,7 +142,7 @@ static int finite_pos(double v) { return v > 0 && isfinite(v); }
  * last-level cache. */
 START_TEST(quick_probe_values)
 {
-    lb_probe_opts o = {2, NULL, 0};
+    lb_probe_opts o = {2, NULL, 0, NULL, 0};
     lb_probe_result r;
     char err[256] = "";
     ck_assert_msg(lb_probe_run(&o, &r, err, sizeof err) == 0, "%s", err);
@@ -174,7 +174,7 @@ END_TEST
  * the memory kernels are cheap SSE; the buffer is still allocated). */
 START_TEST(fma_peaks_ordered)
 {
-    lb_probe_opts o = {1, "scalar", 1};
+    lb_probe_opts o = {1, "scalar", 1, NULL, 0};
     lb_probe_result r;
     char err[256] = "";
     ck_assert_msg(lb_probe_run(&o, &r, err, sizeof err) == 0, "%s", err);
@@ -192,11 +192,49 @@ START_TEST(fma_peaks_ordered)
 }
 END_TEST
 
+/* The rows' working sets become read_hot points of their own: those within
+ * the LLC (rounded down to 64 bytes), not those past it, and not one within
+ * 2% of a point already there (1 MiB + 1 KiB beside the grid's 1 MiB). */
+START_TEST(hot_points_at_row_sizes)
+{
+    uint64_t llc = lb_probe_llc_bytes();
+    if (llc < ((uint64_t)8 << 20)) return; /* the sizes below need a cache of 8 MiB */
+    const uint64_t at[] = {100000, (uint64_t)3 << 20, (1 << 20) + 1024, llc * 2, 100000};
+    lb_probe_opts o = {1, NULL, 0, at, sizeof at / sizeof *at};
+    lb_probe_result r;
+    char err[256] = "";
+    ck_assert_msg(lb_probe_run(&o, &r, err, sizeof err) == 0, "%s", err);
+    int n100k = 0, n3m = 0, nnear = 0;
+    for (size_t i = 0; i < r.nbounds; i++) {
+        const lb_bound *b = &r.bounds[i];
+        if (strcmp(b->kind, "read_hot")) continue;
+        ck_assert_msg(b->bytes <= llc, "read_hot at %llu bytes, past the cache (%llu)", (unsigned long long)b->bytes,
+                      (unsigned long long)llc);
+        n100k += b->bytes == 100000 / 64 * 64;
+        n3m += b->bytes == (uint64_t)3 << 20;
+        nnear += b->bytes == ((1 << 20) + 1024) / 64 * 64;
+        ck_assert(finite_pos(b->value));
+    }
+    ck_assert_int_eq(n100k, 1);
+    ck_assert_int_eq(n3m, 1);
+    ck_assert_int_eq(nnear, 0);
+    /* a row of that size reads at its own point, not between its neighbours */
+    const char *kind = NULL;
+    double at100k = 0;
+    for (size_t i = 0; i < r.nbounds; i++)
+        if (!strcmp(r.bounds[i].kind, "read_hot") && r.bounds[i].bytes == 100000 / 64 * 64) at100k = r.bounds[i].value;
+    double bw = lb_probe_bandwidth(r.bounds, r.nbounds, 1, 100000 / 64 * 64, &kind);
+    ck_assert_msg(fabs(bw - at100k) <= 1e-9 * at100k, "%g against the point's %g", bw, at100k);
+    ck_assert_str_eq(kind, "read_hot");
+    lb_probe_free(&r);
+}
+END_TEST
+
 START_TEST(bad_options)
 {
     lb_probe_result r;
     char err[256] = "";
-    lb_probe_opts o = {0, NULL, 0};
+    lb_probe_opts o = {0, NULL, 0, NULL, 0};
     ck_assert_int_ne(lb_probe_run(&o, &r, err, sizeof err), 0);
     ck_assert_ptr_nonnull(strstr(err, "threads"));
     ck_assert_int_eq(lb_probe_isa_supported("sse9"), 0);
@@ -219,6 +257,7 @@ int main(void)
     tcase_set_timeout(m, 120);
     tcase_add_test(m, quick_probe_values);
     tcase_add_test(m, fma_peaks_ordered);
+    tcase_add_test(m, hot_points_at_row_sizes);
     suite_add_tcase(s, m);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

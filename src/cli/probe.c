@@ -109,7 +109,7 @@ int lb_cmd_probe(const lb_args *a, const lb_cluster *cl, lb_latent *lt)
         return rc;
     }
     const char *isa = lt->isa_name(lt->isa_active());
-    lb_probe_opts po = {threads, isa, !quick};
+    lb_probe_opts po = {threads, isa, !quick, NULL, 0};
     lb_probe_result r;
     if ((rc = lb_probe_run(&po, &r, err, sizeof err))) {
         lb_report(cl, err);

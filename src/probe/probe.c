@@ -525,13 +525,36 @@ static int add_bound(bounds_buf *bb, const char *kind, isa_id isa, int threads, 
     return LB_OK;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 /* The working sets of the read_hot curve: 16 KiB, x4 up to the last-level
- * cache, then the cache's own size (what "fits" means for a row). */
-static size_t hot_sizes(uint64_t llc, uint64_t *out, size_t max)
+ * cache, then the cache's own size (what "fits" means for a row); and the
+ * rows' own working sets within the cache (at, sorted here), each as a point
+ * of its own unless one already lies within 2% of it. Rounded to 64 bytes. */
+static size_t hot_sizes(uint64_t llc, const uint64_t *at, size_t nat, uint64_t *out, size_t max)
 {
     size_t n = 0;
     for (uint64_t s = 16 << 10; s * 3 / 2 <= llc && n + 1 < max; s *= 4) out[n++] = s;
     out[n++] = llc / 64 * 64;
+    uint64_t want[LB_PROBE_MAX_HOT_AT];
+    size_t nw = 0;
+    for (size_t i = 0; i < nat && nw < LB_PROBE_MAX_HOT_AT; i++)
+        if (at[i] >= 4096 && at[i] <= llc) want[nw++] = at[i] / 64 * 64;
+    qsort(want, nw, sizeof *want, cmp_u64);
+    size_t grid = n;
+    for (size_t i = 0; i < nw && n < max; i++) {
+        int near = 0;
+        for (size_t k = 0; k < n && !near; k++) {
+            uint64_t a = want[i], b = out[k], lo = a < b ? a : b, hi = a < b ? b : a;
+            near = (double)(hi - lo) <= 0.02 * (double)hi;
+        }
+        if (!near) out[n++] = want[i];
+    }
+    if (n > grid) qsort(out, n, sizeof *out, cmp_u64);
     return n;
 }
 
@@ -603,8 +626,8 @@ int lb_probe_run(const lb_probe_opts *o, lb_probe_result *r, char *err, size_t e
             rc = add_bound(&bb, "triad", isa, counts[c], mem, 3.0 * (double)(tc * sizeof(float)) / med);
     }
     /* hot: each working set read again and again, split over the threads */
-    uint64_t sizes[24];
-    size_t nsizes = hot_sizes(llc, sizes, 24);
+    uint64_t sizes[24 + LB_PROBE_MAX_HOT_AT];
+    size_t nsizes = hot_sizes(llc, o->hot_at, o->hot_at ? o->nhot_at : 0, sizes, sizeof sizes / sizeof *sizes);
     /* quick: at the run's count only (the rows' bounds use it; the curve is most of the reads) */
     for (int c = o->full ? 0 : ncounts - 1; !rc && c < ncounts; c++)
         for (size_t s = 0; !rc && s < nsizes; s++) {

@@ -810,11 +810,36 @@ static void peer_free(lb_latent *peer)
 /* Rank 0's node, at the run's thread count and liblatent's ISA, measured in a
  * child process (its buffer stays out of the rows' peak RSS). A probe that
  * fails costs the rows their bound, not the run: a warning says why. */
-static void probe_node(const lb_run_opts *o, lb_results *res)
+static void probe_node(const lb_run_opts *o, const lb_case_list *list, int64_t share, lb_results *res)
 {
     const char *env = getenv("LATENTBENCH_PROBE"); /* "0": no probe, no bounds (docs/PROBE.md) */
     if (env && strcmp(env, "0") == 0) return;
-    lb_probe_opts po = {(int)res->meta.omp_threads, o->lt->isa_name(o->lt->isa_active()), 0};
+    /* the rows' own working sets get read_hot points of their own (the first
+     * LB_PROBE_MAX_HOT_AT distinct ones): the x4 grid's interpolation missed
+     * by up to 12% at the cache's edge */
+    uint64_t at[LB_PROBE_MAX_HOT_AT];
+    size_t nat = 0;
+    for (size_t c = 0; c < list->count && nat < LB_PROBE_MAX_HOT_AT; c++) {
+        const lb_case *k = &list->cases[c];
+        lb_row row;
+        memset(&row, 0, sizeof row);
+        snprintf(row.op, sizeof row.op, "%s", k->op);
+        snprintf(row.attention, sizeof row.attention, "%s", k->attention);
+        row.dimension = k->dimension;
+        row.dataset_size = k->dataset_size;
+        row.batch_size = k->batch_size;
+        row.seq_len = k->seq_len;
+        row.num_experts = k->num_experts;
+        lb_probe_work w;
+        if (!lb_probe_row_work(&row, k->top_k_experts, share, &w) || !(w.working_set >= 1.0) ||
+            w.working_set > 1e18)
+            continue;
+        uint64_t ws = (uint64_t)w.working_set;
+        size_t i = 0;
+        while (i < nat && at[i] != ws) i++;
+        if (i == nat) at[nat++] = ws;
+    }
+    lb_probe_opts po = {(int)res->meta.omp_threads, o->lt->isa_name(o->lt->isa_active()), 0, at, nat};
     if (po.threads < 1) po.threads = 1;
     if (po.threads > LB_PROBE_MAX_THREADS) po.threads = LB_PROBE_MAX_THREADS;
     lb_probe_result pr;
@@ -1012,7 +1037,8 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
         if (!res->meta.shard) rc = LB_ENOMEM;
         if (peer && !(res->meta.peers = lb_strdup(peer->peer_describe()))) rc = LB_ENOMEM;
     }
-    if (!rc && cl->rank == 0) probe_node(o, res); /* the other ranks wait in the agreement */
+    if (!rc && cl->rank == 0) /* the other ranks wait in the agreement */
+        probe_node(o, &list, mode == LB_SHARD_DATA ? cl->size : 1, res);
     rc = lb_cluster_agree_status(cl, rc, NULL);
 
     /* schedule */

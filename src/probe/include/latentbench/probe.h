@@ -21,8 +21,15 @@ typedef struct {
     const char *isa;     /* the ISA liblatent dispatches to ("avx512", "avx2", "scalar"); its FMA peak is
                             measured, and the read kernels use it (NULL or unsupported: the best the CPU has) */
     int         full;    /* 1 (latentbench probe): every supported ISA's FMA, a larger memory buffer, more
-                            repetitions (a few seconds); 0 (the start of run): about 1 s or less */
+                            repetitions (a few seconds); 0 (the start of run): about 1 s, more
+                            with hot_at sizes near the LLC's */
+    const uint64_t *hot_at; /* working sets (bytes) the rows will read: each within the LLC gets a
+                               read_hot point of its own, so a row's bandwidth is measured at its size,
+                               not interpolated across the cache's edge (NULL: the grid alone) */
+    size_t      nhot_at;    /* at most LB_PROBE_MAX_HOT_AT are taken, smallest first */
 } lb_probe_opts;
+
+#define LB_PROBE_MAX_HOT_AT 32
 
 typedef struct {
     lb_bound *bounds;     /* lb_malloc'd; free with lb_probe_free */
