@@ -60,7 +60,7 @@ static int pair_ratio(const lb_results *res, lb_peer_pair *p)
     lb_ab_row ab;
     memset(&ab, 0, sizeof ab);
     ab.threshold_pct = 10.0;
-    int rc = lb_ab_judge(x, n, p->confidence, &ab);
+    int rc = lb_ab_judge(x, n, 1, p->confidence, &ab);
     lb_free(x);
     if (rc == LB_ENOMEM) return rc;
     if (rc) return LB_OK; /* no interval to give: the medians' ratio stands */

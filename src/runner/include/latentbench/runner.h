@@ -146,9 +146,12 @@ void lb_ab_opts_init(lb_ab_opts *o);
 int lb_ab_run(const lb_ab_opts *o, lb_cluster *cl, lb_results *res, char *err, size_t errlen);
 
 /* The paired statistics and time verdict of one row from its per-round
- * ln(B/A) x[0..n), against ab->threshold_pct (set it first). LB_EUSAGE,
- * LB_EDATA (non-finite x), LB_ENOMEM. */
-int lb_ab_judge(const double *x, size_t n, double confidence, lb_ab_row *ab);
+ * ln(B/A) x[0..n), against ab->threshold_pct (set it first). Round i ran in
+ * epoch i * epochs / n (one data placement each; 1: a single one): every
+ * bound and the interval are widened to cover each epoch's median ratio, so
+ * a change counts only when every placement shows it. LB_EUSAGE, LB_EDATA
+ * (non-finite x), LB_ENOMEM. */
+int lb_ab_judge(const double *x, size_t n, unsigned epochs, double confidence, lb_ab_row *ab);
 
 /* 1 when a row is a regression, else 2 when one is an improvement, else 0. */
 int lb_ab_exit_status(const lb_results *res);
