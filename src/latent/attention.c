@@ -4,6 +4,8 @@
 #include "alloc.h"
 #include "gemm.h"
 
+#include <math.h>
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -23,6 +25,37 @@ int lt_space_attention(const lt_space *s, const float *query, float *out)
     return g_attn[s->cfg.attention]->single(s, lt__k(), query, out);
 }
 
+/* The padded work of a group of G queries, in query columns: K·Qᵀ scores
+ * whole panels of nr queries and P·V whole slivers of mr (equal flops a
+ * column), plus a few columns' worth for reading the keys once more. */
+static double group_cost(size_t G, const lt__kernels *k)
+{
+    return G ? (double)(lt__round_up(G, k->nr) + lt__round_up(G, k->mr) + 4) : 0.0;
+}
+
+/* Queries per group (at most LT__ATTN_GROUP): the size whose groups, handed
+ * to nt threads in turn, finish first by group_cost; ties go to the larger.
+ * 128 queries on 2 threads: 64 + 64 (two panels and six slivers each) rather
+ * than 72 + 56 (a third panel for 8 queries). */
+static size_t group_size(size_t nq, int nt, const lt__kernels *k)
+{
+    size_t best_g = 1, T = nt > 0 ? (size_t)nt : 1;
+    double best = INFINITY;
+    for (size_t g = nq < LT__ATTN_GROUP ? nq : LT__ATTN_GROUP; g >= 1; g--) {
+        size_t full = nq / g, last = nq % g, rounds = full / T;
+        double cf = group_cost(g, k), span;
+        if (full % T) /* some thread has one group fewer: the last one goes there */
+            span = fmax((double)(rounds + 1) * cf, (double)rounds * cf + group_cost(last, k));
+        else
+            span = (double)rounds * cf + group_cost(last, k);
+        if (span < best) {
+            best = span;
+            best_g = g;
+        }
+    }
+    return best_g;
+}
+
 int lt_space_attention_batch(const lt_space *s, const float *queries, size_t nq, float *out)
 {
     if (!s || (nq && (!queries || !out))) return LT_EINVAL;
@@ -36,9 +69,7 @@ int lt_space_attention_batch(const lt_space *s, const float *queries, size_t nq,
     size_t work, wk;
     int nt = lt__mul_ok(s->n, s->dim, &wk) && lt__mul_ok(wk, nq, &work) ? lt__threads(s, work)
                                                                          : lt__threads(s, SIZE_MAX);
-    /* groups of whole micro-tiles, at least one per thread, at most LT__ATTN_GROUP queries */
-    size_t g = lt__round_up((nq + (size_t)nt - 1) / (size_t)nt, k->mr);
-    if (g > LT__ATTN_GROUP) g = LT__ATTN_GROUP;
+    size_t g = group_size(nq, nt, k);
     size_t ngroups = (nq + g - 1) / g;
     if ((size_t)nt > ngroups) nt = (int)ngroups;
     int rc = LT_OK;
