@@ -27,8 +27,9 @@ const lb_cmd_spec lb_spec_probe = {
     "probe", "[OPTIONS]", "measure this node's hardware bounds (bandwidth, FMA peak)",
     "Measures read bandwidth from memory and hot in cache (for working sets from 16 KiB to the last-level\n"
     "cache), STREAM triad bandwidth and the FMA peak of each ISA the CPU has, on one thread and on\n"
-    "--threads threads, and prints them (docs/PROBE.md). run measures the same at its start (--quick) and\n"
-    "stores them as /bounds, with each kNN and attention row's bound. Takes a few seconds.",
+    "--threads threads, and prints them (docs/PROBE.md). run measures the same at its start (--quick, plus\n"
+    "the hot read at each of its kNN and attention rows' working sets) and stores them as /bounds, with\n"
+    "each row's bound. Takes a few seconds.",
     probe_table, LB_NOPTS(probe_table), 0, 0, 0};
 
 int lb_check_probe(const lb_args *a, char *err, size_t errlen)
