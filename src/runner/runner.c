@@ -810,29 +810,30 @@ static void peer_free(lb_latent *peer)
 /* Rank 0's node, at the run's thread count and liblatent's ISA, measured in a
  * child process (its buffer stays out of the rows' peak RSS). A probe that
  * fails costs the rows their bound, not the run: a warning says why. */
-static void probe_node(const lb_run_opts *o, const lb_case_list *list, int64_t share, lb_results *res)
+static void probe_node(const lb_run_opts *o, const lb_case_list *list, const lb_dataset *ds, int64_t share,
+                       lb_results *res)
 {
     const char *env = getenv("LATENTBENCH_PROBE"); /* "0": no probe, no bounds (docs/PROBE.md) */
     if (env && strcmp(env, "0") == 0) return;
-    /* the rows' own working sets get read_hot points of their own (the first
-     * LB_PROBE_MAX_HOT_AT distinct ones): the x4 grid's interpolation missed
-     * by up to 12% at the cache's edge */
-    uint64_t at[LB_PROBE_MAX_HOT_AT];
+    /* the rows' own working sets within the cache get read_hot points of
+     * their own (the first LB_PROBE_MAX_HOT_AT distinct ones): the x4 grid's
+     * interpolation missed by up to 12% at the cache's edge. Each as its row
+     * will be: the scaled case, the dataset's shape. */
+    uint64_t at[LB_PROBE_MAX_HOT_AT], llc = lb_probe_llc_bytes();
     size_t nat = 0;
+    static lb_row row; /* large: off the stack; rank 0 alone, once */
     for (size_t c = 0; c < list->count && nat < LB_PROBE_MAX_HOT_AT; c++) {
-        const lb_case *k = &list->cases[c];
-        lb_row row;
+        lb_case k = lb__scaled_case(&list->cases[c], o->workload_scale);
         memset(&row, 0, sizeof row);
-        snprintf(row.op, sizeof row.op, "%s", k->op);
-        snprintf(row.attention, sizeof row.attention, "%s", k->attention);
-        row.dimension = k->dimension;
-        row.dataset_size = k->dataset_size;
-        row.batch_size = k->batch_size;
-        row.seq_len = k->seq_len;
-        row.num_experts = k->num_experts;
+        workload_fields(&k, &row);
+        if (ds) {
+            row.dimension = (int64_t)ds->d;
+            if (row.seq_len) row.seq_len = (int64_t)ds->n_total;
+            else if (row.dataset_size) row.dataset_size = (int64_t)ds->n_total;
+        }
         lb_probe_work w;
-        if (!lb_probe_row_work(&row, k->top_k_experts, share, &w) || !(w.working_set >= 1.0) ||
-            w.working_set > 1e18)
+        if (!lb_probe_row_work(&row, k.top_k_experts, share, &w) || !(w.working_set >= 1.0) ||
+            w.working_set > (double)llc)
             continue;
         uint64_t ws = (uint64_t)w.working_set;
         size_t i = 0;
@@ -1038,7 +1039,7 @@ int lb_run(const lb_run_opts *o, lb_cluster *cl, lb_results *res, char *err, siz
         if (peer && !(res->meta.peers = lb_strdup(peer->peer_describe()))) rc = LB_ENOMEM;
     }
     if (!rc && cl->rank == 0) /* the other ranks wait in the agreement */
-        probe_node(o, &list, mode == LB_SHARD_DATA ? cl->size : 1, res);
+        probe_node(o, &list, dsp, mode == LB_SHARD_DATA ? cl->size : 1, res);
     rc = lb_cluster_agree_status(cl, rc, NULL);
 
     /* schedule */
