@@ -563,22 +563,45 @@ static void bench_cutoff(void)
     }
 }
 
+static const char usage[] =
+    "usage: latent_kernel_bench [all|bandwidth|knn|batch|attention|cutoff] [--reps N]\n"
+    "  each kernel beside its bound measured in the same run; N repetitions (1..255, default 21)\n"
+    "  LATENT_ISA=avx2|scalar chooses the path; OMP_NUM_THREADS the most threads\n";
+
 int main(int argc, char **argv)
 {
+    static const char *modes[] = {"all", "bandwidth", "knn", "batch", "attention", "cutoff"};
     const char *what = "all";
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) g_reps = atoi(argv[++i]);
-        else what = argv[i];
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--reps")) {
+            char *end = NULL;
+            long v = i + 1 < argc ? strtol(argv[++i], &end, 10) : 0;
+            if (!end || *end || v < 1 || v > 255) {
+                fprintf(stderr, "latent_kernel_bench: --reps takes a whole number 1..255 (see --help)\n");
+                return 64;
+            }
+            g_reps = (int)v;
+        } else {
+            what = argv[i];
+        }
     }
-    if (g_reps < 1 || g_reps > 255) { fprintf(stderr, "kernel_bench: --reps must be 1..255\n"); return 64; }
+    int known = 0;
+    for (size_t m = 0; m < sizeof modes / sizeof *modes; m++) known |= !strcmp(what, modes[m]);
+    if (!known) {
+        fprintf(stderr, "latent_kernel_bench: unknown benchmark '%s' (see --help)\n", what);
+        return 64;
+    }
     printf("liblatent %s, ISA %s, %d OpenMP threads\n", lt_version_string(), lt_isa_name(lt_isa_active()),
            omp_get_max_threads());
-    int all = strcmp(what, "all") == 0, any = 0;
-    if (all || !strcmp(what, "cutoff")) { bench_cutoff(); any = 1; }
-    if (all || !strcmp(what, "bandwidth")) { bench_bandwidth(); any = 1; }
-    if (all || !strcmp(what, "knn")) { bench_knn(); any = 1; }
-    if (all || !strcmp(what, "batch")) { bench_batch(); any = 1; }
-    if (all || !strcmp(what, "attention")) { bench_attention(); any = 1; }
-    if (!any) { fprintf(stderr, "kernel_bench: unknown benchmark '%s'\n", what); return 64; }
+    int all = strcmp(what, "all") == 0;
+    if (all || !strcmp(what, "cutoff")) bench_cutoff();
+    if (all || !strcmp(what, "bandwidth")) bench_bandwidth();
+    if (all || !strcmp(what, "knn")) bench_knn();
+    if (all || !strcmp(what, "batch")) bench_batch();
+    if (all || !strcmp(what, "attention")) bench_attention();
     return 0;
 }
