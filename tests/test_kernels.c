@@ -90,6 +90,14 @@ START_TEST(scans_and_wsum)
                     sr[f](q, rows, count, stride, n, ref);
                     sc[f](q, rows, count, stride, n, got);
                     for (size_t r = 0; r < count; r++) near("scan", k->name, n, got[r], ref[r], 4.0);
+                    /* long rows go through the pairwise kernel itself: the same sums bit
+                     * for bit, so a change to either path that reorders them shows */
+                    float (*pw[3])(const float *, const float *, size_t) = {k->dot, k->l2sq, k->l1};
+                    if (n > 128)
+                        for (size_t r = 0; r < count; r++)
+                            ck_assert_msg(got[r] == pw[f](q, rows + r * stride, n),
+                                          "%s: scan %d n=%zu row %zu: %.9g != pairwise %.9g", k->name, f, n, r,
+                                          got[r], pw[f](q, rows + r * stride, n));
                 }
             for (size_t i = 0; i < n; i++) acc_ref[i] = acc_got[i] = urand();
             s->wsum(rows, ROWS, stride, w, n, acc_ref);
