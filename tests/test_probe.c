@@ -242,6 +242,38 @@ START_TEST(bad_options)
 }
 END_TEST
 
+/* Two probes merged: a bound keeps the higher value of the same kind, ISA,
+ * threads and bytes; nothing else is matched, lowered or added. */
+START_TEST(keep_best_of_two)
+{
+    lb_bound a[NFX], b[NFX + 2];
+    memcpy(a, fx, sizeof fx);
+    memcpy(b, fx, sizeof fx);
+    b[0].value = 2e11;         /* read_hot 2 threads 64 KiB: raised */
+    b[1].value = 1e10;         /* lower: kept */
+    b[4].value = NAN;          /* fma avx2 2 threads: a NaN never raises */
+    b[9].value = 9e10;         /* fma avx2 1 thread: raised */
+    b[6].threads = 3;          /* read_hot 1 thread 64 KiB: another count, no match */
+    b[6].value = 1e12;
+    b[NFX] = (lb_bound){"read_hot", "avx2", 2, 128 << 10, 1e13, "B/s"}; /* another size */
+    b[NFX + 1] = (lb_bound){"read_hot", "avx512", 2, 64 << 10, 1e13, "B/s"}; /* another ISA */
+    ck_assert_uint_eq(lb_probe_keep_best(a, NFX, b, NFX + 2), 2);
+    for (size_t i = 0; i < NFX; i++) {
+        double want = i == 0 ? 2e11 : i == 9 ? 9e10 : fx[i].value;
+        ck_assert_msg(a[i].value == want, "bound %zu: %g, want %g", i, a[i].value, want);
+        ck_assert_str_eq(a[i].kind, fx[i].kind);
+        ck_assert_int_eq(a[i].threads, fx[i].threads);
+    }
+    ck_assert_uint_eq(lb_probe_keep_best(a, NFX, NULL, 0), 0);
+    /* order does not matter: the same merge from src in reverse */
+    lb_bound c[NFX], r[NFX + 2];
+    memcpy(c, fx, sizeof fx);
+    for (size_t i = 0; i < NFX + 2; i++) r[i] = b[NFX + 1 - i];
+    ck_assert_uint_eq(lb_probe_keep_best(c, NFX, r, NFX + 2), 2);
+    ck_assert_msg(memcmp(a, c, sizeof a) == 0, "merge depends on the order of src");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("probe");
@@ -252,6 +284,7 @@ int main(void)
     tcase_add_test(f, attention_and_moe);
     tcase_add_test(f, no_bound);
     tcase_add_test(f, bad_options);
+    tcase_add_test(f, keep_best_of_two);
     suite_add_tcase(s, f);
     TCase *m = tcase_create("measure");
     tcase_set_timeout(m, 120);

@@ -762,6 +762,24 @@ void lb_probe_free(lb_probe_result *r)
     memset(r, 0, sizeof *r);
 }
 
+size_t lb_probe_keep_best(lb_bound *dst, size_t ndst, const lb_bound *src, size_t nsrc)
+{
+    size_t raised = 0;
+    for (size_t i = 0; i < ndst; i++)
+        for (size_t k = 0; k < nsrc; k++) {
+            const lb_bound *b = &src[k];
+            if (strcmp(b->kind, dst[i].kind) || strcmp(b->isa, dst[i].isa) || b->threads != dst[i].threads ||
+                b->bytes != dst[i].bytes)
+                continue;
+            if (b->value > dst[i].value) { /* NaN never compares greater */
+                dst[i].value = b->value;
+                raised++;
+            }
+            break;
+        }
+    return raised;
+}
+
 /* ---- a row's bound ------------------------------------------------------- */
 
 int lb_probe_row_work(const lb_row *row, int64_t top_k_experts, int64_t share, lb_probe_work *w)

@@ -50,6 +50,12 @@ void lb_probe_free(lb_probe_result *r); /* NULL and a zeroed result are fine */
  * results and errors, and LB_EINTERNAL when the child cannot start or dies. */
 int  lb_probe_run_isolated(const lb_probe_opts *o, lb_probe_result *r, char *err, size_t errlen);
 
+/* Two probes of one node merged into dst: each bound of dst that src measured
+ * too (same kind, ISA, threads and bytes) keeps the higher value. A bound is
+ * what the node can do, and a probe disturbed by other work (a virtual CPU
+ * descheduled) only reads low. Returns how many values src raised. */
+size_t lb_probe_keep_best(lb_bound *dst, size_t ndst, const lb_bound *src, size_t nsrc);
+
 /* 1 when this CPU and its OS run isa's FMA kernel ("avx512", "avx2"; "scalar" always). */
 int lb_probe_isa_supported(const char *isa);
 
