@@ -13,7 +13,6 @@
 #include <omp.h>
 #endif
 
-#define LT__WSUM_CHUNK 32 /* rows per weighted-sum step: they stay in L1 across every head and strip */
 
 /* Scores of positions [p0, p1) of rs for h heads of dh columns from c0:
  * head j's score of position p at out[j*n + p]. One sweep: each row is read
@@ -31,23 +30,20 @@ static void score_range(const lt__rowset *rs, const lt__kernels *k, const float 
     }
 }
 
-/* acc[j*dh ..] += sum over positions [p0, p1) of w[j*n + pos] * row[c0 + j*dh ..]
- * for every head j, walking the positions backwards in L1-sized chunks: the
- * rows the score sweep read last are still in cache when this pass starts. */
-static void wsum_range(const lt__rowset *rs, const lt__kernels *k, const float *w, size_t c0, size_t dh,
-                       unsigned h, size_t p0, size_t p1, float *acc)
+void lt__attn_wsum_back(const lt__rowset *rs, const lt__kernels *k, const float *w, size_t wstride, size_t c0,
+                        size_t dh, unsigned h, size_t p0, size_t p1, float *acc)
 {
-    size_t stride = rs->s->stride, n = rs->count;
-    while (p1 > p0) {
-        size_t cs = p1 - p0 > LT__WSUM_CHUNK ? p1 - LT__WSUM_CHUNK : p0;
-        for (size_t p = cs; p < p1;) {
+    size_t stride = rs->s->stride;
+    for (size_t e = p1; e > p0;) {
+        size_t b = e - p0 > LT__WSUM_CHUNK ? e - LT__WSUM_CHUNK : p0;
+        for (size_t p = b; p < e;) { /* a chunk may straddle two storage blocks */
             size_t run;
-            const float *x = lt__rowset_run(rs, p, p1 - p, &run);
-            if (h == 1) k->wsum(x + c0, run, stride, w + p, dh, acc);
-            else k->wsum_heads(x + c0, run, stride, w + p, n, dh * h, dh, acc);
+            const float *x = lt__rowset_run(rs, p, e - p, &run);
+            if (h == 1) k->wsum(x + c0, run, stride, w + (p - p0), dh, acc);
+            else k->wsum_heads(x + c0, run, stride, w + (p - p0), wstride, dh * h, dh, acc);
             p += run;
         }
-        p1 = cs;
+        e = b;
     }
 }
 
@@ -96,7 +92,7 @@ int lt__attn_heads_state(const lt__rowset *rs, const lt__kernels *k, const float
             for (int t = 0; t < T; t++) m = part[((size_t)t * h + j) * 2] > m ? part[((size_t)t * h + j) * 2] : m;
             pt[2 * j + 1] = p1 > p0 ? k->exp_sub(scores + j * n + p0, p1 - p0, m, scores + j * n + p0) : 0.0f;
         }
-        wsum_range(rs, kh, scores, c0, dh, h, p0, p1, at);
+        lt__attn_wsum_back(rs, kh, scores + p0, n, c0, dh, h, p0, p1, at);
     }
     /* merge the threads that ran (the team may be smaller than asked) */
     for (unsigned j = 0; j < h; j++) {

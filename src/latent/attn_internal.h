@@ -24,6 +24,15 @@ extern const lt__attn_ops lt__attn_moe;
 /* The unnormalised form of lt__attn_rows (the attention state of one group):
  * *m = max score, *l = sum exp(s_i - m), acc[0..len) = sum exp(s_i - m) row_i.
  * rs->count >= 1. lt__attn_rows is acc / l. */
+#define LT__WSUM_CHUNK 32 /* rows per weighted-sum step: they stay in L1 across every head and strip */
+
+/* acc[j*dh ..] += sum over positions p in [p0, p1) of w[j*wstride + p - p0] *
+ * row_p[c0 + j*dh ..] for every head j (h == 1: one head of dh floats),
+ * walking the positions backwards in LT__WSUM_CHUNK chunks: the rows a score
+ * pass over [p0, p1) read last are still in cache when this pass starts. */
+void lt__attn_wsum_back(const lt__rowset *rs, const lt__kernels *k, const float *w, size_t wstride, size_t c0,
+                        size_t dh, unsigned h, size_t p0, size_t p1, float *acc);
+
 int lt__attn_rows_state(const lt__rowset *rs, const lt__kernels *k, const float *q, size_t c0, size_t len,
                         float scale, float *m, double *l, float *acc);
 
