@@ -171,15 +171,30 @@ END_TEST
 
 /* The full probe's FMA peaks on one thread: AVX-512 above AVX2 above scalar,
  * where the CPU has them (only the FMA part: the ISA asked for is scalar, so
- * the memory kernels are cheap SSE; the buffer is still allocated). */
+ * the memory kernels are cheap SSE; the buffer is still allocated). A peak is
+ * what the CPU can do, and on a shared VM one probe can be descheduled through
+ * a whole ISA's measurement (AVX2 once read 2.0e10 against scalar's 2.3e10,
+ * a third of its usual value): up to three probes, each peak the best of them
+ * (lb_probe_keep_best, as run does). A kernel that ran narrower than its ISA
+ * stays below in every probe. */
 START_TEST(fma_peaks_ordered)
 {
     lb_probe_opts o = {1, "scalar", 1, NULL, 0};
-    lb_probe_result r;
+    lb_probe_result r, again;
     char err[256] = "";
+    double scalar = 0, avx2 = 0, avx512 = 0;
     ck_assert_msg(lb_probe_run(&o, &r, err, sizeof err) == 0, "%s", err);
-    double scalar = lb_probe_peak(r.bounds, r.nbounds, 1, "scalar"), avx2 = lb_probe_peak(r.bounds, r.nbounds, 1, "avx2"),
-           avx512 = lb_probe_peak(r.bounds, r.nbounds, 1, "avx512");
+    for (int attempt = 1;; attempt++) {
+        scalar = lb_probe_peak(r.bounds, r.nbounds, 1, "scalar");
+        avx2 = lb_probe_peak(r.bounds, r.nbounds, 1, "avx2");
+        avx512 = lb_probe_peak(r.bounds, r.nbounds, 1, "avx512");
+        int ordered = (!lb_probe_isa_supported("avx2") || avx2 > scalar) &&
+                      (!lb_probe_isa_supported("avx512") || (avx512 > scalar && avx512 > avx2));
+        if (ordered || attempt == 3) break;
+        ck_assert_msg(lb_probe_run(&o, &again, err, sizeof err) == 0, "%s", err);
+        lb_probe_keep_best(r.bounds, r.nbounds, again.bounds, again.nbounds);
+        lb_probe_free(&again);
+    }
     ck_assert(finite_pos(scalar));
     fprintf(stderr, "fma peaks, one thread: scalar %.3g, avx2 %.3g, avx512 %.3g flop/s\n", scalar, avx2, avx512);
     if (lb_probe_isa_supported("avx2")) ck_assert(avx2 > scalar);
